@@ -1,0 +1,135 @@
+"""The pipeline: load, check, compose, render HTML, PDF.
+
+In: a `Workspace` and a `LetterRequest`. Out: a `RenderedLetter` (HTML, PDF bytes, notes and the
+warnings that did not stop it). Nothing is written here; the CLI writes the result atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
+from .citing import Note
+from .errors import CheckFailed, InputError, Problem, Where, errors_in
+from .library import Library, _suggest, load_library
+from .letters import load_addressees, load_letters
+from .models import Addressee, LetterSpec
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Loaded:
+    ws: Workspace
+    library: Library
+    letters: dict[str, LetterSpec]
+    addressees: dict[str, Addressee]
+    addressee_origin: dict[str, Where]
+    problems: list[Problem]
+
+
+@dataclass
+class RenderedLetter:
+    request: LetterRequest
+    spec: LetterSpec
+    html: str
+    title: str
+    notes: list[Note]
+    warnings: list[Problem] = field(default_factory=list)
+    pdf: bytes | None = None
+
+
+def load(ws: Workspace) -> Loaded:
+    return _load_cached(ws)
+
+
+@lru_cache(maxsize=4)
+def _load_cached(ws: Workspace) -> Loaded:
+    library, p1 = load_library(ws)
+    letters, p2 = load_letters(ws)
+    addressees, origin, p3 = load_addressees(ws)
+    return Loaded(ws, library, letters, addressees, origin, [*p1, *p2, *p3])
+
+
+def get_letter(loaded: Loaded, name: str) -> LetterSpec:
+    spec = loaded.letters.get(name)
+    if spec is None:
+        raise InputError(f"unknown letter {name!r}", hint=_suggest(name, sorted(loaded.letters)).replace("advocate citations list", "advocate letters"))
+    return spec
+
+
+def get_addressee(loaded: Loaded, key: str) -> Addressee:
+    found = loaded.addressees.get(key)
+    if found is None:
+        raise InputError(f"unknown addressee {key!r}", hint=_suggest(key, sorted(loaded.addressees)).replace("advocate citations list", "advocate addressees list"))
+    return found
+
+
+def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
+    """Check the request, fill the template and return the HTML with every problem found."""
+    from .render import render_html
+
+    if errors_in(loaded.problems):
+        raise CheckFailed(loaded.problems)
+    spec = get_letter(loaded, request.letter)
+    addressee = get_addressee(loaded, request.addressee)
+    problems: list[Problem] = []
+    if addressee.kind not in spec.addressee_kinds:
+        problems.append(Problem("error", Where("--to", 0, addressee.key), f"letter {spec.name!r} is not addressed to a {addressee.kind.replace('_', ' ')}",
+                                f"it accepts: {', '.join(spec.addressee_kinds)}"))
+    if request.lang not in spec.languages:
+        raise InputError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
+    variables, var_problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
+    problems += var_problems
+    if spec.signatories == "required" and not request.signatories:
+        problems.append(Problem("error", "--signatories", f"letter {spec.name!r} needs a signatory list", "give --signatories FILE.csv"))
+    if errors_in(problems):
+        raise CheckFailed(problems)
+    letter_date = request.date or dt.date.today()
+    runtime = Runtime(loaded.library, request.lang, letter_date, respondent_of(spec, addressee, variables), public=not request.confidential)
+    runtime.strict = request.strict
+    context = _context(loaded, spec, addressee, request, variables, letter_date)
+    context.update(runtime.functions())
+    html = render_html(loaded.ws, spec.name, context)
+    problems += runtime.problems
+    if errors_in(problems):
+        raise CheckFailed(problems)
+    return RenderedLetter(request, spec, html, spec.title, runtime.citer.notes, problems)
+
+
+def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf") -> RenderedLetter:
+    letter = compose_html(loaded, request)
+    if fmt == "pdf":
+        from .pdf import write_pdf
+
+        letter.pdf = write_pdf(loaded.ws, letter.html, letter.spec.path, request.paper)
+    return letter
+
+
+def _context(loaded: Loaded, spec: LetterSpec, addressee: Addressee, request: LetterRequest, variables: dict[str, Any], letter_date: dt.date) -> dict[str, Any]:
+    from . import i18n
+
+    lib, lang = loaded.library, request.lang
+    sender = loaded.ws.config.sender
+    signatories = request.signatories or []
+    public = [s for s in signatories if s.public]
+    cc = [addressee_context(a, lib, lang) for a in variables.get("cc") or []] if "cc" in spec.variables else []
+    return {
+        **variables,
+        "vars": variables,
+        "lang": lang,
+        "dir": i18n.direction(lang),
+        "letter": spec,
+        "addressee": addressee_context(addressee, lib, lang),
+        "sender": sender,
+        "signers": sender.signers,
+        "letter_date": i18n.format_date(letter_date, lang),
+        "date_iso": letter_date.isoformat(),
+        "cc_list": cc,
+        "signatories": public,
+        "signatory_count": len(signatories),
+        "hidden_signatory_count": len(signatories) - len(public),
+        "confidential": request.confidential,
+    }

@@ -1,0 +1,179 @@
+"""Validation of a whole workspace: every problem at once.
+
+In: a `Workspace`. Out: a list of `Problem`s (errors and warnings), each naming the file and line:
+schema faults found while loading, cross-references in the library (documents, states,
+treaties), addressees, letter specifications, templates (syntax and the citation keys they
+use) and a trial composition of every example each letter declares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import jinja2
+from jinja2 import nodes
+
+from .build import Loaded, compose_html, load
+from .compose import LetterRequest, coerce
+from .errors import AdvocateError, CheckFailed, Problem, Where
+from .library import Library
+from .letters import TEMPLATE_NAME
+from .models import LANGS, Incident, LetterSpec
+from .render import environment
+from .signatories import load_signatories
+from .workspace import Workspace
+
+CITING_FUNCTIONS = {"cite", "cite_all", "obligations", "victims", "fact", "quote", "obligation", "title", "incident", "is_bound", "status"}
+RESERVED = {"vars", "lang", "dir", "letter", "addressee", "sender", "signers", "letter_date", "date_iso", "cc_list",
+            "signatories", "signatory_count", "hidden_signatory_count", "confidential", *CITING_FUNCTIONS, "note", "state", "date", "number"}
+
+
+def check_workspace(ws: Workspace) -> list[Problem]:
+    loaded = load(ws)
+    problems = list(loaded.problems)
+    problems += list(check_library(loaded.library))
+    problems += list(check_addressees(loaded))
+    for spec in loaded.letters.values():
+        problems += list(check_letter(loaded, spec))
+    return problems
+
+
+def check_library(lib: Library) -> Iterator[Problem]:
+    for key, treaty in lib.treaties.items():
+        where = lib.origin[key]
+        for code in treaty.parties:
+            if code not in lib.states:
+                yield Problem("error", where, f"{key}: party {code!r} is not declared in citations/states.yaml")
+        for lang, flag in treaty.title_flags.items():
+            if lang not in treaty.title:
+                yield Problem("error", where, f"{key}: title_flags names {lang!r} but there is no {lang!r} title")
+    for key, incident in lib.incidents.items():
+        yield from _check_incident(lib, key, incident, lib.origin[key])
+
+
+def _check_incident(lib: Library, key: str, incident: Incident, where: Where) -> Iterator[Problem]:
+    if not incident.sources:
+        yield Problem("error", where, f"incident {key!r} has no source", "every incident needs at least one source document")
+    for src in incident.sources:
+        if src.document not in lib.documents:
+            yield Problem("error", where, f"incident {key!r} cites unknown document {src.document!r}")
+    for count in incident.counts:
+        for doc in count.attributed_to:
+            if doc not in lib.documents:
+                yield Problem("error", where, f"incident {key!r}: count attributed to unknown document {doc!r}")
+    for code in (incident.perpetrator, incident.receiving_state):
+        if code and code not in lib.states:
+            yield Problem("error", where, f"incident {key!r}: state {code!r} is not declared in citations/states.yaml")
+    for rel in incident.related:
+        if rel.treaty not in lib.treaties:
+            yield Problem("error", where, f"incident {key!r}: related treaty {rel.treaty!r} is not in the library")
+    for victim in incident.victims:
+        if victim.consent == "refused" and not victim.confidential:
+            yield Problem("error", where, f"incident {key!r}: a victim who refused consent must be confidential")
+
+
+def check_addressees(loaded: Loaded) -> Iterator[Problem]:
+    states = loaded.library.states
+    for key, a in loaded.addressees.items():
+        where = loaded.addressee_origin[key]
+        if a.state and a.state not in states:
+            yield Problem("error", where, f"addressee {key!r}: unknown state {a.state!r}")
+        if a.address and a.address.country not in states:
+            yield Problem("error", where, f"addressee {key!r}: unknown country {a.address.country!r} in its address")
+        for lang in a.languages:
+            if lang not in LANGS:
+                yield Problem("error", where, f"addressee {key!r}: unknown language {lang!r}")
+        if "email" in a.channels and not a.email:
+            yield Problem("error", where, f"addressee {key!r} lists the email channel but has no email address")
+        if a.email and not a.email_source:
+            yield Problem("error", where, f"addressee {key!r}: an email needs email_source (the public source that gives it)")
+
+
+def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
+    yaml_path = spec.path / "letter.yaml"
+    for lang in spec.languages:
+        if lang not in LANGS:
+            yield Problem("error", Where(yaml_path, spec.line_of_key.get("languages", 0)), f"unknown language {lang!r}")
+    for name, var in spec.variables.items():
+        where = Where(yaml_path, spec.line_of_key.get("variables", 0), f"variables.{name}")
+        if name in RESERVED:
+            yield Problem("error", where, f"variable name {name!r} is reserved by the template context")
+        if var.type == "choice" and not var.choices:
+            yield Problem("error", where, "a choice variable needs `choices`")
+        if var.default is not None:
+            try:
+                coerce(var.type, var.default, var.choices, loaded.addressees, loaded.library)
+            except ValueError as exc:
+                yield Problem("error", where, f"default: {exc}")
+    if spec.respondent not in ("addressee",) and not spec.respondent.startswith("var:") and spec.respondent not in loaded.library.states:
+        yield Problem("error", Where(yaml_path, spec.line_of_key.get("respondent", 0)), f"respondent {spec.respondent!r} is not 'addressee', 'var:NAME' or a known state")
+    try:
+        for key, line, func in template_citations(loaded.ws, spec):
+            if func == "note":
+                continue
+            if loaded.library.get(key) is None:
+                yield Problem("error", Where(spec.path / TEMPLATE_NAME, line), f"unknown citation key {key!r}")
+    except AdvocateError as exc:
+        yield Problem("error", exc.where or spec.path / TEMPLATE_NAME, exc.msg)
+        return
+    yield from _check_examples(loaded, spec)
+
+
+def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
+    yaml_path = spec.path / "letter.yaml"
+    if not spec.examples:
+        yield Problem("warning", Where(yaml_path), "no examples: `advocate check` cannot try this letter", "add `examples: [{to: ADDRESSEE}]`")
+    for example in spec.examples:
+        where = Where(yaml_path, spec.line_of_key.get("examples", 0))
+        if example.to not in loaded.addressees:
+            yield Problem("error", where, f"example addressee {example.to!r} is not in the addressee directory")
+            continue
+        signatories = None
+        if example.signatories:
+            signatories, sig_problems = load_signatories(spec.path / example.signatories)
+            yield from sig_problems
+        request = LetterRequest(spec.name, example.to, "en", dict(example.vars), dt.date.today(), signatories)
+        try:
+            compose_html(loaded, request)
+        except CheckFailed as exc:
+            yield from exc.problems
+        except AdvocateError as exc:
+            yield Problem("error", exc.where or where, exc.msg, exc.hint or "")
+
+
+def template_citations(ws: Workspace, spec: LetterSpec) -> list[tuple[str, int, str]]:
+    """(key, line, function) for every citing call with literal keys in the letter's template."""
+    env = environment(ws)
+    path = spec.path / TEMPLATE_NAME
+    try:
+        tree = env.parse(path.read_text(encoding="utf-8"), name=f"{spec.name}/{TEMPLATE_NAME}", filename=str(path))
+    except jinja2.TemplateSyntaxError as exc:
+        raise AdvocateError(f"template syntax: {exc.message}", Where(path, exc.lineno)) from None
+    found = []
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name in CITING_FUNCTIONS | {"note"}:
+            if call.node.name in ("cite_all", "obligations"):
+                keys = [_first_const(a) for a in call.args]
+            else:
+                keys = [_first_const(call.args[0])] if call.args else []
+            found += [(k, call.lineno, call.node.name) for k in keys if k]
+    return found
+
+
+def _first_const(node: nodes.Node) -> str | None:
+    if isinstance(node, (nodes.Tuple, nodes.List)) and node.items:
+        node = node.items[0]
+    return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
+
+
+def letter_citations(ws: Workspace, spec: LetterSpec) -> list[str]:
+    keys: list[str] = []
+    for key, _line, func in template_citations(ws, spec):
+        if func != "note" and key not in keys:
+            keys.append(key)
+    return keys
+
+
+__all__ = ["check_workspace", "letter_citations", "template_citations", "Path"]

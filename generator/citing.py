@@ -1,0 +1,156 @@
+"""OSCOLA footnotes.
+
+In: sources (treaty, document or incident keys with pinpoints) in document order.
+Out: numbered `Note`s whose text is the full citation the first time a source is cited, "Ibid"
+when the note repeats the single source of the note just before it (with its own pinpoint), and
+a short form with a cross-reference "(n N)" to the note of first citation after that.
+
+Notes are numbered through the letter, which matches WeasyPrint's document-wide footnote
+counter, so "(n N)" can be computed while the template is filled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+from .i18n import format_date, typography
+from .library import Library
+from .models import Document, Incident, Treaty
+
+MAX_NOTE_CHARS = 1500  # WeasyPrint drops the overflow of a footnote taller than the page
+UN_DOC_KINDS = {"un_report", "resolution"}
+KIND_LABELS = {
+    "press_release": "press release",
+    "ngo_report": "report",
+    "ngo_letter": "letter",
+    "news": "news report",
+    "petition": "petition",
+    "hearing": "hearing",
+    "statement": "statement",
+}
+
+
+@dataclass
+class Note:
+    number: int
+    html: Markup
+    sources: list[tuple[str, str | None]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return Markup(self.html).striptags()
+
+
+class Citer:
+    """Numbers notes and formats each citation in OSCOLA style."""
+
+    def __init__(self, library: Library, lang: str = "en"):
+        self.library = library
+        self.lang = lang
+        self.notes: list[Note] = []
+        self.first_note: dict[str, int] = {}
+
+    def cite(self, refs: list[tuple[str, str | None]]) -> Note:
+        """A note citing `refs` (key, pinpoint) in order; keys must exist in the library."""
+        number = len(self.notes) + 1
+        previous = self.notes[-1].sources if self.notes else []
+        parts = []
+        if len(refs) == 1 and len(previous) == 1 and previous[0][0] == refs[0][0]:
+            parts.append(Markup("Ibid") + _pin(refs[0][1], sep=" "))
+        else:
+            for key, pin in refs:
+                if key in self.first_note:
+                    parts.append(self._short(key, pin))
+                else:
+                    parts.append(self._full(key, pin))
+                    self.first_note[key] = number
+        html = Markup("; ").join(parts)
+        note = Note(number, _end(html), list(refs))
+        self.notes.append(note)
+        return note
+
+    def explain(self, text: str) -> Note:
+        """A note of explanation that cites nothing (breaks an ibid chain)."""
+        note = Note(len(self.notes) + 1, _end(escape(text)), [])
+        self.notes.append(note)
+        return note
+
+    # -- forms -----------------------------------------------------------------------------
+
+    def _title(self, texts: dict[str, str] | None) -> str:
+        if not texts:
+            return ""
+        return typography(texts.get(self.lang) or texts["en"], self.lang)
+
+    def _full(self, key: str, pin: str | None) -> Markup:
+        source = self.library.get(key)
+        if isinstance(source, Treaty):
+            return self._full_treaty(source, pin)
+        if isinstance(source, Document):
+            return self._full_document(source, pin)
+        raise KeyError(key)  # incidents are expanded to their sources before citing
+
+    def _full_treaty(self, t: Treaty, pin: str | None) -> Markup:
+        title = Markup("<i>%s</i>") % self._title(t.title)
+        adopted = format_date(t.adopted.date, self.lang)
+        if t.kind == "declaration":
+            by = f" {t.adopted.by}" if t.adopted.by else ""
+            return Markup("%s (adopted %s%s) (%s)") % (title, adopted, by, t.short_title) + _pin(pin)
+        dates = f"adopted {adopted}"
+        if t.entry_into_force and t.entry_into_force.verified:
+            dates += f", entered into force {format_date(t.entry_into_force.date, self.lang)}"
+        series = ""
+        if t.unts and t.unts.verified:
+            series = f" {t.unts.volume} UNTS " + (str(t.unts.page) if t.unts.page else f"No {t.unts.number}" if t.unts.number else "")
+        return Markup("%s (%s)%s (%s)") % (title, dates, series.rstrip(), t.short_title) + _pin(pin)
+
+    def _full_document(self, d: Document, pin: str | None) -> Markup:
+        date = format_date(d.date, self.lang)
+        if d.kind in UN_DOC_KINDS and d.title:
+            text = Markup("%s, <i>%s</i> (%s)") % (d.author, self._title(d.title), date)
+            if d.symbol:
+                text += Markup(" UN Doc %s") % d.symbol
+            return text + _pin(pin)
+        label = KIND_LABELS.get(d.kind, "")
+        if d.title:
+            text = Markup("%s, ‘%s’") % (d.author, self._title(d.title))
+            inner = [label] if label and d.kind != "news" else []
+        else:
+            text = Markup("%s, %s") % (d.author, self._title(d.description) or label)
+            inner = []
+        if d.publisher:
+            inner.append(d.publisher)
+        inner.append(date)
+        text += Markup(" (%s)") % ", ".join(inner)
+        if d.symbol:
+            text += Markup(" UN Doc %s") % d.symbol
+        if pin:
+            text += Markup(" %s") % pin
+        if d.url:
+            text += Markup(" &lt;%s&gt;") % d.url
+            if d.accessed:
+                text += Markup(" accessed %s") % format_date(d.accessed, self.lang)
+        return text
+
+    def _short(self, key: str, pin: str | None) -> Markup:
+        source = self.library.get(key)
+        n = self.first_note[key]
+        return Markup("%s (n %d)") % (short_name(source), n) + _pin(pin, sep=" ")
+
+
+def short_name(source: Treaty | Document | Incident | None) -> str:
+    if isinstance(source, Treaty):
+        return source.short_title
+    if isinstance(source, Document):
+        return source.short or source.symbol or source.author
+    return ""
+
+
+def _pin(pin: str | None, sep: str = ", ") -> Markup:
+    return Markup("%s%s") % (sep, pin) if pin else Markup("")
+
+
+def _end(html: Markup) -> Markup:
+    return html if str(html).endswith((".", "?", "!")) else html + Markup(".")

@@ -1,0 +1,260 @@
+"""The command line: parses options, calls one library function per command, prints the result.
+
+The only module that imports click. Every command runs inside `boundary`, which turns an
+`AdvocateError` into ``error: WHERE: message`` plus a hint and a non-zero exit (a traceback only
+with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import AdvocateError, CheckFailed, InputError, Problem, Where
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_INTERNAL = 70
+
+
+@dataclass
+class App:
+    workspace: str | None
+    debug: bool
+
+    def loaded(self):  # type: ignore[no-untyped-def]
+        from .build import load
+        from .workspace import open_workspace
+
+        return load(open_workspace(self.workspace))
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        click.echo(p.line(), err=True)
+        if p.hint:
+            click.echo(f"  hint: {p.hint}", err=True)
+
+
+def boundary(func: F) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        app: App = click.get_current_context().obj
+        try:
+            return func(*args, **kwargs)
+        except CheckFailed as exc:
+            if app.debug:
+                raise
+            _print_problems(exc.problems)
+            click.echo(f"error: {exc.msg}", err=True)
+            sys.exit(exc.exit_code)
+        except AdvocateError as exc:
+            if app.debug:
+                raise
+            click.echo(f"error: {exc.line()}", err=True)
+            if exc.hint:
+                click.echo(f"  hint: {exc.hint}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary reports every failure in one line
+            if app.debug:
+                raise
+            click.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("  hint: run again with --debug for the traceback, and report it", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", "-w", envvar="ADVOCATE_WORKSPACE", type=click.Path(file_okay=False), help="Your workspace folder (letters/, citations/, advocate.toml). Env: ADVOCATE_WORKSPACE.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.version_option(__version__, prog_name="advocate")
+@click.pass_context
+def main(ctx: click.Context, workspace: str | None, debug: bool) -> None:
+    """Advocacy letters and petitions with legal footnotes, rendered as PDF."""
+    ctx.obj = App(workspace, debug)
+
+
+@main.command("letters")
+@click.pass_obj
+@boundary
+def letters_cmd(app: App) -> None:
+    """List the letter templates."""
+    from .views import letters_table
+
+    click.echo(letters_table(app.loaded()))
+
+
+@main.command("show")
+@click.argument("letter")
+@click.pass_obj
+@boundary
+def show_cmd(app: App, letter: str) -> None:
+    """Show a letter's purpose, addressee kinds, variables and citations."""
+    from .views import letter_detail
+
+    click.echo(letter_detail(app.loaded(), letter))
+
+
+def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]:
+    from .yamlio import LDict, load_yaml
+
+    values: dict[str, Any] = {}
+    if vars_file:
+        data = load_yaml(Path(vars_file))
+        if not isinstance(data, LDict):
+            raise InputError("expected a mapping of variable names to values", Where(vars_file, getattr(data, "line", 1)))
+        values.update(data)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--var {pair!r} is not KEY=VALUE", "--var", hint="for example --var reference=HR/2023/17")
+        values[key.strip()] = value
+    return values
+
+
+@main.command("render")
+@click.argument("letter")
+@click.option("--to", "to", required=True, help="Addressee key (`advocate addressees list`).")
+@click.option("--lang", default="en", show_default=True, help="Language of the letter.")
+@click.option("--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a letter variable (repeatable).")
+@click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables.")
+@click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
+@click.option("--paper", type=click.Choice(["A4", "letter"]), help="Paper size (default: advocate.toml, else A4).")
+@click.option("--signatories", type=click.Path(dir_okay=False), help="CSV of signatories (sign-on letters, petitions).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--confidential", is_flag=True, help="Include named victims (confidential version; default is the public one).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Output file (default: out/LETTER-ADDRESSEE-LANG.pdf).")
+@click.pass_obj
+@boundary
+def render_cmd(app: App, letter: str, to: str, lang: str, pairs: tuple[str, ...], vars_file: str | None, date: str | None,
+               fmt: str, paper: str | None, signatories: str | None, strict: bool, confidential: bool, out: str | None) -> None:
+    """Render LETTER to an addressee as PDF (or HTML)."""
+    from .build import build_letter
+    from .compose import LetterRequest
+    from .output import write_atomic
+    from .signatories import load_signatories
+
+    letter_date = _parse_date(date)
+    signers = None
+    if signatories:
+        signers, sig_problems = load_signatories(Path(signatories))
+        if any(p.severity == "error" for p in sig_problems):
+            raise CheckFailed(sig_problems)
+        _print_problems(sig_problems)
+    request = LetterRequest(letter, to, lang, _parse_vars(pairs, vars_file), letter_date, signers, strict, paper, confidential)
+    result = build_letter(app.loaded(), request, fmt)
+    warnings = [p for p in result.warnings if p.severity == "warning"]
+    if strict and warnings:
+        raise CheckFailed([Problem("error", p.where, p.message, p.hint) for p in warnings])
+    _print_problems(warnings)
+    suffix = "-confidential" if confidential else ""
+    path = Path(out) if out else Path("out") / f"{letter}-{to}-{lang}{suffix}.{fmt}"
+    write_atomic(path, result.pdf if fmt == "pdf" and result.pdf is not None else result.html)
+    click.echo(f"wrote {path} ({len(result.notes)} footnotes)")
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--date {text!r} is not a date", "--date", hint="write it as YYYY-MM-DD") from None
+
+
+@main.group("citations")
+def citations_grp() -> None:
+    """The citation library: treaties, documents, incidents."""
+
+
+@citations_grp.command("list")
+@click.pass_obj
+@boundary
+def citations_list(app: App) -> None:
+    """List every citation key."""
+    from .views import citations_table
+
+    click.echo(citations_table(app.loaded()))
+
+
+@citations_grp.command("show")
+@click.argument("key")
+@click.pass_obj
+@boundary
+def citations_show(app: App, key: str) -> None:
+    """Show one treaty, document or incident, and how it is cited."""
+    from .views import citation_detail
+
+    click.echo(citation_detail(app.loaded(), key))
+
+
+@main.group("addressees")
+def addressees_grp() -> None:
+    """The addressee directory."""
+
+
+@addressees_grp.command("list")
+@click.pass_obj
+@boundary
+def addressees_list(app: App) -> None:
+    """List the addressees."""
+    from .views import addressees_table
+
+    click.echo(addressees_table(app.loaded()))
+
+
+@addressees_grp.command("show")
+@click.argument("key")
+@click.pass_obj
+@boundary
+def addressees_show(app: App, key: str) -> None:
+    """Show one addressee: address block, languages, channels, letters."""
+    from .views import addressee_detail
+
+    click.echo(addressee_detail(app.loaded(), key))
+
+
+@main.command("check")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_obj
+@boundary
+def check_cmd(app: App, strict: bool) -> None:
+    """Validate the whole workspace and list every problem with file and line."""
+    from .checks import check_workspace
+    from .workspace import open_workspace
+
+    problems = check_workspace(open_workspace(app.workspace))
+    _print_problems(problems)
+    errors = [p for p in problems if p.severity == "error" or strict]
+    warnings = len(problems) - len([p for p in problems if p.severity == "error"])
+    click.echo(f"{len([p for p in problems if p.severity == 'error'])} error(s), {warnings} warning(s)")
+    if errors:
+        sys.exit(CheckFailed.exit_code)
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.pass_obj
+@boundary
+def init_cmd(app: App, directory: str) -> None:
+    """Create a workspace with advocate.toml and one example letter."""
+    from .scaffold import init_workspace
+
+    for path in init_workspace(Path(directory)):
+        click.echo(f"created {path}")
+    click.echo(f"next: advocate --workspace {directory} render example --to cn-mfa")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,369 @@
+"""From a letter request to a render context.
+
+In: a `LetterRequest` (letter, addressee, language, variables, date, signatories) and the loaded
+workspace. Out: the context a letter template is filled with, including the citation functions
+(`cite`, `fact`, `quote`, `obligation`, ...). The functions record the problems they find
+(unknown or unverified source, incident after the letter date, obligation asserted against a
+state that is not bound) with the template file and line of the call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from . import i18n
+from .citing import MAX_NOTE_CHARS, Citer, Note
+from .errors import InputError, Problem, Where
+from .library import Library, _suggest
+from .models import Addressee, Document, Incident, LetterSpec, Treaty
+from .signatories import Signatory
+from .workspace import Workspace
+
+STATUS_WORDS = {"none": "is not a party to", "signed": "has signed but not ratified"}
+
+
+@dataclass
+class LetterRequest:
+    letter: str
+    addressee: str
+    lang: str = "en"
+    variables: dict[str, Any] = field(default_factory=dict)
+    date: dt.date | None = None
+    signatories: list[Signatory] | None = None
+    strict: bool = False
+    paper: str | None = None
+    confidential: bool = False
+
+
+def template_where() -> Where | str:
+    """The template file and line of the innermost template frame calling us."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            return Where(template.filename or template.name or "<template>", template.get_corresponding_lineno(frame.f_lineno))
+        frame = frame.f_back  # type: ignore[assignment]
+    return "<template>"
+
+
+class Runtime:
+    """The functions a letter template calls; collects notes and problems."""
+
+    def __init__(self, library: Library, lang: str, letter_date: dt.date, respondent: str | None, public: bool = True):
+        self.library = library
+        self.lang = lang
+        self.letter_date = letter_date
+        self.respondent = respondent
+        self.public = public
+        self.citer = Citer(library, lang)
+        self.problems: list[Problem] = []
+        self.used: list[str] = []
+        self.strict = False
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _problem(self, severity: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(severity, template_where(), message, hint))
+
+    def _lookup(self, key: str) -> Treaty | Document | Incident | None:
+        source = self.library.get(key)
+        if source is None:
+            self._problem("error", f"unknown citation key {key!r}", _suggest(key, self.library.keys()))
+            return None
+        self.used.append(key)
+        if not _verified(source):
+            self._problem("error", f"{key!r} is flagged unverified (U) in the library and cannot be cited",
+                          "verify it against a primary source and set its flag to V or V2, or leave it out")
+        if isinstance(source, Document) and source.date.first_day() > self.letter_date:
+            self._problem("error", f"document {key!r} is dated {source.date}, after the letter date {self.letter_date}",
+                          "a letter cannot cite what was not yet published; check --date")
+        if isinstance(source, Incident) and source.date.first_day() > self.letter_date:
+            self._problem("error", f"incident {key!r} is dated {source.date}, after the letter date {self.letter_date}",
+                          "check the incident date or give the letter a later --date")
+        return source
+
+    def _published(self, key: str) -> bool:
+        doc = self.library.documents.get(key)
+        return doc is not None and doc.date.first_day() <= self.letter_date
+
+    def _call(self, note: Note) -> Markup:
+        if len(note.text) > MAX_NOTE_CHARS:
+            self._problem("error", f"footnote {note.number} is {len(note.text)} characters long (limit {MAX_NOTE_CHARS})",
+                          "split the citation: a footnote taller than the page is cut off by the PDF renderer")
+        return Markup('<span class="footnote">%s</span>') % note.html
+
+    def _refs(self, key: str, pinpoint: str | None) -> list[tuple[str, str | None]]:
+        source = self.library.get(key)
+        if isinstance(source, Incident):
+            refs = [(s.document, s.pinpoint) for s in source.sources if self._published(s.document)]
+            if not refs:
+                self._problem("error", f"none of the sources of incident {key!r} was published by the letter date {self.letter_date}")
+            return refs
+        return [(key, pinpoint)]
+
+    # -- template functions -------------------------------------------------------------------
+
+    def cite(self, key: str, pinpoint: str | None = None) -> Markup:
+        """One footnote citing `key` (a treaty, document or incident: its sources) at `pinpoint`."""
+        return self.cite_all((key, pinpoint))
+
+    def cite_all(self, *items: str | tuple[str, str | None] | list[Any]) -> Markup:
+        """One footnote citing several sources: each item is a key or a (key, pinpoint) pair."""
+        refs: list[tuple[str, str | None]] = []
+        for item in items:
+            key, pin = (item, None) if isinstance(item, str) else (item[0], item[1] if len(item) > 1 else None)
+            if self._lookup(key) is not None:
+                refs.extend(self._refs(key, pin))
+        if not refs:
+            return Markup("")
+        return self._call(self.citer.cite(refs))
+
+    def fact(self, key: str) -> Markup:
+        """The incident's statement in the letter's language, footnoted to all its sources."""
+        source = self._lookup(key)
+        if not isinstance(source, Incident):
+            if source is not None:
+                self._problem("error", f"fact() needs an incident key; {key!r} is a {type(source).__name__.lower()}")
+            return Markup("")
+        if not source.sources:
+            self._problem("error", f"incident {key!r} has no source", "every statement about an incident needs a source")
+            return escape(self._text(source.summary))
+        return escape(i18n.typography(self._text(source.summary), self.lang)) + self.cite(key)
+
+    def quote(self, treaty: str, article: str, obligation: bool = False, state: str | None = None) -> Markup:
+        """The article's text in quotation marks, footnoted ("art N"). With obligation=True the
+        letter asserts it against `state` (default: the respondent), which must be bound."""
+        source = self._lookup(treaty)
+        if not isinstance(source, Treaty):
+            return Markup("")
+        if obligation and (state or self.respondent):
+            self._check_bound(source, state or self.respondent)  # type: ignore[arg-type]
+        art = source.articles.get(article)
+        if art is None:
+            self._problem("error", f"{treaty!r} has no article {article!r} in the library",
+                          f"articles held: {', '.join(source.articles) or 'none'}")
+            return Markup("")
+        if not art.verified:
+            self._problem("error", f"the text of {treaty} art {article} is unverified (U)")
+        text = art.text.get(self.lang)
+        if text is None:
+            self._problem("error", f"the library holds no {self.lang!r} text of {treaty} art {article}",
+                          "quote articles only in languages whose text the library holds")
+            text = art.text["en"]
+        return Markup("“%s”") % i18n.inner_quotes(text) + self._call(self.citer.cite([(treaty, f"art {article}")]))
+
+    def obligation(self, treaty: str, pinpoint: str | None = None, state: str | None = None) -> Markup:
+        """A footnote for an obligation asserted against `state` (default: the letter's respondent)."""
+        return self.obligations((treaty, pinpoint), state=state)
+
+    def obligations(self, *items: str | tuple[str, str | None] | list[Any], state: str | None = None) -> Markup:
+        """One footnote for obligations under several treaties (keys or (key, pinpoint) pairs)."""
+        refs: list[tuple[str, str | None]] = []
+        for item in items:
+            key, pin = (item, None) if isinstance(item, str) else (item[0], item[1] if len(item) > 1 else None)
+            source = self._lookup(key)
+            if not isinstance(source, Treaty):
+                if source is not None:
+                    self._problem("error", f"obligation() needs a treaty key; {key!r} is not a treaty")
+                continue
+            code = state or self.respondent
+            if code:
+                self._check_bound(source, code)
+            refs.append((key, pin))
+        return self._call(self.citer.cite(refs)) if refs else Markup("")
+
+    def _check_bound(self, treaty: Treaty, code: str) -> None:
+        party = treaty.parties.get(code)
+        who = self.library.state_short(code)
+        if party is None or not party.verified:
+            self._problem("error", f"the status of {who} under {treaty.short_title} is not verified in the library",
+                          "add the state's status with a V or V2 flag before asserting the obligation")
+        elif treaty.kind == "declaration":
+            return
+        elif not party.bound:
+            self._problem("error" if self.strict else "warning",
+                          f"{_cap(who)} {STATUS_WORDS.get(party.status, 'is not bound by')} {treaty.short_title}",
+                          "cite customary international law or a treaty the state is bound by instead")
+
+    def is_bound(self, treaty: str, state: str | None = None) -> bool:
+        source = self.library.get(treaty)
+        code = state or self.respondent
+        if not isinstance(source, Treaty) or not code:
+            return False
+        party = source.parties.get(code)
+        return bool(party and party.bound)
+
+    def status(self, treaty: str, state: str | None = None) -> dict[str, Any]:
+        """A state's verified status under a treaty: {'status', 'date', 'bound'} (date formatted)."""
+        source = self.library.get(treaty)
+        code = state or self.respondent
+        party = source.parties.get(code) if isinstance(source, Treaty) and code else None
+        if party is None or not party.verified:
+            self._problem("error", f"the status of {code} under {treaty} is not verified in the library")
+            return {"status": "unknown", "date": "", "bound": False}
+        return {"status": party.status, "bound": party.bound,
+                "date": i18n.format_date(party.date, self.lang) if party.date and (party.date_flag or party.flag) != "U" else ""}
+
+    def victims(self, key: str) -> list[dict[str, str]]:
+        """Named victims of an incident: only in a confidential version (``--confidential``);
+        a public version gets an empty list. Naming someone without recorded consent is a warning
+        (an error under --strict)."""
+        source = self._lookup(key)
+        if not isinstance(source, Incident) or self.public:
+            return []
+        named = []
+        for victim in source.victims:
+            if victim.consent == "refused":
+                self._problem("error", f"a victim of {key!r} refused consent to be named")
+                continue
+            if victim.consent != "given":
+                self._problem("error" if self.strict else "warning", f"consent to name a victim of {key!r} is not recorded",
+                              "record consent: given in the incident before sending a named submission")
+            named.append({"name": victim.name, "details": self._text(victim.details) if victim.details else "", "consent": victim.consent})
+        return named
+
+    def note(self, text: str) -> Markup:
+        return self._call(self.citer.explain(text))
+
+    def title(self, key: str) -> str:
+        source = self._lookup(key)
+        if isinstance(source, (Treaty, Document, Incident)) and getattr(source, "title", None):
+            return self._text(source.title)  # type: ignore[arg-type]
+        return key
+
+    def state(self, code: str, form: str = "name") -> str:
+        if code not in self.library.states:
+            self._problem("error", f"unknown state {code!r}", "states are declared in citations/states.yaml")
+        if form == "short":
+            return self.library.state_short(code, self.lang)
+        return self.library.state_name(code, self.lang, form)
+
+    def incident(self, key: str) -> Incident | None:
+        source = self._lookup(key)
+        return source if isinstance(source, Incident) else None
+
+    def date(self, value: Any) -> str:
+        from .models import PartialDate
+
+        return i18n.format_date(PartialDate.parse(value), self.lang)
+
+    def number(self, value: int) -> str:
+        return i18n.format_number(value, self.lang)
+
+    def _text(self, texts: dict[str, str]) -> str:
+        return texts.get(self.lang) or texts["en"]
+
+    def functions(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in (
+            "cite", "cite_all", "fact", "quote", "obligation", "obligations", "status", "victims", "is_bound", "note", "title", "state", "incident", "date", "number")}
+
+
+def _verified(source: Treaty | Document | Incident) -> bool:
+    return source.flag in ("V", "V2")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def respondent_of(spec: LetterSpec, addressee: Addressee, variables: dict[str, Any]) -> str | None:
+    if spec.respondent == "addressee":
+        return addressee.state
+    if spec.respondent.startswith("var:"):
+        value = variables.get(spec.respondent[4:])
+        return str(value) if value else None
+    return spec.respondent
+
+
+def addressee_context(a: Addressee, lib: Library, lang: str) -> dict[str, Any]:
+    def t(texts: dict[str, str] | None) -> str:
+        return (texts.get(lang) or texts["en"]) if texts else ""
+
+    lines = [x for x in (t(a.name), t(a.title)) if x]
+    if a.address:
+        lines += a.address.lines
+        place = " ".join(x for x in (a.address.postal_code, a.address.locality) if x)
+        if place:
+            lines.append(place)
+        lines.append(lib.state_name(a.address.country, lang, "formal"))
+    return {"key": a.key, "kind": a.kind, "state": a.state, "name": t(a.name), "title": t(a.title),
+            "salutation": t(a.salutation), "address_lines": lines, "email": a.email or ""}
+
+
+def check_variables(spec: LetterSpec, given: dict[str, Any], addressees: dict[str, Addressee], lib: Library) -> tuple[dict[str, Any], list[Problem]]:
+    """Merge defaults and given values, coercing each to its declared type."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for name in given:
+        if name not in spec.variables:
+            problems.append(Problem("error", Where("--var", 0, name), f"unknown variable {name!r} for letter {spec.name!r}",
+                                    f"known: {', '.join(spec.variables) or 'none'} (`advocate show {spec.name}`)"))
+    for name, var in spec.variables.items():
+        if name in given:
+            raw = given[name]
+        elif var.default is not None:
+            raw = var.default
+        elif var.required:
+            problems.append(Problem("error", Where("--var", 0, name), f"required variable {name!r} is missing",
+                                    f"give it with --var {name}=VALUE ({var.type}{': ' + var.help if var.help else ''})"))
+            continue
+        else:
+            values[name] = [] if var.type == "list" else None
+            continue
+        try:
+            values[name] = coerce(var.type, raw, var.choices, addressees, lib)
+        except ValueError as exc:
+            problems.append(Problem("error", Where("--var", 0, name), f"variable {name!r}: {exc}", f"expected type {var.type}"))
+    return values, problems
+
+
+def coerce(kind: str, raw: Any, choices: list[str], addressees: dict[str, Addressee], lib: Library) -> Any:
+    if kind in ("str", "text"):
+        if isinstance(raw, (dict, list)):
+            raise ValueError(f"expected text, got {type(raw).__name__}")
+        return str(raw)
+    if kind == "int":
+        if isinstance(raw, bool):
+            raise ValueError(f"expected an integer, got {raw!r}")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected an integer, got {raw!r}") from None
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("yes", "true", "1", "on"):
+            return True
+        if str(raw).lower() in ("no", "false", "0", "off"):
+            return False
+        raise ValueError(f"expected yes or no, got {raw!r}")
+    if kind == "date":
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw))
+        except ValueError:
+            raise ValueError(f"expected a date YYYY-MM-DD, got {raw!r}") from None
+    if kind == "choice":
+        if str(raw) not in choices:
+            raise ValueError(f"{raw!r} is not one of {', '.join(choices)}")
+        return str(raw)
+    if kind == "list":
+        items = raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
+        return [str(x) for x in items]
+    if kind == "addressee":
+        items = raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
+        for key in items:
+            if key not in addressees:
+                raise ValueError(f"unknown addressee {key!r}; {_suggest(key, sorted(addressees))}")
+        return [addressees[k] for k in items]
+    if kind == "state":
+        if str(raw) not in lib.states:
+            raise ValueError(f"unknown state {raw!r}; known: {', '.join(sorted(lib.states))}")
+        return str(raw)
+    raise InputError(f"unknown variable type {kind!r}")

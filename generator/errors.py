@@ -1,0 +1,81 @@
+"""One exception base with user-facing text, and the problems that checks report.
+
+In: nothing. Out: `AdvocateError` (raised by every stage, printed by the CLI boundary as
+``error: WHERE: message`` plus a hint) and `Problem` (what checks yield, every one at once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in a user's file: path and 1-based line (0 = whole file)."""
+
+    path: Path | str
+    line: int = 0
+    field: str = ""
+
+    def __str__(self) -> str:
+        text = str(self.path)
+        if self.line:
+            text += f":{self.line}"
+        if self.field:
+            text += f": {self.field}"
+        return text
+
+
+class AdvocateError(Exception):
+    """An error the user can fix. `exit_code` names the category for scripts."""
+
+    exit_code = 1
+
+    def __init__(self, msg: str, where: Where | str | None = None, hint: str | None = None):
+        super().__init__(msg)
+        self.msg = msg
+        self.where = where
+        self.hint = hint
+
+    def line(self) -> str:
+        prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}{self.msg}"
+
+
+class InputError(AdvocateError):
+    """A file or argument given by the user is malformed or names something unknown."""
+
+    exit_code = 3
+
+
+class CheckFailed(AdvocateError):
+    """Checks found errors; `problems` holds all of them."""
+
+    exit_code = 4
+
+    def __init__(self, problems: list[Problem]):
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} error(s) stop this letter")
+        self.problems = problems
+
+
+class RenderError(AdvocateError):
+    """The letter could not be produced (template, fetch or PDF stage)."""
+
+    exit_code = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # "error" | "warning"
+    where: Where | str
+    message: str
+    hint: str = ""
+
+    def line(self) -> str:
+        return f"{self.severity}: {self.where}: {self.message}"
+
+
+def errors_in(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]

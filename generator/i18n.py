@@ -1,0 +1,64 @@
+"""Language-dependent formatting.
+
+In: a language tag (``en``). Out: Babel locale, dates formatted to their precision, numbers,
+lists, text direction. (Translations of letter prose come with the languages issue; English is
+the source language of every template.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
+from babel.lists import format_list
+from babel.numbers import format_decimal
+
+from .models import PartialDate
+
+# English letters follow British/OSCOLA conventions: "7 February 2014".
+_LOCALE_IDS = {"en": "en_GB", "zh": "zh_Hans_CN", "ko": "ko_KR", "ja": "ja_JP", "fr": "fr_FR", "es": "es_ES", "ru": "ru_RU", "ar": "ar"}
+RTL = {"ar"}
+
+
+@lru_cache(maxsize=None)
+def locale(lang: str) -> Locale:
+    return Locale.parse(_LOCALE_IDS.get(lang, lang))
+
+
+def direction(lang: str) -> str:
+    return "rtl" if lang in RTL else "ltr"
+
+
+def format_date(value: PartialDate | dt.date, lang: str = "en") -> str:
+    if isinstance(value, dt.date):
+        value = PartialDate(value.year, value.month, value.day)
+    if value.precision == "day":
+        return babel_format_date(value.first_day(), format="long", locale=locale(lang))
+    if value.precision == "month":
+        return format_skeleton("yMMMM", value.first_day(), locale=locale(lang))
+    return format_skeleton("y", value.first_day(), locale=locale(lang))
+
+
+def format_number(value: int, lang: str = "en") -> str:
+    return format_decimal(value, locale=locale(lang))
+
+
+def join(items: list[str], lang: str = "en") -> str:
+    return format_list(items, locale=locale(lang)) if items else ""
+
+
+def typography(text: str, lang: str = "en") -> str:
+    """Typographic apostrophes in library texts written with a straight one (People's -> People’s)."""
+    import re
+
+    return re.sub(r"(?<=\w)'(?=\w)", "’", text) if lang in ("en", "fr") else text
+
+
+def inner_quotes(text: str) -> str:
+    """Straight double quotes inside a quotation become single quotes: ("refouler") -> (‘refouler’)."""
+    import re
+
+    return typography(re.sub(r'"([^"]*)"', "‘\\1’", text))

@@ -1,0 +1,135 @@
+"""The citation library: treaties, documents, incidents and states.
+
+In: ``citations/`` folders of a `Workspace` (user first; a user's file overrides a bundled one
+with the same key). Out: a frozen `Library` and the problems found while loading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+from .errors import AdvocateError, InputError, Problem, Where
+from .models import KEY_RE, STATE_RE, Document, Incident, State, Treaty, validate
+from .workspace import Workspace
+from .yamlio import LDict, load_yaml
+
+Source = Union[Treaty, Document, Incident]
+SECTIONS: dict[str, type[Treaty] | type[Document] | type[Incident]] = {
+    "treaties": Treaty,
+    "documents": Document,
+    "incidents": Incident,
+}
+
+
+@dataclass(frozen=True)
+class Library:
+    states: dict[str, State]
+    treaties: dict[str, Treaty]
+    documents: dict[str, Document]
+    incidents: dict[str, Incident]
+    origin: dict[str, Where]  # key -> where it is defined
+
+    def get(self, key: str) -> Source | None:
+        return self.treaties.get(key) or self.documents.get(key) or self.incidents.get(key)
+
+    def require(self, key: str) -> Source:
+        found = self.get(key)
+        if found is None:
+            raise InputError(f"unknown citation key {key!r}", hint=_suggest(key, self.keys()))
+        return found
+
+    def keys(self) -> list[str]:
+        return sorted([*self.treaties, *self.documents, *self.incidents])
+
+    def state_name(self, code: str, lang: str = "en", form: str = "name") -> str:
+        state = self.states.get(code)
+        if state is None:
+            return code
+        texts = getattr(state, form) or state.name
+        return texts.get(lang) or texts["en"]
+
+    def state_short(self, code: str, lang: str = "en") -> str:
+        state = self.states.get(code)
+        if state and state.abbr:
+            return state.abbr.get(lang) or state.abbr.get("en") or self.state_name(code, lang)
+        return self.state_name(code, lang)
+
+
+def load_library(ws: Workspace) -> tuple[Library, list[Problem]]:
+    problems: list[Problem] = []
+    states: dict[str, State] = {}
+    found: dict[str, dict[str, Source]] = {name: {} for name in SECTIONS}
+    origin: dict[str, Where] = {}
+    for root in reversed(ws.roots):  # bundled first, so user files override
+        citations = root / "citations"
+        states_file = citations / "states.yaml"
+        if states_file.is_file():
+            states.update(_load_states(states_file, problems))
+        for section, model in SECTIONS.items():
+            for path in sorted((citations / section).glob("*.yaml")):
+                item = _load_item(path, model, problems)
+                if item is not None:
+                    found[section][item.key] = item
+                    origin[item.key] = Where(path, 1)
+    _check_unique(found, origin, problems)
+    lib = Library(states, found["treaties"], found["documents"], found["incidents"], origin)  # type: ignore[arg-type]
+    return lib, problems
+
+
+def _load_item(path: Path, model: type, problems: list[Problem]) -> Source | None:
+    try:
+        data = load_yaml(path)
+    except AdvocateError as exc:
+        problems.append(Problem("error", exc.where or Where(path), exc.msg, exc.hint or ""))
+        return None
+    item, errs = validate(model, data, path)
+    problems.extend(errs)
+    if item is not None:
+        if not KEY_RE.match(item.key):
+            problems.append(Problem("error", Where(path, data.lines.get("key", 0)), f"key {item.key!r} must be lowercase letters, digits, '-' or '_'"))
+        if item.key != path.stem:
+            problems.append(Problem("warning", Where(path, data.lines.get("key", 0)), f"key {item.key!r} differs from the file name {path.name!r}",
+                                    hint="name the file after its key so it is easy to find"))
+    return item
+
+
+def _load_states(path: Path, problems: list[Problem]) -> dict[str, State]:
+    try:
+        data = load_yaml(path)
+    except AdvocateError as exc:
+        problems.append(Problem("error", exc.where or Where(path), exc.msg, exc.hint or ""))
+        return {}
+    if not isinstance(data, LDict):
+        problems.append(Problem("error", Where(path), "expected a mapping of ISO codes to states"))
+        return {}
+    states = {}
+    for code, body in data.items():
+        if not isinstance(code, str) or not STATE_RE.match(code):
+            problems.append(Problem("error", Where(path, data.lines[code]), f"{code!r} is not an ISO 3166-1 alpha-2 code (two capital letters)"))
+            continue
+        state, errs = validate(State, body, path, {"code": code})
+        problems.extend(errs)
+        if state is not None:
+            states[code] = state
+    return states
+
+
+def _check_unique(found: dict[str, dict[str, Source]], origin: dict[str, Where], problems: list[Problem]) -> None:
+    seen: dict[str, str] = {}
+    for section, items in found.items():
+        for key in items:
+            if key in seen:
+                problems.append(Problem("error", origin[key], f"key {key!r} is used by both a {seen[key]} entry and a {section} entry",
+                                        hint="citation keys must be unique across treaties, documents and incidents"))
+            seen[key] = section
+
+
+def _suggest(key: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=3)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return "`advocate citations list` shows the known keys"

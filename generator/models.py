@@ -1,0 +1,344 @@
+"""Typed, frozen models of everything loaded from a workspace.
+
+In: plain data from YAML (see docs/formats.md). Out: validated pydantic models. Schema errors are
+turned into `Problem`s with FILE:LINE by `validate()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import total_ordering
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import Problem, Where
+from .yamlio import line_of
+
+Flag = Literal["V", "V2", "U"]
+VERIFIED_FLAGS = ("V", "V2")
+LANGS = ("en", "fr", "es", "ru", "ar", "zh", "ko", "ja")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+STATE_RE = re.compile(r"^[A-Z]{2}$")
+
+
+@total_ordering
+class PartialDate:
+    """A date known to the day, the month or only the year."""
+
+    __slots__ = ("year", "month", "day")
+
+    def __init__(self, year: int, month: int | None = None, day: int | None = None):
+        dt.date(year, month or 1, day or 1)  # validates ranges
+        self.year, self.month, self.day = year, month, day
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month" if self.month else "year"
+
+    @classmethod
+    def parse(cls, value: Any) -> PartialDate:
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return cls(value.year, value.month, value.day)
+        if isinstance(value, int) and 1000 <= value <= 9999:
+            return cls(value)
+        if isinstance(value, str):
+            m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+            if m:
+                try:
+                    return cls(*(int(g) if g else None for g in m.groups()))
+                except ValueError as exc:
+                    raise ValueError(f"not a real date: {value!r} ({exc})") from None
+        raise ValueError(f"expected a date YYYY-MM-DD, YYYY-MM or YYYY, got {value!r}")
+
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> dt.date:
+        if self.day:
+            return self.first_day()
+        if self.month:
+            nxt = dt.date(self.year + (self.month == 12), self.month % 12 + 1, 1)
+            return nxt - dt.timedelta(days=1)
+        return dt.date(self.year, 12, 31)
+
+    def _key(self) -> tuple[int, int, int]:
+        return (self.year, self.month or 0, self.day or 0)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PartialDate) and self._key() == other._key()
+
+    def __lt__(self, other: PartialDate) -> bool:
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __str__(self) -> str:
+        parts = [f"{self.year:04d}"] + [f"{p:02d}" for p in (self.month, self.day) if p]
+        return "-".join(parts)
+
+    __repr__ = __str__
+
+
+PDate = Annotated[PartialDate, BeforeValidator(PartialDate.parse)]
+Texts = dict[str, str]  # language -> text
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+def _need_english(value: dict[str, str] | None) -> dict[str, str] | None:
+    if value is not None:
+        unknown = sorted(set(value) - set(LANGS))
+        if unknown:
+            raise ValueError(f"unknown language {unknown[0]!r}; known: {', '.join(LANGS)}")
+        if "en" not in value:
+            raise ValueError("an English ('en') text is required")
+    return value
+
+
+LangTexts = Annotated[dict[str, str], BeforeValidator(lambda v: v), Field()]
+
+
+class Fact(Model):
+    flag: Flag
+    source: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.flag in VERIFIED_FLAGS
+
+
+class State(Model):
+    code: str
+    name: dict[str, str]
+    formal: dict[str, str]
+    abbr: dict[str, str] = {}
+
+    _check_name = field_validator("name", "formal")(_need_english)
+
+
+class Adoption(Fact):
+    date: PDate
+    by: str | None = None
+    place: str | None = None
+
+
+class EntryIntoForce(Fact):
+    date: PDate
+
+
+class Unts(Fact):
+    volume: int
+    page: int | None = None
+    number: int | None = None
+    note: str = ""
+
+
+class Article(Fact):
+    text: dict[str, str]
+    _check_text = field_validator("text")(_need_english)
+
+
+class Party(Fact):
+    status: Literal["none", "signed", "ratified", "acceded"]
+    signed: PDate | None = None
+    date: PDate | None = None
+    in_force: PDate | None = None
+    reservations: list[str] = []
+    date_flag: Flag | None = None
+    note: str = ""
+
+    @property
+    def bound(self) -> bool:
+        return self.status in ("ratified", "acceded") and self.verified
+
+
+class Treaty(Model):
+    key: str
+    kind: Literal["treaty", "declaration"] = "treaty"
+    short_title: str
+    title: dict[str, str]
+    title_flags: dict[str, Flag] = {}
+    title_source: str = ""
+    adopted: Adoption
+    entry_into_force: EntryIntoForce | None = None
+    unts: Unts | None = None
+    untc_chapter: str | None = None
+    articles: dict[str, Article] = {}
+    parties: dict[str, Party] = {}
+    flag: Flag = "V"
+    source: str = ""
+
+    _check_title = field_validator("title")(_need_english)
+
+
+class Document(Fact):
+    key: str
+    kind: Literal[
+        "un_report", "resolution", "press_release", "ngo_report", "ngo_letter", "news",
+        "petition", "hearing", "statement",
+    ]
+    author: str
+    title: dict[str, str] | None = None
+    description: dict[str, str] | None = None
+    short: str | None = None
+    date: PDate
+    symbol: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    accessed: dt.date | None = None
+    note: str = ""
+
+    _check_texts = field_validator("title", "description")(_need_english)
+
+
+class Count(Model):
+    value: int
+    qualifier: Literal["exact", "about", "over", "up_to", "at_least", "more_than"] = "exact"
+    unit: str = "people"
+    estimate: bool = False
+    attributed_to: list[str] = []
+    flag: Flag
+    note: str = ""
+
+
+class SourceRef(Model):
+    document: str
+    pinpoint: str | None = None
+    reliability: Literal["highly_reliable", "likely_reliable", "unsure"]
+    connection: Literal["victim", "witness", "relative", "secondary_report", "official"]
+
+
+class Victim(Model):
+    name: str
+    consent: Literal["given", "refused", "unknown"]
+    confidential: bool = True
+    details: dict[str, str] = {}
+
+
+class Related(Model):
+    treaty: str
+    article: str | None = None
+
+
+class Incident(Model):
+    key: str
+    title: dict[str, str]
+    date: PDate
+    date_estimated: bool = False
+    time: dict[str, str] | None = None
+    places: list[str] = []
+    perpetrator: str | None = None
+    receiving_state: str | None = None
+    kind: Literal["forced_return", "detention", "disappearance", "other"] = "other"
+    counts: list[Count] = []
+    summary: dict[str, str]
+    sources: list[SourceRef] = []
+    victims: list[Victim] = []
+    related: list[Related] = []
+    flag: Flag
+    note: str = ""
+
+    _check_texts = field_validator("title", "summary")(_need_english)
+
+    @property
+    def verified(self) -> bool:
+        return self.flag in VERIFIED_FLAGS
+
+
+class PostalAddress(Model):
+    lines: list[str] = []
+    locality: str | None = None
+    postal_code: str | None = None
+    country: str
+    source: str
+
+
+AddresseeKind = Literal[
+    "head_of_state", "foreign_ministry", "ministry", "un_mandate", "un_office",
+    "permanent_mission", "organisation",
+]
+ADDRESSEE_KINDS: tuple[str, ...] = AddresseeKind.__args__  # type: ignore[attr-defined]
+
+
+class Addressee(Model):
+    key: str
+    kind: AddresseeKind
+    state: str | None = None
+    name: dict[str, str] | None = None
+    title: dict[str, str]
+    salutation: dict[str, str]
+    address: PostalAddress | None = None
+    email: str | None = None
+    email_source: str | None = None
+    languages: list[str] = ["en"]
+    channels: list[Literal["email", "post", "form"]] = []
+    note: str = ""
+
+    _check_texts = field_validator("title", "salutation", "name")(_need_english)
+
+
+VarType = Literal["str", "text", "int", "bool", "date", "choice", "list", "addressee", "state"]
+
+
+class Variable(Model):
+    type: VarType = "str"
+    default: Any = None
+    required: bool = False
+    choices: list[str] = []
+    help: str = ""
+
+
+class Example(Model):
+    to: str
+    vars: dict[str, Any] = {}
+    signatories: str | None = None
+    name: str | None = None
+
+
+class LetterSpec(Model):
+    name: str
+    title: str
+    kind: Literal["government_letter", "un_submission", "signon", "petition", "mission_letter"]
+    purpose: str
+    languages: list[str] = ["en"]
+    addressee_kinds: list[AddresseeKind]
+    respondent: str = "addressee"
+    variables: dict[str, Variable] = {}
+    signatories: Literal["none", "optional", "required"] = "none"
+    examples: list[Example] = []
+    path: Path
+    line_of_key: dict[str, int] = {}
+
+
+def validate(model: type[Model], data: Any, path: Path, extra: dict[str, Any] | None = None) -> tuple[Any, list[Problem]]:
+    """Validate `data` (from load_yaml) into `model`; every schema error becomes a Problem."""
+    if not isinstance(data, dict):
+        return None, [Problem("error", Where(path, getattr(data, "line", 0)), f"expected a mapping, got {type(data).__name__}")]
+    try:
+        return model.model_validate({**data, **(extra or {})}), []
+    except ValidationError as exc:
+        return None, [_problem(err, data, path) for err in exc.errors()]
+
+
+def _problem(err: Any, data: Any, path: Path) -> Problem:
+    loc = tuple(err["loc"])
+    dotted = ".".join(str(p) for p in loc)
+    line = line_of(data, loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return Problem("error", Where(path, line), f"unknown key {loc[-1]!r}" + (f" in {'.'.join(map(str, loc[:-1]))}" if len(loc) > 1 else ""),
+                       hint="see docs/formats.md for the keys this file may hold")
+    if kind == "missing":
+        return Problem("error", Where(path, line), f"missing required key {dotted!r}")
+    msg = err["msg"].removeprefix("Value error, ")
+    return Problem("error", Where(path, line), f"{dotted}: {msg}")

@@ -1,0 +1,127 @@
+"""Plain-text views of the workspace for the CLI's listing commands.
+
+In: a `Loaded` workspace. Out: strings (tables and detail pages); no I/O.
+"""
+
+from __future__ import annotations
+
+from .build import Loaded, get_addressee, get_letter
+from .checks import letter_citations
+from .citing import Citer
+from .errors import InputError
+from .i18n import format_date
+from .library import _suggest
+from .models import Document, Incident, Treaty
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    if not rows:
+        return ""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(r, widths)), r[-1]]).rstrip() for r in rows)
+
+
+def letters_table(loaded: Loaded) -> str:
+    rows = [("LETTER", "KIND", "LANGUAGES", "TITLE")]
+    rows += [(s.name, s.kind, ",".join(s.languages), s.title) for s in loaded.letters.values()]
+    return _table(rows)
+
+
+def letter_detail(loaded: Loaded, name: str) -> str:
+    spec = get_letter(loaded, name)
+    out = [f"{spec.name}: {spec.title}", "", spec.purpose, "",
+           f"kind:            {spec.kind}",
+           f"languages:       {', '.join(spec.languages)}",
+           f"addressee kinds: {', '.join(spec.addressee_kinds)}",
+           f"respondent:      {spec.respondent}",
+           f"signatories:     {spec.signatories}", "", "variables:"]
+    for vname, var in spec.variables.items():
+        req = "required" if var.required and var.default is None else "optional"
+        default = f", default {var.default!r}" if var.default is not None else ""
+        choices = f" [{'|'.join(var.choices)}]" if var.choices else ""
+        out.append(f"  {vname} ({var.type}{choices}, {req}{default})" + (f": {var.help}" if var.help else ""))
+    if not spec.variables:
+        out.append("  (none)")
+    out += ["", "citations used:"]
+    for key in letter_citations(loaded.ws, spec):
+        source = loaded.library.get(key)
+        out.append(f"  {key}" + (f" ({type(source).__name__.lower()})" if source else " (MISSING)"))
+    out += ["", "examples:"] + [f"  advocate render {spec.name} --to {e.to}" for e in spec.examples]
+    return "\n".join(out)
+
+
+def citations_table(loaded: Loaded) -> str:
+    lib = loaded.library
+    rows = [("KEY", "TYPE", "FLAG", "DATE", "TITLE")]
+    for key in lib.keys():
+        s = lib.get(key)
+        if isinstance(s, Treaty):
+            rows.append((key, s.kind, s.flag, str(s.adopted.date), s.title["en"]))
+        elif isinstance(s, Document):
+            rows.append((key, s.kind, s.flag, str(s.date), (s.title or s.description or {"en": ""})["en"]))
+        elif isinstance(s, Incident):
+            rows.append((key, "incident", s.flag, str(s.date), s.title["en"]))
+    return _table(rows)
+
+
+def citation_detail(loaded: Loaded, key: str) -> str:
+    lib = loaded.library
+    source = lib.get(key)
+    if source is None:
+        raise InputError(f"unknown citation key {key!r}", hint=_suggest(key, lib.keys()))
+    out = [f"{key}  ({lib.origin[key]})", ""]
+    citer = Citer(lib)
+    if isinstance(source, Incident):
+        out += [f"incident: {source.title['en']}", f"date: {source.date} ({source.date.precision}{', estimated' if source.date_estimated else ''})",
+                f"flag: {source.flag}", f"perpetrator: {source.perpetrator}  receiving state: {source.receiving_state}",
+                f"places: {', '.join(source.places) or '-'}", "", "statement:", f"  {source.summary['en']}", "", "counts:"]
+        for c in source.counts:
+            est = " (estimate)" if c.estimate else ""
+            out.append(f"  {c.qualifier} {c.value} {c.unit}{est} per {', '.join(c.attributed_to) or '-'} [{c.flag}]")
+        out += ["", "sources:"]
+        for s in source.sources:
+            note = citer.cite([(s.document, s.pinpoint)]) if s.document in lib.documents else None
+            out.append(f"  {s.document} ({s.reliability}, {s.connection}): {note.text if note else 'MISSING'}")
+            citer = Citer(lib)
+        if source.victims:
+            out += ["", f"named victims: {len(source.victims)} (confidential: {sum(v.confidential for v in source.victims)}; names not shown)"]
+        return "\n".join(out)
+    first = citer.cite([(key, None)]).text
+    citer.explain("-")
+    out += ["first citation:", f"  {first}", "later citation:", f"  {citer.cite([(key, None)]).text}", ""]
+    out.append(f"flag: {source.flag}")
+    if isinstance(source, Treaty):
+        out += ["", "titles:"] + [f"  {lang}: {text}  [{source.title_flags.get(lang, 'V')}]" for lang, text in source.title.items()]
+        if source.articles:
+            out += ["", "articles:"] + [f"  art {n} [{a.flag}]: {a.text['en']}" for n, a in source.articles.items()]
+        if source.parties:
+            out += ["", "parties:"]
+            for code, p in source.parties.items():
+                date = f" {format_date(p.date)}" if p.date else ""
+                out.append(f"  {code} {lib.state_short(code)}: {p.status}{date} [{p.flag}]" + (f" ({p.note})" if p.note else ""))
+    elif isinstance(source, Document):
+        out += [f"source: {source.source}"] if source.source else []
+    return "\n".join(out)
+
+
+def addressees_table(loaded: Loaded) -> str:
+    rows = [("KEY", "KIND", "STATE", "LANGS", "CHANNELS", "TITLE")]
+    for key, a in sorted(loaded.addressees.items()):
+        rows.append((key, a.kind, a.state or "-", ",".join(a.languages), ",".join(a.channels) or "-", a.title["en"]))
+    return _table(rows)
+
+
+def addressee_detail(loaded: Loaded, key: str) -> str:
+    from .compose import addressee_context
+
+    a = get_addressee(loaded, key)
+    ctx = addressee_context(a, loaded.library, "en")
+    out = [f"{key}  ({loaded.addressee_origin[key]})", "", f"kind: {a.kind}", f"state: {a.state or '-'}",
+           f"salutation: {ctx['salutation']}", f"languages: {', '.join(a.languages)}", f"channels: {', '.join(a.channels) or '-'}",
+           "", "address block:"] + [f"  {line}" for line in ctx["address_lines"]]
+    if a.address:
+        out.append(f"  (source: {a.address.source})")
+    out.append(f"email: {a.email or '-'}" + (f" (source: {a.email_source})" if a.email else ""))
+    letters = [s.name for s in loaded.letters.values() if a.kind in s.addressee_kinds]
+    out += ["", f"letters for this addressee: {', '.join(letters) or '-'}"]
+    return "\n".join(out)

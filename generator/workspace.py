@@ -1,0 +1,103 @@
+"""Where letters, citations and locales come from.
+
+In: an optional user folder (``--workspace`` / ``ADVOCATE_WORKSPACE``). Out: a `Workspace` whose
+`roots` are searched in order (the user's folder first, then the bundled library), and the
+sender configuration from the user's ``advocate.toml`` (or the bundled one).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import InputError, Where
+from .models import Model
+
+BUNDLED = Path(__file__).resolve().parent.parent
+CONFIG_NAME = "advocate.toml"
+
+
+class Signer(Model):
+    name: str
+    title: str = ""
+    organisation: str = ""
+
+
+class Sender(Model):
+    name: str
+    address: list[str] = []
+    email: str = ""
+    website: str = ""
+    signers: list[Signer] = []
+
+
+class Config(Model):
+    sender: Sender
+    paper: str = "A4"
+
+
+@dataclass(frozen=True, eq=False)
+class Workspace:
+    roots: tuple[Path, ...]
+    config: Config
+    config_path: Path
+    user_root: Path | None = None
+
+    def find(self, *parts: str) -> list[Path]:
+        """Every existing `parts` path, user workspace first."""
+        return [root.joinpath(*parts) for root in self.roots if root.joinpath(*parts).exists()]
+
+
+def open_workspace(path: str | Path | None = None) -> Workspace:
+    """Open the user's workspace (or only the bundled library when none is given)."""
+    if path is None:
+        path = os.environ.get("ADVOCATE_WORKSPACE") or None
+    roots: list[Path] = []
+    user_root = None
+    if path is not None:
+        user_root = Path(path).resolve()
+        if not user_root.is_dir():
+            raise InputError("workspace folder not found", Where(path), hint="create it with `advocate init DIR`")
+        if user_root != BUNDLED:
+            roots.append(user_root)
+    roots.append(BUNDLED)
+    config_path = next((r / CONFIG_NAME for r in roots if (r / CONFIG_NAME).is_file()), BUNDLED / CONFIG_NAME)
+    return Workspace(tuple(roots), load_config(config_path), config_path, user_root)
+
+
+def load_config(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("configuration file not found", Where(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", 0) or _toml_line(str(exc))
+        raise InputError(f"malformed TOML: {str(exc).split(' (at')[0]}", Where(path, line), hint="see the README, 'advocate.toml'") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        dotted = ".".join(str(p) for p in err["loc"])
+        msg = "unknown key" if err["type"] == "extra_forbidden" else "missing key" if err["type"] == "missing" else err["msg"]
+        raise InputError(f"{msg}: {dotted}", Where(path, _toml_key_line(path, str(err["loc"][-1]))), hint="see the README, 'advocate.toml'") from None
+    if config.paper not in ("A4", "letter"):
+        raise InputError(f"paper must be 'A4' or 'letter', not {config.paper!r}", Where(path, _toml_key_line(path, "paper")))
+    return config
+
+
+def _toml_line(message: str) -> int:
+    import re
+
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else 0
+
+
+def _toml_key_line(path: Path, key: str) -> int:
+    for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if text.strip().startswith((f"{key} ", f"{key}=", f"[{key}", f"[[{key}")):
+            return n
+    return 0

@@ -1,0 +1,103 @@
+"""Line-aware YAML loading.
+
+In: a YAML file. Out: plain Python data whose dicts and lists remember the line of each key or
+item (`LDict.lines`, `LList.lines`), so that schema errors can name FILE:LINE. Duplicate keys are
+errors, never silently overwritten.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Where
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LDict(dict):  # type: ignore[type-arg]
+    line: int = 0
+    lines: dict[Any, int]
+
+
+class LList(list):  # type: ignore[type-arg]
+    line: int = 0
+    lines: list[int]
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    path: str = "<yaml>"
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
+    loader.flatten_mapping(node)
+    result = LDict()
+    result.line = node.start_mark.line + 1
+    result.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise InputError("a mapping key must be a plain value", Where(loader.path, key_node.start_mark.line + 1)) from None
+        if key in result:
+            raise InputError(
+                f"duplicate key {key!r} (first on line {result.lines[key]})",
+                Where(loader.path, key_node.start_mark.line + 1),
+                hint="each key may appear once in a mapping; remove or rename one of them",
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LList:
+    result = LList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse one YAML file; malformed YAML raises InputError with the line of the fault."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", Where(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", Where(path), hint="save the file as UTF-8") from None
+    loader = _Loader(text)
+    loader.path = str(path)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise InputError(f"malformed YAML: {problem}", Where(path, line), hint="check indentation, colons and quotes on that line") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"malformed YAML: {exc}", Where(path)) from None
+    finally:
+        loader.dispose()
+
+
+def line_of(data: Any, loc: tuple[Any, ...]) -> int:
+    """The line of the deepest node of `data` reachable by `loc` (a pydantic error location)."""
+    line = getattr(data, "line", 0)
+    node = data
+    for part in loc:
+        if isinstance(node, LDict) and part in node:
+            line = node.lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, LList) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.lines[part]
+            node = node[part]
+        else:
+            break
+    return line
