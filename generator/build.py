@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
 from .citing import Note
+from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
 from .errors import CheckFailed, InputError, Problem, Where, errors_in
-from .library import Library, _suggest, load_library
 from .letters import load_addressees, load_letters
+from .library import Library, _suggest, load_library
 from .models import Addressee, LetterSpec
 from .workspace import Workspace
 
@@ -56,14 +56,19 @@ def _load_cached(ws: Workspace) -> Loaded:
 def get_letter(loaded: Loaded, name: str) -> LetterSpec:
     spec = loaded.letters.get(name)
     if spec is None:
-        raise InputError(f"unknown letter {name!r}", hint=_suggest(name, sorted(loaded.letters)).replace("advocate citations list", "advocate letters"))
+        raise InputError(
+            f"unknown letter {name!r}", hint=_suggest(name, sorted(loaded.letters)).replace("advocate citations list", "advocate letters")
+        )
     return spec
 
 
 def get_addressee(loaded: Loaded, key: str) -> Addressee:
     found = loaded.addressees.get(key)
     if found is None:
-        raise InputError(f"unknown addressee {key!r}", hint=_suggest(key, sorted(loaded.addressees)).replace("advocate citations list", "advocate addressees list"))
+        raise InputError(
+            f"unknown addressee {key!r}",
+            hint=_suggest(key, sorted(loaded.addressees)).replace("advocate citations list", "advocate addressees list"),
+        )
     return found
 
 
@@ -77,8 +82,14 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     addressee = get_addressee(loaded, request.addressee)
     problems: list[Problem] = []
     if addressee.kind not in spec.addressee_kinds:
-        problems.append(Problem("error", Where("--to", 0, addressee.key), f"letter {spec.name!r} is not addressed to a {addressee.kind.replace('_', ' ')}",
-                                f"it accepts: {', '.join(spec.addressee_kinds)}"))
+        problems.append(
+            Problem(
+                "error",
+                Where("--to", 0, addressee.key),
+                f"letter {spec.name!r} is not addressed to a {addressee.kind.replace('_', ' ')}",
+                f"it accepts: {', '.join(spec.addressee_kinds)}",
+            )
+        )
     if request.lang not in spec.languages:
         raise InputError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
     variables, var_problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
@@ -108,7 +119,9 @@ def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf") -> Re
     return letter
 
 
-def _context(loaded: Loaded, spec: LetterSpec, addressee: Addressee, request: LetterRequest, variables: dict[str, Any], letter_date: dt.date) -> dict[str, Any]:
+def _context(
+    loaded: Loaded, spec: LetterSpec, addressee: Addressee, request: LetterRequest, variables: dict[str, Any], letter_date: dt.date
+) -> dict[str, Any]:
     from . import i18n
 
     lib, lang = loaded.library, request.lang
@@ -133,3 +146,20 @@ def _context(loaded: Loaded, spec: LetterSpec, addressee: Addressee, request: Le
         "hidden_signatory_count": len(signatories) - len(public),
         "confidential": request.confidential,
     }
+
+
+def example_requests(loaded: Loaded, letter_date: dt.date | None = None) -> list[tuple[str, LetterRequest]]:
+    """(output file stem, request) for every example every letter declares."""
+    from .signatories import load_signatories
+
+    requests = []
+    for spec in loaded.letters.values():
+        for example in spec.examples:
+            signatories = None
+            if example.signatories:
+                signatories, problems = load_signatories(spec.path / example.signatories)
+                if errors_in(problems):
+                    raise CheckFailed(problems)
+            stem = example.name or f"{spec.name}-{example.to}-en"
+            requests.append((stem, LetterRequest(spec.name, example.to, "en", dict(example.vars), letter_date, signatories)))
+    return requests

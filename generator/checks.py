@@ -18,16 +18,35 @@ from jinja2 import nodes
 from .build import Loaded, compose_html, load
 from .compose import LetterRequest, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where
-from .library import Library
 from .letters import TEMPLATE_NAME
+from .library import Library
 from .models import LANGS, Incident, LetterSpec
 from .render import environment
 from .signatories import load_signatories
 from .workspace import Workspace
 
 CITING_FUNCTIONS = {"cite", "cite_all", "obligations", "victims", "fact", "quote", "obligation", "title", "incident", "is_bound", "status"}
-RESERVED = {"vars", "lang", "dir", "letter", "addressee", "sender", "signers", "letter_date", "date_iso", "cc_list",
-            "signatories", "signatory_count", "hidden_signatory_count", "confidential", *CITING_FUNCTIONS, "note", "state", "date", "number"}
+RESERVED = {
+    "vars",
+    "lang",
+    "dir",
+    "letter",
+    "addressee",
+    "sender",
+    "signers",
+    "letter_date",
+    "date_iso",
+    "cc_list",
+    "signatories",
+    "signatory_count",
+    "hidden_signatory_count",
+    "confidential",
+    *CITING_FUNCTIONS,
+    "note",
+    "state",
+    "date",
+    "number",
+}
 
 
 def check_workspace(ws: Workspace) -> list[Problem]:
@@ -46,7 +65,7 @@ def check_library(lib: Library) -> Iterator[Problem]:
         for code in treaty.parties:
             if code not in lib.states:
                 yield Problem("error", where, f"{key}: party {code!r} is not declared in citations/states.yaml")
-        for lang, flag in treaty.title_flags.items():
+        for lang in treaty.title_flags:
             if lang not in treaty.title:
                 yield Problem("error", where, f"{key}: title_flags names {lang!r} but there is no {lang!r} title")
     for key, incident in lib.incidents.items():
@@ -108,7 +127,11 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             except ValueError as exc:
                 yield Problem("error", where, f"default: {exc}")
     if spec.respondent not in ("addressee",) and not spec.respondent.startswith("var:") and spec.respondent not in loaded.library.states:
-        yield Problem("error", Where(yaml_path, spec.line_of_key.get("respondent", 0)), f"respondent {spec.respondent!r} is not 'addressee', 'var:NAME' or a known state")
+        yield Problem(
+            "error",
+            Where(yaml_path, spec.line_of_key.get("respondent", 0)),
+            f"respondent {spec.respondent!r} is not 'addressee', 'var:NAME' or a known state",
+        )
     try:
         for key, line, func in template_citations(loaded.ws, spec):
             if func == "note":
@@ -116,7 +139,7 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             if loaded.library.get(key) is None:
                 yield Problem("error", Where(spec.path / TEMPLATE_NAME, line), f"unknown citation key {key!r}")
     except AdvocateError as exc:
-        yield Problem("error", exc.where or spec.path / TEMPLATE_NAME, exc.msg)
+        yield Problem("error", exc.where or Where(spec.path / TEMPLATE_NAME), exc.msg)
         return
     yield from _check_examples(loaded, spec)
 
@@ -124,7 +147,9 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
 def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
     yaml_path = spec.path / "letter.yaml"
     if not spec.examples:
-        yield Problem("warning", Where(yaml_path), "no examples: `advocate check` cannot try this letter", "add `examples: [{to: ADDRESSEE}]`")
+        yield Problem(
+            "warning", Where(yaml_path), "no examples: `advocate check` cannot try this letter", "add `examples: [{to: ADDRESSEE}]`"
+        )
     for example in spec.examples:
         where = Where(yaml_path, spec.line_of_key.get("examples", 0))
         if example.to not in loaded.addressees:

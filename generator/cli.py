@@ -75,7 +75,13 @@ def boundary(func: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--workspace", "-w", envvar="ADVOCATE_WORKSPACE", type=click.Path(file_okay=False), help="Your workspace folder (letters/, citations/, advocate.toml). Env: ADVOCATE_WORKSPACE.")
+@click.option(
+    "--workspace",
+    "-w",
+    envvar="ADVOCATE_WORKSPACE",
+    type=click.Path(file_okay=False),
+    help="Your workspace folder (letters/, citations/, advocate.toml). Env: ADVOCATE_WORKSPACE.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.version_option(__version__, prog_name="advocate")
 @click.pass_context
@@ -137,8 +143,21 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Output file (default: out/LETTER-ADDRESSEE-LANG.pdf).")
 @click.pass_obj
 @boundary
-def render_cmd(app: App, letter: str, to: str, lang: str, pairs: tuple[str, ...], vars_file: str | None, date: str | None,
-               fmt: str, paper: str | None, signatories: str | None, strict: bool, confidential: bool, out: str | None) -> None:
+def render_cmd(
+    app: App,
+    letter: str,
+    to: str,
+    lang: str,
+    pairs: tuple[str, ...],
+    vars_file: str | None,
+    date: str | None,
+    fmt: str,
+    paper: str | None,
+    signatories: str | None,
+    strict: bool,
+    confidential: bool,
+    out: str | None,
+) -> None:
     """Render LETTER to an addressee as PDF (or HTML)."""
     from .build import build_letter
     from .compose import LetterRequest
@@ -171,6 +190,28 @@ def _parse_date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(f"--date {text!r} is not a date", "--date", hint="write it as YYYY-MM-DD") from None
+
+
+@main.command("examples")
+@click.option("--out", "out", type=click.Path(file_okay=False), default="out", show_default=True, help="Output folder.")
+@click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today).")
+@click.option("--letter", "only", multiple=True, help="Only this letter (repeatable).")
+@click.pass_obj
+@boundary
+def examples_cmd(app: App, out: str, date: str | None, only: tuple[str, ...]) -> None:
+    """Render every example each letter declares (what `make demo` shows)."""
+    from .build import build_letter, example_requests
+    from .output import write_atomic
+
+    loaded = app.loaded()
+    for stem, request in example_requests(loaded, _parse_date(date)):
+        if only and request.letter not in only:
+            continue
+        result = build_letter(loaded, request)
+        _print_problems([p for p in result.warnings if p.severity == "warning"])
+        path = Path(out) / f"{stem}.pdf"
+        write_atomic(path, result.pdf or b"")
+        click.echo(f"wrote {path} ({len(result.notes)} footnotes)")
 
 
 @main.group("citations")

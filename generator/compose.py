@@ -22,7 +22,6 @@ from .errors import InputError, Problem, Where
 from .library import Library, _suggest
 from .models import Addressee, Document, Incident, LetterSpec, Treaty
 from .signatories import Signatory
-from .workspace import Workspace
 
 STATUS_WORDS = {"none": "is not a party to", "signed": "has signed but not ratified"}
 
@@ -77,14 +76,23 @@ class Runtime:
             return None
         self.used.append(key)
         if not _verified(source):
-            self._problem("error", f"{key!r} is flagged unverified (U) in the library and cannot be cited",
-                          "verify it against a primary source and set its flag to V or V2, or leave it out")
+            self._problem(
+                "error",
+                f"{key!r} is flagged unverified (U) in the library and cannot be cited",
+                "verify it against a primary source and set its flag to V or V2, or leave it out",
+            )
         if isinstance(source, Document) and source.date.first_day() > self.letter_date:
-            self._problem("error", f"document {key!r} is dated {source.date}, after the letter date {self.letter_date}",
-                          "a letter cannot cite what was not yet published; check --date")
+            self._problem(
+                "error",
+                f"document {key!r} is dated {source.date}, after the letter date {self.letter_date}",
+                "a letter cannot cite what was not yet published; check --date",
+            )
         if isinstance(source, Incident) and source.date.first_day() > self.letter_date:
-            self._problem("error", f"incident {key!r} is dated {source.date}, after the letter date {self.letter_date}",
-                          "check the incident date or give the letter a later --date")
+            self._problem(
+                "error",
+                f"incident {key!r} is dated {source.date}, after the letter date {self.letter_date}",
+                "check the incident date or give the letter a later --date",
+            )
         return source
 
     def _published(self, key: str) -> bool:
@@ -93,8 +101,11 @@ class Runtime:
 
     def _call(self, note: Note) -> Markup:
         if len(note.text) > MAX_NOTE_CHARS:
-            self._problem("error", f"footnote {note.number} is {len(note.text)} characters long (limit {MAX_NOTE_CHARS})",
-                          "split the citation: a footnote taller than the page is cut off by the PDF renderer")
+            self._problem(
+                "error",
+                f"footnote {note.number} is {len(note.text)} characters long (limit {MAX_NOTE_CHARS})",
+                "split the citation: a footnote taller than the page is cut off by the PDF renderer",
+            )
         return Markup('<span class="footnote">%s</span>') % note.html
 
     def _refs(self, key: str, pinpoint: str | None) -> list[tuple[str, str | None]]:
@@ -145,15 +156,19 @@ class Runtime:
             self._check_bound(source, state or self.respondent)  # type: ignore[arg-type]
         art = source.articles.get(article)
         if art is None:
-            self._problem("error", f"{treaty!r} has no article {article!r} in the library",
-                          f"articles held: {', '.join(source.articles) or 'none'}")
+            self._problem(
+                "error", f"{treaty!r} has no article {article!r} in the library", f"articles held: {', '.join(source.articles) or 'none'}"
+            )
             return Markup("")
         if not art.verified:
             self._problem("error", f"the text of {treaty} art {article} is unverified (U)")
         text = art.text.get(self.lang)
         if text is None:
-            self._problem("error", f"the library holds no {self.lang!r} text of {treaty} art {article}",
-                          "quote articles only in languages whose text the library holds")
+            self._problem(
+                "error",
+                f"the library holds no {self.lang!r} text of {treaty} art {article}",
+                "quote articles only in languages whose text the library holds",
+            )
             text = art.text["en"]
         return Markup("“%s”") % i18n.inner_quotes(text) + self._call(self.citer.cite([(treaty, f"art {article}")]))
 
@@ -181,14 +196,19 @@ class Runtime:
         party = treaty.parties.get(code)
         who = self.library.state_short(code)
         if party is None or not party.verified:
-            self._problem("error", f"the status of {who} under {treaty.short_title} is not verified in the library",
-                          "add the state's status with a V or V2 flag before asserting the obligation")
+            self._problem(
+                "error",
+                f"the status of {who} under {treaty.short_title} is not verified in the library",
+                "add the state's status with a V or V2 flag before asserting the obligation",
+            )
         elif treaty.kind == "declaration":
             return
         elif not party.bound:
-            self._problem("error" if self.strict else "warning",
-                          f"{_cap(who)} {STATUS_WORDS.get(party.status, 'is not bound by')} {treaty.short_title}",
-                          "cite customary international law or a treaty the state is bound by instead")
+            self._problem(
+                "error" if self.strict else "warning",
+                f"{_cap(who)} {STATUS_WORDS.get(party.status, 'is not bound by')} {treaty.short_title}",
+                "cite customary international law or a treaty the state is bound by instead",
+            )
 
     def is_bound(self, treaty: str, state: str | None = None) -> bool:
         source = self.library.get(treaty)
@@ -206,8 +226,11 @@ class Runtime:
         if party is None or not party.verified:
             self._problem("error", f"the status of {code} under {treaty} is not verified in the library")
             return {"status": "unknown", "date": "", "bound": False}
-        return {"status": party.status, "bound": party.bound,
-                "date": i18n.format_date(party.date, self.lang) if party.date and (party.date_flag or party.flag) != "U" else ""}
+        return {
+            "status": party.status,
+            "bound": party.bound,
+            "date": i18n.format_date(party.date, self.lang) if party.date and (party.date_flag or party.flag) != "U" else "",
+        }
 
     def victims(self, key: str) -> list[dict[str, str]]:
         """Named victims of an incident: only in a confidential version (``--confidential``);
@@ -222,8 +245,11 @@ class Runtime:
                 self._problem("error", f"a victim of {key!r} refused consent to be named")
                 continue
             if victim.consent != "given":
-                self._problem("error" if self.strict else "warning", f"consent to name a victim of {key!r} is not recorded",
-                              "record consent: given in the incident before sending a named submission")
+                self._problem(
+                    "error" if self.strict else "warning",
+                    f"consent to name a victim of {key!r} is not recorded",
+                    "record consent: given in the incident before sending a named submission",
+                )
             named.append({"name": victim.name, "details": self._text(victim.details) if victim.details else "", "consent": victim.consent})
         return named
 
@@ -259,8 +285,26 @@ class Runtime:
         return texts.get(self.lang) or texts["en"]
 
     def functions(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in (
-            "cite", "cite_all", "fact", "quote", "obligation", "obligations", "status", "victims", "is_bound", "note", "title", "state", "incident", "date", "number")}
+        return {
+            name: getattr(self, name)
+            for name in (
+                "cite",
+                "cite_all",
+                "fact",
+                "quote",
+                "obligation",
+                "obligations",
+                "status",
+                "victims",
+                "is_bound",
+                "note",
+                "title",
+                "state",
+                "incident",
+                "date",
+                "number",
+            )
+        }
 
 
 def _verified(source: Treaty | Document | Incident) -> bool:
@@ -291,26 +335,48 @@ def addressee_context(a: Addressee, lib: Library, lang: str) -> dict[str, Any]:
         if place:
             lines.append(place)
         lines.append(lib.state_name(a.address.country, lang, "formal"))
-    return {"key": a.key, "kind": a.kind, "state": a.state, "name": t(a.name), "title": t(a.title),
-            "salutation": t(a.salutation), "address_lines": lines, "email": a.email or ""}
+    return {
+        "key": a.key,
+        "kind": a.kind,
+        "state": a.state,
+        "name": t(a.name),
+        "title": t(a.title),
+        "salutation": t(a.salutation),
+        "address_lines": lines,
+        "email": a.email or "",
+    }
 
 
-def check_variables(spec: LetterSpec, given: dict[str, Any], addressees: dict[str, Addressee], lib: Library) -> tuple[dict[str, Any], list[Problem]]:
+def check_variables(
+    spec: LetterSpec, given: dict[str, Any], addressees: dict[str, Addressee], lib: Library
+) -> tuple[dict[str, Any], list[Problem]]:
     """Merge defaults and given values, coercing each to its declared type."""
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     for name in given:
         if name not in spec.variables:
-            problems.append(Problem("error", Where("--var", 0, name), f"unknown variable {name!r} for letter {spec.name!r}",
-                                    f"known: {', '.join(spec.variables) or 'none'} (`advocate show {spec.name}`)"))
+            problems.append(
+                Problem(
+                    "error",
+                    Where("--var", 0, name),
+                    f"unknown variable {name!r} for letter {spec.name!r}",
+                    f"known: {', '.join(spec.variables) or 'none'} (`advocate show {spec.name}`)",
+                )
+            )
     for name, var in spec.variables.items():
         if name in given:
             raw = given[name]
         elif var.default is not None:
             raw = var.default
         elif var.required:
-            problems.append(Problem("error", Where("--var", 0, name), f"required variable {name!r} is missing",
-                                    f"give it with --var {name}=VALUE ({var.type}{': ' + var.help if var.help else ''})"))
+            problems.append(
+                Problem(
+                    "error",
+                    Where("--var", 0, name),
+                    f"required variable {name!r} is missing",
+                    f"give it with --var {name}=VALUE ({var.type}{': ' + var.help if var.help else ''})",
+                )
+            )
             continue
         else:
             values[name] = [] if var.type == "list" else None

@@ -8,7 +8,7 @@ the source language of every template.)
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
@@ -23,7 +23,7 @@ _LOCALE_IDS = {"en": "en_GB", "zh": "zh_Hans_CN", "ko": "ko_KR", "ja": "ja_JP", 
 RTL = {"ar"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def locale(lang: str) -> Locale:
     return Locale.parse(_LOCALE_IDS.get(lang, lang))
 

@@ -49,7 +49,14 @@ def load_letter(folder: Path, problems: list[Problem]) -> LetterSpec | None:
     spec, errs = validate(LetterSpec, data, path, {"name": folder.name, "path": folder, "line_of_key": lines})
     problems.extend(errs)
     if not (folder / TEMPLATE_NAME).is_file():
-        problems.append(Problem("error", Where(folder / TEMPLATE_NAME), "letter template missing", hint=f"every letter folder holds letter.yaml and {TEMPLATE_NAME}"))
+        problems.append(
+            Problem(
+                "error",
+                Where(folder / TEMPLATE_NAME),
+                "letter template missing",
+                hint=f"every letter folder holds letter.yaml and {TEMPLATE_NAME}",
+            )
+        )
     return spec
 
 

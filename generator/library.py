@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 from .errors import AdvocateError, InputError, Problem, Where
 from .models import KEY_RE, STATE_RE, Document, Incident, State, Treaty, validate
 from .workspace import Workspace
 from .yamlio import LDict, load_yaml
 
-Source = Union[Treaty, Document, Incident]
+Source = Treaty | Document | Incident
 SECTIONS: dict[str, type[Treaty] | type[Document] | type[Incident]] = {
     "treaties": Treaty,
     "documents": Document,
@@ -88,10 +87,18 @@ def _load_item(path: Path, model: type, problems: list[Problem]) -> Source | Non
     problems.extend(errs)
     if item is not None:
         if not KEY_RE.match(item.key):
-            problems.append(Problem("error", Where(path, data.lines.get("key", 0)), f"key {item.key!r} must be lowercase letters, digits, '-' or '_'"))
+            problems.append(
+                Problem("error", Where(path, data.lines.get("key", 0)), f"key {item.key!r} must be lowercase letters, digits, '-' or '_'")
+            )
         if item.key != path.stem:
-            problems.append(Problem("warning", Where(path, data.lines.get("key", 0)), f"key {item.key!r} differs from the file name {path.name!r}",
-                                    hint="name the file after its key so it is easy to find"))
+            problems.append(
+                Problem(
+                    "warning",
+                    Where(path, data.lines.get("key", 0)),
+                    f"key {item.key!r} differs from the file name {path.name!r}",
+                    hint="name the file after its key so it is easy to find",
+                )
+            )
     return item
 
 
@@ -107,7 +114,9 @@ def _load_states(path: Path, problems: list[Problem]) -> dict[str, State]:
     states = {}
     for code, body in data.items():
         if not isinstance(code, str) or not STATE_RE.match(code):
-            problems.append(Problem("error", Where(path, data.lines[code]), f"{code!r} is not an ISO 3166-1 alpha-2 code (two capital letters)"))
+            problems.append(
+                Problem("error", Where(path, data.lines[code]), f"{code!r} is not an ISO 3166-1 alpha-2 code (two capital letters)")
+            )
             continue
         state, errs = validate(State, body, path, {"code": code})
         problems.extend(errs)
@@ -121,8 +130,14 @@ def _check_unique(found: dict[str, dict[str, Source]], origin: dict[str, Where],
     for section, items in found.items():
         for key in items:
             if key in seen:
-                problems.append(Problem("error", origin[key], f"key {key!r} is used by both a {seen[key]} entry and a {section} entry",
-                                        hint="citation keys must be unique across treaties, documents and incidents"))
+                problems.append(
+                    Problem(
+                        "error",
+                        origin[key],
+                        f"key {key!r} is used by both a {seen[key]} entry and a {section} entry",
+                        hint="citation keys must be unique across treaties, documents and incidents",
+                    )
+                )
             seen[key] = section
 
 

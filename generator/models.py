@@ -52,7 +52,8 @@ class PartialDate:
             m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
             if m:
                 try:
-                    return cls(*(int(g) if g else None for g in m.groups()))
+                    year, month, day = (int(g) if g else None for g in m.groups())
+                    return cls(year or 0, month, day)
                 except ValueError as exc:
                     raise ValueError(f"not a real date: {value!r} ({exc})") from None
         raise ValueError(f"expected a date YYYY-MM-DD, YYYY-MM or YYYY, got {value!r}")
@@ -184,8 +185,15 @@ class Treaty(Model):
 class Document(Fact):
     key: str
     kind: Literal[
-        "un_report", "resolution", "press_release", "ngo_report", "ngo_letter", "news",
-        "petition", "hearing", "statement",
+        "un_report",
+        "resolution",
+        "press_release",
+        "ngo_report",
+        "ngo_letter",
+        "news",
+        "petition",
+        "hearing",
+        "statement",
     ]
     author: str
     title: dict[str, str] | None = None
@@ -264,8 +272,13 @@ class PostalAddress(Model):
 
 
 AddresseeKind = Literal[
-    "head_of_state", "foreign_ministry", "ministry", "un_mandate", "un_office",
-    "permanent_mission", "organisation",
+    "head_of_state",
+    "foreign_ministry",
+    "ministry",
+    "un_mandate",
+    "un_office",
+    "permanent_mission",
+    "organisation",
 ]
 ADDRESSEE_KINDS: tuple[str, ...] = AddresseeKind.__args__  # type: ignore[attr-defined]
 
@@ -336,8 +349,12 @@ def _problem(err: Any, data: Any, path: Path) -> Problem:
     line = line_of(data, loc)
     kind = err["type"]
     if kind == "extra_forbidden":
-        return Problem("error", Where(path, line), f"unknown key {loc[-1]!r}" + (f" in {'.'.join(map(str, loc[:-1]))}" if len(loc) > 1 else ""),
-                       hint="see docs/formats.md for the keys this file may hold")
+        return Problem(
+            "error",
+            Where(path, line),
+            f"unknown key {loc[-1]!r}" + (f" in {'.'.join(map(str, loc[:-1]))}" if len(loc) > 1 else ""),
+            hint="see docs/formats.md for the keys this file may hold",
+        )
     if kind == "missing":
         return Problem("error", Where(path, line), f"missing required key {dotted!r}")
     msg = err["msg"].removeprefix("Value error, ")

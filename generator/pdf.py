@@ -69,4 +69,6 @@ def write_pdf(ws: Workspace, html: str, base: Path, paper: str | None = None) ->
         document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render(stylesheets=sheets, font_config=fonts)
         return document.write_pdf()  # type: ignore[no-any-return]
     except FatalURLFetchingError as exc:
-        raise RenderError(str(exc), hint="put images and stylesheets inside letters/ of the workspace; nothing is fetched from elsewhere") from None
+        raise RenderError(
+            str(exc), hint="put images and stylesheets inside letters/ of the workspace; nothing is fetched from elsewhere"
+        ) from None

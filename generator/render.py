@@ -45,13 +45,16 @@ def render_html(ws: Workspace, letter: str, context: dict[str, Any]) -> str:
         template = env.get_template(name)
         return template.render(context)
     except jinja2.TemplateNotFound as exc:
-        searched = ", ".join(str(r / "letters" / exc.name) for r in ws.roots)
+        searched = ", ".join(str(r / "letters" / str(exc.name)) for r in ws.roots)
         raise RenderError(f"template {exc.name!r} not found", hint=f"searched: {searched}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template syntax: {exc.message}", Where(exc.filename or exc.name or name, exc.lineno)) from None
     except jinja2.UndefinedError as exc:
-        raise RenderError(f"template uses an undefined value: {exc.message}", _template_frame(exc) or name,
-                          hint="declare it as a variable in letter.yaml or fix the name") from None
+        raise RenderError(
+            f"template uses an undefined value: {exc.message}",
+            _template_frame(exc) or name,
+            hint="declare it as a variable in letter.yaml or fix the name",
+        ) from None
 
 
 def _template_frame(exc: BaseException) -> Where | None:

@@ -60,12 +60,19 @@ def load_signatories(path: Path) -> tuple[list[Signatory], list[Problem]]:
         if len(row) != len(header):
             problems.append(Problem("error", Where(path, number), f"expected {len(header)} fields, found {len(row)}"))
             continue
-        cells = {h: _clean(v) for h, v in zip(header, row)}
+        cells = {h: _clean(v) for h, v in zip(header, row, strict=True)}
         if not cells.get("name"):
             problems.append(Problem("error", Where(path, number), "empty name"))
             continue
         public = cells.get("public", "yes").lower() in ("yes", "y", "true", "1", "")
-        sig = Signatory(cells["name"], cells.get("organisation", ""), cells.get("country", "").upper(), cells.get("city", ""), cells.get("email", ""), public)
+        sig = Signatory(
+            cells["name"],
+            cells.get("organisation", ""),
+            cells.get("country", "").upper(),
+            cells.get("city", ""),
+            cells.get("email", ""),
+            public,
+        )
         ident = (sig.email.lower() or sig.name.casefold(), "" if sig.email else sig.country)
         if ident in seen:
             problems.append(Problem("warning", Where(path, number), f"duplicate signatory {sig.name!r} counted once"))

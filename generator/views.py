@@ -5,6 +5,8 @@ In: a `Loaded` workspace. Out: strings (tables and detail pages); no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .build import Loaded, get_addressee, get_letter
 from .checks import letter_citations
 from .citing import Citer
@@ -14,27 +16,34 @@ from .library import _suggest
 from .models import Document, Incident, Treaty
 
 
-def _table(rows: list[tuple[str, ...]]) -> str:
+def _table(rows: Sequence[tuple[str, ...]]) -> str:
     if not rows:
         return ""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(r, widths)), r[-1]]).rstrip() for r in rows)
+    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)), r[-1]]).rstrip() for r in rows)
 
 
 def letters_table(loaded: Loaded) -> str:
-    rows = [("LETTER", "KIND", "LANGUAGES", "TITLE")]
+    rows: list[tuple[str, ...]] = [("LETTER", "KIND", "LANGUAGES", "TITLE")]
     rows += [(s.name, s.kind, ",".join(s.languages), s.title) for s in loaded.letters.values()]
     return _table(rows)
 
 
 def letter_detail(loaded: Loaded, name: str) -> str:
     spec = get_letter(loaded, name)
-    out = [f"{spec.name}: {spec.title}", "", spec.purpose, "",
-           f"kind:            {spec.kind}",
-           f"languages:       {', '.join(spec.languages)}",
-           f"addressee kinds: {', '.join(spec.addressee_kinds)}",
-           f"respondent:      {spec.respondent}",
-           f"signatories:     {spec.signatories}", "", "variables:"]
+    out = [
+        f"{spec.name}: {spec.title}",
+        "",
+        spec.purpose,
+        "",
+        f"kind:            {spec.kind}",
+        f"languages:       {', '.join(spec.languages)}",
+        f"addressee kinds: {', '.join(spec.addressee_kinds)}",
+        f"respondent:      {spec.respondent}",
+        f"signatories:     {spec.signatories}",
+        "",
+        "variables:",
+    ]
     for vname, var in spec.variables.items():
         req = "required" if var.required and var.default is None else "optional"
         default = f", default {var.default!r}" if var.default is not None else ""
@@ -52,7 +61,7 @@ def letter_detail(loaded: Loaded, name: str) -> str:
 
 def citations_table(loaded: Loaded) -> str:
     lib = loaded.library
-    rows = [("KEY", "TYPE", "FLAG", "DATE", "TITLE")]
+    rows: list[tuple[str, ...]] = [("KEY", "TYPE", "FLAG", "DATE", "TITLE")]
     for key in lib.keys():
         s = lib.get(key)
         if isinstance(s, Treaty):
@@ -72,9 +81,18 @@ def citation_detail(loaded: Loaded, key: str) -> str:
     out = [f"{key}  ({lib.origin[key]})", ""]
     citer = Citer(lib)
     if isinstance(source, Incident):
-        out += [f"incident: {source.title['en']}", f"date: {source.date} ({source.date.precision}{', estimated' if source.date_estimated else ''})",
-                f"flag: {source.flag}", f"perpetrator: {source.perpetrator}  receiving state: {source.receiving_state}",
-                f"places: {', '.join(source.places) or '-'}", "", "statement:", f"  {source.summary['en']}", "", "counts:"]
+        out += [
+            f"incident: {source.title['en']}",
+            f"date: {source.date} ({source.date.precision}{', estimated' if source.date_estimated else ''})",
+            f"flag: {source.flag}",
+            f"perpetrator: {source.perpetrator}  receiving state: {source.receiving_state}",
+            f"places: {', '.join(source.places) or '-'}",
+            "",
+            "statement:",
+            f"  {source.summary['en']}",
+            "",
+            "counts:",
+        ]
         for c in source.counts:
             est = " (estimate)" if c.estimate else ""
             out.append(f"  {c.qualifier} {c.value} {c.unit}{est} per {', '.join(c.attributed_to) or '-'} [{c.flag}]")
@@ -84,7 +102,10 @@ def citation_detail(loaded: Loaded, key: str) -> str:
             out.append(f"  {s.document} ({s.reliability}, {s.connection}): {note.text if note else 'MISSING'}")
             citer = Citer(lib)
         if source.victims:
-            out += ["", f"named victims: {len(source.victims)} (confidential: {sum(v.confidential for v in source.victims)}; names not shown)"]
+            out += [
+                "",
+                f"named victims: {len(source.victims)} (confidential: {sum(v.confidential for v in source.victims)}; names not shown)",
+            ]
         return "\n".join(out)
     first = citer.cite([(key, None)]).text
     citer.explain("-")
@@ -105,7 +126,7 @@ def citation_detail(loaded: Loaded, key: str) -> str:
 
 
 def addressees_table(loaded: Loaded) -> str:
-    rows = [("KEY", "KIND", "STATE", "LANGS", "CHANNELS", "TITLE")]
+    rows: list[tuple[str, ...]] = [("KEY", "KIND", "STATE", "LANGS", "CHANNELS", "TITLE")]
     for key, a in sorted(loaded.addressees.items()):
         rows.append((key, a.kind, a.state or "-", ",".join(a.languages), ",".join(a.channels) or "-", a.title["en"]))
     return _table(rows)
@@ -116,9 +137,17 @@ def addressee_detail(loaded: Loaded, key: str) -> str:
 
     a = get_addressee(loaded, key)
     ctx = addressee_context(a, loaded.library, "en")
-    out = [f"{key}  ({loaded.addressee_origin[key]})", "", f"kind: {a.kind}", f"state: {a.state or '-'}",
-           f"salutation: {ctx['salutation']}", f"languages: {', '.join(a.languages)}", f"channels: {', '.join(a.channels) or '-'}",
-           "", "address block:"] + [f"  {line}" for line in ctx["address_lines"]]
+    out = [
+        f"{key}  ({loaded.addressee_origin[key]})",
+        "",
+        f"kind: {a.kind}",
+        f"state: {a.state or '-'}",
+        f"salutation: {ctx['salutation']}",
+        f"languages: {', '.join(a.languages)}",
+        f"channels: {', '.join(a.channels) or '-'}",
+        "",
+        "address block:",
+    ] + [f"  {line}" for line in ctx["address_lines"]]
     if a.address:
         out.append(f"  (source: {a.address.source})")
     out.append(f"email: {a.email or '-'}" + (f" (source: {a.email_source})" if a.email else ""))

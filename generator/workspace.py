@@ -76,14 +76,18 @@ def load_config(path: Path) -> Config:
         raise InputError("configuration file not found", Where(path)) from None
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", 0) or _toml_line(str(exc))
-        raise InputError(f"malformed TOML: {str(exc).split(' (at')[0]}", Where(path, line), hint="see the README, 'advocate.toml'") from None
+        raise InputError(
+            f"malformed TOML: {str(exc).split(' (at')[0]}", Where(path, line), hint="see the README, 'advocate.toml'"
+        ) from None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         dotted = ".".join(str(p) for p in err["loc"])
         msg = "unknown key" if err["type"] == "extra_forbidden" else "missing key" if err["type"] == "missing" else err["msg"]
-        raise InputError(f"{msg}: {dotted}", Where(path, _toml_key_line(path, str(err["loc"][-1]))), hint="see the README, 'advocate.toml'") from None
+        raise InputError(
+            f"{msg}: {dotted}", Where(path, _toml_key_line(path, str(err["loc"][-1]))), hint="see the README, 'advocate.toml'"
+        ) from None
     if config.paper not in ("A4", "letter"):
         raise InputError(f"paper must be 'A4' or 'letter', not {config.paper!r}", Where(path, _toml_key_line(path, "paper")))
     return config

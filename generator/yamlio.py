@@ -80,7 +80,9 @@ def load_yaml(path: Path) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         problem = exc.problem or exc.context or "malformed YAML"
-        raise InputError(f"malformed YAML: {problem}", Where(path, line), hint="check indentation, colons and quotes on that line") from None
+        raise InputError(
+            f"malformed YAML: {problem}", Where(path, line), hint="check indentation, colons and quotes on that line"
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"malformed YAML: {exc}", Where(path)) from None
     finally:
