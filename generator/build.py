@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .citing import Note
@@ -72,13 +73,22 @@ def get_addressee(loaded: Loaded, key: str) -> Addressee:
     return found
 
 
+def _concerns(problem: Problem, spec: LetterSpec) -> bool:
+    """A load problem blocks a letter unless it lies in another letter's folder."""
+    path = Path(str(problem.where.path if isinstance(problem.where, Where) else problem.where)).resolve()
+    letters = {root.resolve() / "letters" for root in spec.path.parents}
+    in_letter_folder = path.parent.parent in letters and path.parent.name != "_base"
+    return not in_letter_folder or path.parent == spec.path.resolve()
+
+
 def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     """Check the request, fill the template and return the HTML with every problem found."""
     from .render import render_html
 
-    if errors_in(loaded.problems):
-        raise CheckFailed(loaded.problems)
     spec = get_letter(loaded, request.letter)
+    blocking = [p for p in errors_in(loaded.problems) if _concerns(p, spec)]
+    if blocking:
+        raise CheckFailed(blocking)
     addressee = get_addressee(loaded, request.addressee)
     problems: list[Problem] = []
     if addressee.kind not in spec.addressee_kinds:
@@ -160,6 +170,7 @@ def example_requests(loaded: Loaded, letter_date: dt.date | None = None) -> list
                 signatories, problems = load_signatories(spec.path / example.signatories)
                 if errors_in(problems):
                     raise CheckFailed(problems)
-            stem = example.name or f"{spec.name}-{example.to}-en"
-            requests.append((stem, LetterRequest(spec.name, example.to, "en", dict(example.vars), letter_date, signatories)))
+            stem = example.name or f"{spec.name}-{example.to}-en" + ("-confidential" if example.confidential else "")
+            request = LetterRequest(spec.name, example.to, "en", dict(example.vars), letter_date, signatories, confidential=example.confidential)
+            requests.append((stem, request))
     return requests

@@ -132,6 +132,8 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             Where(yaml_path, spec.line_of_key.get("respondent", 0)),
             f"respondent {spec.respondent!r} is not 'addressee', 'var:NAME' or a known state",
         )
+    if not (spec.path / TEMPLATE_NAME).is_file():
+        return  # reported by the loader
     try:
         for key, line, func in template_citations(loaded.ws, spec):
             if func == "note":
@@ -159,7 +161,7 @@ def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
         if example.signatories:
             signatories, sig_problems = load_signatories(spec.path / example.signatories)
             yield from sig_problems
-        request = LetterRequest(spec.name, example.to, "en", dict(example.vars), dt.date.today(), signatories)
+        request = LetterRequest(spec.name, example.to, "en", dict(example.vars), dt.date.today(), signatories, confidential=example.confidential)
         try:
             compose_html(loaded, request)
         except CheckFailed as exc:

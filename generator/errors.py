@@ -19,12 +19,22 @@ class Where:
     field: str = ""
 
     def __str__(self) -> str:
-        text = str(self.path)
+        text = _relative(self.path)
         if self.line:
             text += f":{self.line}"
         if self.field:
             text += f": {self.field}"
         return text
+
+
+def _relative(path: Path | str) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    if isinstance(path, Path) or str(path).startswith("/"):
+        try:
+            return str(Path(path).resolve().relative_to(Path.cwd()))
+        except (ValueError, OSError):
+            return str(path)
+    return str(path)
 
 
 class AdvocateError(Exception):

@@ -315,6 +315,7 @@ class Example(Model):
     to: str
     vars: dict[str, Any] = {}
     signatories: str | None = None
+    confidential: bool = False
     name: str | None = None
 
 
