@@ -7,12 +7,16 @@ warnings that did not stop it). Nothing is written here; the CLI writes the resu
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .citing import Note
+from markupsafe import Markup
+
+from .catalog import po_path, recorder
 from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
 from .errors import CheckFailed, InputError, Problem, Where, errors_in
 from .letters import load_addressees, load_letters
@@ -100,6 +104,15 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
                 f"it accepts: {', '.join(spec.addressee_kinds)}",
             )
         )
+    if addressee.state and addressee.state in spec.excluded_states:
+        problems.append(
+            Problem(
+                "error",
+                Where("--to", 0, addressee.key),
+                f"letter {spec.name!r} is not for an addressee of {loaded.library.state_short(addressee.state)}",
+                f"its letter.yaml excludes {', '.join(spec.excluded_states)}; `advocate letters` lists the others",
+            )
+        )
     if request.lang not in spec.languages:
         raise InputError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
     variables, var_problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
@@ -109,12 +122,26 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     if errors_in(problems):
         raise CheckFailed(problems)
     letter_date = request.date or dt.date.today()
-    runtime = Runtime(loaded.library, request.lang, letter_date, respondent_of(spec, addressee, variables), public=not request.confidential)
+    messages = recorder(loaded.ws, request.lang)
+    respondent = respondent_of(spec, addressee, variables)
+    runtime = Runtime(loaded.library, request.lang, letter_date, respondent, public=not request.confidential, terms=messages)
     runtime.strict = request.strict
     context = _context(loaded, spec, addressee, request, variables, letter_date)
+    context["page_footer_css"] = page_footer_css(messages.pgettext("page footer", "Page %(page)s of %(pages)s"))
     context.update(runtime.functions())
-    html = render_html(loaded.ws, spec.name, context)
+    html = render_html(loaded.ws, spec.name, context, messages)
     problems += runtime.problems
+    if messages.missing:
+        listed = "; ".join(repr(" ".join(m.split())[:60]) for m in messages.missing[:5])
+        more = f" and {len(messages.missing) - 5} more" if len(messages.missing) > 5 else ""
+        problems.append(
+            Problem(
+                "error" if request.strict else "warning",
+                Where(po_path(loaded.ws.roots[0], request.lang)),
+                f"{len(messages.missing)} message(s) untranslated in {request.lang!r}, English used: {listed}{more}",
+                "translate them (`advocate i18n stats`), or render with --strict to refuse",
+            )
+        )
     if errors_in(problems):
         raise CheckFailed(problems)
     return RenderedLetter(request, spec, html, spec.title, runtime.citer.notes, problems)
@@ -127,6 +154,20 @@ def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf") -> Re
 
         letter.pdf = write_pdf(loaded.ws, letter.html, letter.spec.path, request.paper)
     return letter
+
+
+def page_footer_css(template: str) -> Markup:
+    """CSS `content` for the page footer from a translated "Page %(page)s of %(pages)s"."""
+    parts = re.split(r"(%\((?:page|pages)\)s)", template)
+    css = []
+    for part in parts:
+        if part == "%(page)s":
+            css.append("counter(page)")
+        elif part == "%(pages)s":
+            css.append("counter(pages)")
+        elif part:
+            css.append('"' + part.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ") + '"')
+    return Markup(" ".join(css) or '""')
 
 
 def _context(
@@ -144,6 +185,7 @@ def _context(
         "vars": variables,
         "lang": lang,
         "dir": i18n.direction(lang),
+        "html_lang": i18n.html_lang(lang),
         "letter": spec,
         "addressee": addressee_context(addressee, lib, lang),
         "sender": sender,
@@ -162,7 +204,8 @@ def example_requests(loaded: Loaded, letter_date: dt.date | None = None) -> list
     """(output file stem, request) for every example every letter declares."""
     from .signatories import load_signatories
 
-    requests = []
+    requests: list[tuple[str, LetterRequest]] = []
+    seen: set[str] = set()
     for spec in loaded.letters.values():
         for example in spec.examples:
             signatories = None
@@ -171,6 +214,13 @@ def example_requests(loaded: Loaded, letter_date: dt.date | None = None) -> list
                 if errors_in(problems):
                     raise CheckFailed(problems)
             stem = example.name or f"{spec.name}-{example.to}-en" + ("-confidential" if example.confidential else "")
-            request = LetterRequest(spec.name, example.to, "en", dict(example.vars), letter_date, signatories, confidential=example.confidential)
+            base, n = stem, 1
+            while stem in seen:
+                n += 1
+                stem = f"{base}-{n}"
+            seen.add(stem)
+            request = LetterRequest(
+                spec.name, example.to, "en", dict(example.vars), letter_date, signatories, confidential=example.confidential
+            )
             requests.append((stem, request))
     return requests

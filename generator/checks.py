@@ -46,6 +46,7 @@ RESERVED = {
     "state",
     "date",
     "number",
+    "country",
 }
 
 
@@ -161,7 +162,9 @@ def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
         if example.signatories:
             signatories, sig_problems = load_signatories(spec.path / example.signatories)
             yield from sig_problems
-        request = LetterRequest(spec.name, example.to, "en", dict(example.vars), dt.date.today(), signatories, confidential=example.confidential)
+        request = LetterRequest(
+            spec.name, example.to, "en", dict(example.vars), dt.date.today(), signatories, confidential=example.confidential
+        )
         try:
             compose_html(loaded, request)
         except CheckFailed as exc:

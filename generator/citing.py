@@ -11,7 +11,9 @@ counter, so "(n N)" can be computed while the template is filled.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from markupsafe import Markup, escape
 
@@ -21,15 +23,18 @@ from .models import Document, Incident, Treaty
 
 MAX_NOTE_CHARS = 1500  # WeasyPrint drops the overflow of a footnote taller than the page
 UN_DOC_KINDS = {"un_report", "resolution"}
-KIND_LABELS = {
-    "press_release": "press release",
-    "ngo_report": "report",
-    "ngo_letter": "letter",
-    "news": "news report",
-    "petition": "petition",
-    "hearing": "hearing",
-    "statement": "statement",
-}
+PINPOINT_RE = re.compile(r"^(art|arts|para|paras|p|pp|annex|ch|n|s|sec|rec|recs)\s+(.+)$")
+
+
+class Terms(Protocol):
+    def pgettext(self, context: str, message: str) -> str: ...
+
+
+class English:
+    """The source-language terms (no catalogue)."""
+
+    def pgettext(self, context: str, message: str) -> str:
+        return message
 
 
 @dataclass
@@ -46,9 +51,10 @@ class Note:
 class Citer:
     """Numbers notes and formats each citation in OSCOLA style."""
 
-    def __init__(self, library: Library, lang: str = "en"):
+    def __init__(self, library: Library, lang: str = "en", terms: Terms | None = None):
         self.library = library
         self.lang = lang
+        self.terms = terms or English()
         self.notes: list[Note] = []
         self.first_note: dict[str, int] = {}
 
@@ -58,7 +64,7 @@ class Citer:
         previous = self.notes[-1].sources if self.notes else []
         parts = []
         if len(refs) == 1 and len(previous) == 1 and previous[0][0] == refs[0][0]:
-            parts.append(Markup("Ibid") + _pin(refs[0][1], sep=" "))
+            parts.append(Markup(escape(self._pt("footnote", "Ibid"))) + self._pin(refs[0][1], sep=" "))
         else:
             for key, pin in refs:
                 if key in self.first_note:
@@ -79,6 +85,44 @@ class Citer:
 
     # -- forms -----------------------------------------------------------------------------
 
+    def _pt(self, context: str, message: str, **values: str) -> str:
+        """A translated footnote term, with %(name)s placeholders filled."""
+        text = self.terms.pgettext(context, message)
+        return text % values if values else text
+
+    def _labels(self, kind: str) -> str:
+        labels = {
+            "press_release": self._pt("document kind", "press release"),
+            "ngo_report": self._pt("document kind", "report"),
+            "ngo_letter": self._pt("document kind", "letter"),
+            "news": self._pt("document kind", "news report"),
+            "petition": self._pt("document kind", "petition"),
+            "hearing": self._pt("document kind", "hearing"),
+            "statement": self._pt("document kind", "statement"),
+        }
+        return labels.get(kind, "")
+
+    def _pin(self, pin: str | None, sep: str = ", ") -> Markup:
+        """A pinpoint ("art 3(1)", "para 4") in the letter's language."""
+        if not pin:
+            return Markup("")
+        m = PINPOINT_RE.match(pin)
+        if m:
+            pin = self._pinpoint(*m.groups())
+        return Markup("%s%s") % (sep, pin)
+
+    def _pinpoint(self, label: str, n: str) -> str:
+        forms = {
+            "art": lambda: self._pt("pinpoint", "art %(n)s", n=n),
+            "arts": lambda: self._pt("pinpoint", "arts %(n)s", n=n),
+            "para": lambda: self._pt("pinpoint", "para %(n)s", n=n),
+            "paras": lambda: self._pt("pinpoint", "paras %(n)s", n=n),
+            "p": lambda: self._pt("pinpoint", "p %(n)s", n=n),
+            "pp": lambda: self._pt("pinpoint", "pp %(n)s", n=n),
+            "annex": lambda: self._pt("pinpoint", "annex %(n)s", n=n),
+        }
+        return forms[label]() if label in forms else f"{label} {n}"
+
     def _title(self, texts: dict[str, str] | None) -> str:
         if not texts:
             return ""
@@ -97,23 +141,25 @@ class Citer:
         adopted = format_date(t.adopted.date, self.lang)
         if t.kind == "declaration":
             by = f" {t.adopted.by}" if t.adopted.by else ""
-            return Markup("%s (adopted %s%s) (%s)") % (title, adopted, by, t.short_title) + _pin(pin)
-        dates = f"adopted {adopted}"
+            adopted_by = self._pt("footnote", "adopted %(date)s", date=adopted) + by
+            return Markup("%s (%s) (%s)") % (title, adopted_by, t.short_title) + self._pin(pin)
+        dates = self._pt("footnote", "adopted %(date)s", date=adopted)
         if t.entry_into_force and t.entry_into_force.verified:
-            dates += f", entered into force {format_date(t.entry_into_force.date, self.lang)}"
+            eif = format_date(t.entry_into_force.date, self.lang)
+            dates += self._pt("footnote", ", entered into force %(date)s", date=eif)
         series = ""
         if t.unts and t.unts.verified:
             series = f" {t.unts.volume} UNTS " + (str(t.unts.page) if t.unts.page else f"No {t.unts.number}" if t.unts.number else "")
-        return Markup("%s (%s)%s (%s)") % (title, dates, series.rstrip(), t.short_title) + _pin(pin)
+        return Markup("%s (%s)%s (%s)") % (title, dates, series.rstrip(), t.short_title) + self._pin(pin)
 
     def _full_document(self, d: Document, pin: str | None) -> Markup:
         date = format_date(d.date, self.lang)
         if d.kind in UN_DOC_KINDS and d.title:
             text = Markup("%s, <i>%s</i> (%s)") % (d.author, self._title(d.title), date)
             if d.symbol:
-                text += Markup(" UN Doc %s") % d.symbol
-            return text + _pin(pin)
-        label = KIND_LABELS.get(d.kind, "")
+                text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
+            return text + self._pin(pin)
+        label = self._labels(d.kind)
         if d.title:
             text = Markup("%s, ‘%s’") % (d.author, self._title(d.title))
             inner = [label] if label and d.kind != "news" else []
@@ -125,19 +171,19 @@ class Citer:
         inner.append(date)
         text += Markup(" (%s)") % ", ".join(inner)
         if d.symbol:
-            text += Markup(" UN Doc %s") % d.symbol
+            text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
         if pin:
-            text += Markup(" %s") % pin
+            text += self._pin(pin, sep=" ")
         if d.url:
             text += Markup(" &lt;%s&gt;") % d.url
             if d.accessed:
-                text += Markup(" accessed %s") % format_date(d.accessed, self.lang)
+                text += Markup(" %s") % self._pt("footnote", "accessed %(date)s", date=format_date(d.accessed, self.lang))
         return text
 
     def _short(self, key: str, pin: str | None) -> Markup:
         source = self.library.get(key)
         n = self.first_note[key]
-        return Markup("%s (n %d)") % (short_name(source), n) + _pin(pin, sep=" ")
+        return Markup("%s %s") % (short_name(source), self._pt("footnote", "(n %(n)s)", n=str(n))) + self._pin(pin, sep=" ")
 
 
 def short_name(source: Treaty | Document | Incident | None) -> str:
@@ -146,10 +192,6 @@ def short_name(source: Treaty | Document | Incident | None) -> str:
     if isinstance(source, Document):
         return source.short or source.symbol or source.author
     return ""
-
-
-def _pin(pin: str | None, sep: str = ", ") -> Markup:
-    return Markup("%s%s") % (sep, pin) if pin else Markup("")
 
 
 def _end(html: Markup) -> Markup:

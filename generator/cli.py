@@ -29,6 +29,11 @@ class App:
     workspace: str | None
     debug: bool
 
+    def workspace_obj(self):  # type: ignore[no-untyped-def]
+        from .workspace import open_workspace
+
+        return open_workspace(self.workspace)
+
     def loaded(self):  # type: ignore[no-untyped-def]
         from .build import load
         from .workspace import open_workspace
@@ -120,11 +125,18 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
         if not isinstance(data, LDict):
             raise InputError("expected a mapping of variable names to values", Where(vars_file, getattr(data, "line", 1)))
         values.update(data)
+    given: set[str] = set()
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise InputError(f"--var {pair!r} is not KEY=VALUE", "--var", hint="for example --var reference=HR/2023/17")
-        values[key.strip()] = value
+        key = key.strip()
+        if key in values and key in given:  # a repeated --var builds a list: --var cc=a --var cc=b
+            previous = values[key]
+            values[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            values[key] = value
+        given.add(key)
     return values
 
 
@@ -132,7 +144,9 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.argument("letter")
 @click.option("--to", "to", required=True, help="Addressee key (`advocate addressees list`).")
 @click.option("--lang", default="en", show_default=True, help="Language of the letter.")
-@click.option("--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a letter variable (repeatable).")
+@click.option(
+    "--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a letter variable; repeat a key to give a list item by item."
+)
 @click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables.")
 @click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
@@ -295,6 +309,83 @@ def init_cmd(app: App, directory: str) -> None:
     for path in init_workspace(Path(directory)):
         click.echo(f"created {path}")
     click.echo(f"next: advocate --workspace {directory} render example --to cn-mfa")
+
+
+@main.group("i18n")
+def i18n_grp() -> None:
+    """The translators' workflow: extract, update, init, compile, stats, check."""
+
+
+@i18n_grp.command("extract")
+@click.pass_obj
+@boundary
+def i18n_extract(app: App) -> None:
+    """Refresh the template catalogue locales/messages.pot from the letters."""
+    from .catalog import do_extract
+
+    path, count = do_extract(app.workspace_obj())
+    click.echo(f"wrote {path} ({count} messages)")
+
+
+@i18n_grp.command("update")
+@click.pass_obj
+@boundary
+def i18n_update(app: App) -> None:
+    """Extract, then merge into every language (changed messages become fuzzy)."""
+    from .catalog import do_update
+
+    for path, new, fuzzy in do_update(app.workspace_obj()):
+        click.echo(f"updated {path}: {new} new, {fuzzy} fuzzy")
+
+
+@i18n_grp.command("init")
+@click.argument("lang")
+@click.pass_obj
+@boundary
+def i18n_init(app: App, lang: str) -> None:
+    """Start the catalogue of a new language LANG (ko, zh, ja, fr, es, ru, ar)."""
+    from .catalog import do_init
+
+    click.echo(f"created {do_init(app.workspace_obj(), lang)}")
+
+
+@i18n_grp.command("compile")
+@click.pass_obj
+@boundary
+def i18n_compile(app: App) -> None:
+    """Check every catalogue and write the .mo files; fails on any checker error."""
+    from .catalog import do_compile
+
+    for path in do_compile(app.workspace_obj()):
+        click.echo(f"wrote {path}")
+
+
+@i18n_grp.command("stats")
+@click.pass_obj
+@boundary
+def i18n_stats(app: App) -> None:
+    """Translated, fuzzy and untranslated messages per language."""
+    from .catalog import stats
+
+    rows = stats(app.workspace_obj())
+    click.echo(f"{'LANG':<6}{'TRANSLATED':>12}{'FUZZY':>8}{'UNTRANSLATED':>14}{'PERCENT':>9}")
+    for r in rows:
+        click.echo(f"{r.lang:<6}{r.translated:>12}{r.fuzzy:>8}{r.untranslated:>14}{r.percent:>8.1f}%")
+
+
+@i18n_grp.command("check")
+@click.pass_obj
+@boundary
+def i18n_check(app: App) -> None:
+    """Check every catalogue: placeholders, markup, plural forms, fuzzy, obsolete, spaces."""
+    from .catalog import check_all
+
+    problems = check_all(app.workspace_obj())
+    _print_problems(problems)
+    errors = [p for p in problems if p.severity == "error"]
+    click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
+    if errors:
+        sys.exit(CheckFailed.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from . import i18n
-from .citing import MAX_NOTE_CHARS, Citer, Note
+from .citing import MAX_NOTE_CHARS, Citer, Note, Terms
 from .errors import InputError, Problem, Where
 from .library import Library, _suggest
 from .models import Addressee, Document, Incident, LetterSpec, Treaty
@@ -53,13 +53,21 @@ def template_where() -> Where | str:
 class Runtime:
     """The functions a letter template calls; collects notes and problems."""
 
-    def __init__(self, library: Library, lang: str, letter_date: dt.date, respondent: str | None, public: bool = True):
+    def __init__(
+        self,
+        library: Library,
+        lang: str,
+        letter_date: dt.date,
+        respondent: str | None,
+        public: bool = True,
+        terms: Terms | None = None,
+    ):
         self.library = library
         self.lang = lang
         self.letter_date = letter_date
         self.respondent = respondent
         self.public = public
-        self.citer = Citer(library, lang)
+        self.citer = Citer(library, lang, terms)
         self.problems: list[Problem] = []
         self.used: list[str] = []
         self.strict = False
@@ -269,6 +277,14 @@ class Runtime:
             return self.library.state_short(code, self.lang)
         return self.library.state_name(code, self.lang, form)
 
+    def country(self, code: str) -> str:
+        """A country's name in the letter's language: the library's formal name when the state is
+        declared there, else CLDR's (Babel), else the code itself."""
+        code = (code or "").upper()
+        if code in self.library.states:
+            return self.library.state_name(code, self.lang, "formal")
+        return i18n.locale(self.lang).territories.get(code, code)
+
     def incident(self, key: str) -> Incident | None:
         source = self._lookup(key)
         return source if isinstance(source, Incident) else None
@@ -296,6 +312,7 @@ class Runtime:
                 "obligations",
                 "status",
                 "victims",
+                "country",
                 "is_bound",
                 "note",
                 "title",

@@ -76,6 +76,24 @@ class RenderError(AdvocateError):
     exit_code = 5
 
 
+class DeliveryError(AdvocateError):
+    """A letter could not be delivered: no channel, a bad address, an outbox or SMTP failure."""
+
+    exit_code = 6
+
+
+class SigningError(AdvocateError):
+    """A PDF could not be signed or verified: bad key, passphrase, certificate, field or file."""
+
+    exit_code = 6
+
+
+class SignatureInvalid(SigningError):
+    """`advocate verify` found a signature that is broken, untrusted or followed by illegal changes."""
+
+    exit_code = 7
+
+
 @dataclass(frozen=True)
 class Problem:
     severity: str  # "error" | "warning"

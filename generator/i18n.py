@@ -28,6 +28,14 @@ def locale(lang: str) -> Locale:
     return Locale.parse(_LOCALE_IDS.get(lang, lang))
 
 
+HTML_LANG = {"zh": "zh-Hans", "en": "en-GB"}
+
+
+def html_lang(lang: str) -> str:
+    """The BCP 47 tag for the document (fonts and hyphenation are chosen by it)."""
+    return HTML_LANG.get(lang, lang)
+
+
 def direction(lang: str) -> str:
     return "rtl" if lang in RTL else "ltr"
 

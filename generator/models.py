@@ -327,6 +327,7 @@ class LetterSpec(Model):
     languages: list[str] = ["en"]
     addressee_kinds: list[AddresseeKind]
     respondent: str = "addressee"
+    excluded_states: list[str] = []
     variables: dict[str, Variable] = {}
     signatories: Literal["none", "optional", "required"] = "none"
     examples: list[Example] = []

@@ -8,13 +8,16 @@ the template file and line.
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import jinja2
 
+from .catalog import Recorder
 from .errors import RenderError, Where
 from .workspace import Workspace
 
@@ -38,12 +41,17 @@ def environment(ws: Workspace) -> jinja2.Environment:
     return _environment(ws.roots)
 
 
-def render_html(ws: Workspace, letter: str, context: dict[str, Any]) -> str:
+def render_html(ws: Workspace, letter: str, context: dict[str, Any], messages: Recorder | None = None) -> str:
     env = environment(ws)
+    if messages is not None:  # one language per render; processes render one letter at a time
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            messages.gettext, messages.ngettext, newstyle=True, pgettext=messages.pgettext, npgettext=messages.npgettext
+        )
     name = f"{letter}/letter.html.j2"
     try:
         template = env.get_template(name)
-        return template.render(context)
+        html = template.render(context)
+        return typeset(html, str(context.get("lang", "en")))
     except jinja2.TemplateNotFound as exc:
         searched = ", ".join(str(r / "letters" / str(exc.name)) for r in ws.roots)
         raise RenderError(f"template {exc.name!r} not found", hint=f"searched: {searched}") from None
@@ -55,6 +63,45 @@ def render_html(ws: Workspace, letter: str, context: dict[str, Any]) -> str:
             _template_frame(exc) or name,
             hint="declare it as a variable in letter.yaml or fix the name",
         ) from None
+
+
+_TAG = re.compile(r"(<[^>]+>)")
+_HANGUL_WORD = re.compile(r"\S*[\uac00-\ud7a3]\S*")
+_RAW = ("head", "style", "title", "script")
+
+
+_APOSTROPHE = re.compile(r"(?<=\w)(?:'|&#39;)(?=\w)")
+
+
+def map_text(html: str, func: Callable[[str], str]) -> str:
+    """Apply `func` to the text between tags of the document body (never to tags, never inside
+    head, style or script)."""
+    out: list[str] = []
+    raw = 0
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            name = part[1:].lstrip("/").split(None, 1)[0].rstrip(">").lower() if len(part) > 2 else ""
+            if name in _RAW and not part.endswith("/>"):
+                raw += -1 if part.startswith("</") else 1
+            out.append(part)
+        else:
+            out.append(part if raw or not part else func(part))
+    return "".join(out)
+
+
+def typeset(html: str, lang: str) -> str:
+    """Language typography on the finished HTML: typographic apostrophes (People's -> People’s);
+    Korean words wrapped in no-break spans, since Korean breaks lines between words only and
+    WeasyPrint rejects `word-break: keep-all`."""
+
+    def text(part: str) -> str:
+        if lang in ("en", "fr"):
+            part = _APOSTROPHE.sub("’", part)
+        if lang == "ko":
+            part = _HANGUL_WORD.sub(lambda m: f'<span class="kw">{m.group(0)}</span>', part)
+        return part
+
+    return map_text(html, text)
 
 
 def _template_frame(exc: BaseException) -> Where | None:

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from .errors import InputError, Where
 from .models import Model
@@ -35,9 +35,18 @@ class Sender(Model):
     signers: list[Signer] = []
 
 
+class Mail(Model):
+    """``[mail]``: the From and Reply-To of delivered letters (default: the sender's name and email)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str = Field("", alias="from")
+    reply_to: str = ""
+
+
 class Config(Model):
     sender: Sender
     paper: str = "A4"
+    mail: Mail = Mail()
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,395 @@
+"""The translators' workflow and the translations a render uses.
+
+In: the workspace's templates (``letters/**/*.j2``), the package's footnote terms and
+``locales/<lang>/LC_MESSAGES/messages.po``. Out: the template catalogue ``locales/messages.pot``,
+updated and new ``.po`` files, compiled ``.mo`` files, statistics, and `Problem`s from the
+catalogue checks (placeholders, markup, plural forms, fuzzy and obsolete entries, spaces).
+For a render: a `Recorder` holding the gettext callables of one language, which notes every
+message that fell back to English.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog, Message
+from babel.messages.checkers import num_plurals, python_format
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.support import Translations
+
+from .errors import InputError, Problem, Where
+from .output import write_atomic
+from .workspace import BUNDLED, Workspace
+
+DOMAIN = "messages"
+SOURCE_LANG = "en"
+COMMENT_TAGS = ("Translators:",)
+TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
+PLACEHOLDER_RE = re.compile(r"%\((\w+)\)[sd]")
+PROJECT = "advocate"
+
+
+def locales_dir(root: Path) -> Path:
+    return root / "locales"
+
+
+def po_path(root: Path, lang: str) -> Path:
+    return locales_dir(root) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def available_languages(ws: Workspace) -> list[str]:
+    langs = {SOURCE_LANG}
+    for root in ws.roots:
+        base = locales_dir(root)
+        if base.is_dir():
+            langs |= {d.name for d in base.iterdir() if (d / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
+    return sorted(langs)
+
+
+def check_locale_folders(ws: Workspace) -> Iterator[Problem]:
+    """A folder whose name is not a language tag we use is an error, never a silent fallback."""
+    from .models import LANGS
+
+    for root in ws.roots:
+        base = locales_dir(root)
+        if not base.is_dir():
+            continue
+        for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+            if folder.name not in LANGS:
+                hint = f"rename it to one of: {', '.join(LANGS)}"
+                close = [lang for lang in LANGS if folder.name.lower().startswith(lang)]
+                if close:
+                    hint = f"rename it to {close[0]!r} (language tags here are {', '.join(LANGS)})"
+                yield Problem("error", Where(folder), f"locale folder {folder.name!r} is not a known language tag", hint)
+            elif not (folder / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+                yield Problem("error", Where(folder), f"locale folder {folder.name!r} has no LC_MESSAGES/{DOMAIN}.po")
+
+
+# -- extraction ------------------------------------------------------------------------------
+
+KEYWORDS = {**DEFAULT_KEYWORDS, "_t": None, "_pt": ((1, "c"), 2)}
+
+
+def extract(ws: Workspace) -> Catalog:
+    """The template catalogue of the workspace's own letters (the bundled ones for the repository),
+    plus the package's footnote terms."""
+    root = ws.roots[0]
+    catalog = Catalog(project=PROJECT, version="1", msgid_bugs_address="", copyright_holder="", fuzzy=False)
+    sources = [
+        (root / "letters", [("**.j2", "jinja2")], {"**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}),
+        (BUNDLED / "generator", [("**.py", "python")], {}),
+    ]
+    for folder, method_map, options in sources:
+        if not folder.is_dir():
+            continue
+        for filename, lineno, message, comments, context in extract_from_dir(
+            str(folder), method_map, options, keywords=KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True
+        ):
+            rel = (folder / filename).relative_to(root if (folder / filename).is_relative_to(root) else BUNDLED)
+            catalog.add(message, None, [(str(rel), lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def template_path(ws: Workspace) -> Path:
+    return locales_dir(ws.roots[0]) / f"{DOMAIN}.pot"
+
+
+def write_catalog(path: Path, catalog: Catalog) -> None:
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=100, sort_output=False, include_previous=True)
+    write_atomic(path, buf.getvalue())
+
+
+def read_catalog(path: Path, locale: str | None = None) -> Catalog:
+    try:
+        with path.open("rb") as handle:
+            return read_po(handle, locale=locale, abort_invalid=True)
+    except FileNotFoundError:
+        raise InputError("catalogue not found", Where(path), hint="run `advocate i18n extract` and `advocate i18n init LANG`") from None
+    except PoFileError as exc:
+        line = getattr(exc, "lineno", 0)
+        raise InputError(
+            f"broken .po file: {exc}".split(" on ")[0], Where(path, line), hint="fix the entry on that line (msgfmt --check shows the same)"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 (byte {exc.start})", Where(path), hint="save the .po file as UTF-8") from None
+
+
+def do_extract(ws: Workspace) -> tuple[Path, int]:
+    catalog = extract(ws)
+    path = template_path(ws)
+    write_catalog(path, catalog)
+    return path, len(catalog)
+
+
+def do_init(ws: Workspace, lang: str) -> Path:
+    from .models import LANGS
+
+    if lang not in LANGS:
+        raise InputError(f"unknown language {lang!r}", "LANG", hint=f"languages: {', '.join(LANGS)}")
+    path = po_path(ws.roots[0], lang)
+    if path.exists():
+        raise InputError("catalogue exists already", Where(path), hint="use `advocate i18n update` to merge new messages")
+    template = read_catalog(template_path(ws)) if template_path(ws).is_file() else extract(ws)
+    catalog = Catalog(locale=_babel_locale(lang), project=PROJECT, fuzzy=False)
+    catalog.update(template)
+    write_catalog(path, catalog)
+    return path
+
+
+def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
+    """Merge the template into every language; changed messages become fuzzy. Returns
+    (path, new, fuzzy) per language."""
+    tpath, _count = do_extract(ws)
+    template = read_catalog(tpath)
+    results = []
+    for lang in available_languages(ws):
+        path = po_path(ws.roots[0], lang)
+        if lang == SOURCE_LANG or not path.is_file():
+            continue
+        catalog = read_catalog(path, _babel_locale(lang))
+        before = {m.id for m in catalog if m.id}
+        catalog.update(template, update_header_comment=False)
+        new = sum(1 for m in catalog if m.id and m.id not in before)
+        fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
+        write_catalog(path, catalog)
+        results.append((path, new, fuzzy))
+    return results
+
+
+# -- checks ------------------------------------------------------------------------------------
+
+
+def _tags(text: str) -> list[str]:
+    return sorted(TAG_RE.findall(text))
+
+
+def check_message(catalog: Catalog, message: Message) -> Iterator[str]:
+    if not message.id or not message.string:
+        return
+    ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
+    strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
+    for checker in (num_plurals, python_format):
+        try:
+            checker(catalog, message)
+        except Exception as exc:  # babel raises TranslationError
+            yield str(exc)
+    source_tags = _tags(ids[0])
+    source_names = set(PLACEHOLDER_RE.findall(ids[0])) | set(PLACEHOLDER_RE.findall(ids[-1]))
+    for text in strings:
+        if not text:
+            continue
+        if _tags(text) != source_tags:
+            yield f"markup differs from the source: {' '.join(_tags(text)) or 'none'} instead of {' '.join(source_tags) or 'none'}"
+        names = set(PLACEHOLDER_RE.findall(text))
+        if names - source_names:
+            yield f"unknown placeholder(s) {', '.join(sorted(names - source_names))}"
+        if len(ids) == 1 and names != source_names:
+            missing = source_names - names
+            if missing:
+                yield f"placeholder(s) {', '.join(sorted(missing))} missing"
+        if text[:1].isspace() != ids[0][:1].isspace() or text[-1:].isspace() != ids[0][-1:].isspace():
+            yield "leading or trailing spaces differ from the source"
+
+
+def check_catalog(path: Path, lang: str) -> list[Problem]:
+    catalog = read_catalog(path, _babel_locale(lang))
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        where = Where(path, message.lineno or 0)
+        for error in check_message(catalog, message):
+            problems.append(Problem("error", where, f"{_short(message)}: {error}"))
+        if message.fuzzy and message.string:
+            problems.append(Problem("warning", where, f"{_short(message)}: fuzzy (needs review; not used)"))
+    for message in catalog.obsolete.values():
+        problems.append(
+            Problem(
+                "warning", Where(path, message.lineno or 0), f"{_short(message)}: obsolete entry", "delete it or run `advocate i18n update`"
+            )
+        )
+    return problems
+
+
+def _short(message: Message) -> str:
+    text = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    text = " ".join(str(text).split())
+    return repr(text[:48] + ("..." if len(text) > 48 else ""))
+
+
+def check_all(ws: Workspace) -> list[Problem]:
+    problems = list(check_locale_folders(ws))
+    for lang in available_languages(ws):
+        path = po_path(ws.roots[0], lang)
+        if lang != SOURCE_LANG and path.is_file():
+            try:
+                problems += check_catalog(path, lang)
+            except InputError as exc:
+                problems.append(Problem("error", exc.where or Where(path), exc.msg, exc.hint or ""))
+    return problems
+
+
+@dataclass
+class LangStats:
+    lang: str
+    total: int
+    translated: int
+    fuzzy: int
+
+    @property
+    def untranslated(self) -> int:
+        return self.total - self.translated - self.fuzzy
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+
+def stats(ws: Workspace) -> list[LangStats]:
+    rows = []
+    for lang in available_languages(ws):
+        if lang == SOURCE_LANG:
+            continue
+        path = next(po_path(r, lang) for r in ws.roots if po_path(r, lang).is_file())
+        catalog = read_catalog(path, _babel_locale(lang))
+        messages = [m for m in catalog if m.id]
+        fuzzy = sum(1 for m in messages if m.fuzzy)
+        translated = sum(1 for m in messages if not m.fuzzy and _complete(m))
+        rows.append(LangStats(lang, len(messages), translated, fuzzy))
+    return rows
+
+
+def _complete(message: Message) -> bool:
+    if isinstance(message.string, (list, tuple)):
+        return all(message.string)
+    return bool(message.string)
+
+
+def do_compile(ws: Workspace) -> list[Path]:
+    problems = []
+    for lang in available_languages(ws):
+        path = po_path(ws.roots[0], lang)
+        if lang != SOURCE_LANG and path.is_file():
+            problems += [p for p in check_catalog(path, lang) if p.severity == "error"]
+    if problems:
+        from .errors import CheckFailed
+
+        raise CheckFailed(problems)
+    written = []
+    for lang in available_languages(ws):
+        path = po_path(ws.roots[0], lang)
+        if lang != SOURCE_LANG and path.is_file():
+            catalog = read_catalog(path, _babel_locale(lang))
+            buf = io.BytesIO()
+            write_mo(buf, catalog, use_fuzzy=False)
+            write_atomic(path.with_suffix(".mo"), buf.getvalue())
+            written.append(path.with_suffix(".mo"))
+    return written
+
+
+def _babel_locale(lang: str) -> str:
+    from .i18n import locale
+
+    try:
+        return str(locale(lang))
+    except (UnknownLocaleError, ValueError):
+        return lang
+
+
+# -- runtime -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Recorder:
+    """gettext callables for one render; notes each message that fell back to English."""
+
+    lang: str
+    translations: Translations | None
+    missing: list[str] = field(default_factory=list)
+
+    def _lookup(self, context: str | None, msgid: str) -> str | None:
+        if self.translations is None:
+            return None
+        catalog = self.translations._catalog  # type: ignore[attr-defined]
+        key = f"{context}\x04{msgid}" if context else msgid
+        return catalog.get(key) or None
+
+    def _miss(self, msgid: str) -> None:
+        if self.lang != SOURCE_LANG and msgid not in self.missing:
+            self.missing.append(msgid)
+
+    def gettext(self, message: str) -> str:
+        found = self._lookup(None, message)
+        if found is None:
+            self._miss(message)
+        return found or message
+
+    def pgettext(self, context: str, message: str) -> str:
+        found = self._lookup(context, message)
+        if found is None:
+            self._miss(message)
+        return found or message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.npgettext(None, singular, plural, n)
+
+    def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> str:
+        if self.translations is not None:
+            catalog = self.translations._catalog  # type: ignore[attr-defined]
+            key = f"{context}\x04{singular}" if context else singular
+            index = self.translations.plural(n)  # type: ignore[attr-defined]
+            found = catalog.get((key, index))
+            if found:
+                return str(found)
+        self._miss(singular)
+        return singular if n == 1 else plural
+
+
+def recorder(ws: Workspace, lang: str) -> Recorder:
+    if lang == SOURCE_LANG:
+        return Recorder(lang, None)
+    return Recorder(lang, _translations(ws.roots, lang))
+
+
+@lru_cache(maxsize=32)
+def _translations(roots: tuple[Path, ...], lang: str) -> Translations:
+    """The language's catalogue (user workspace over bundled), checked, compiled in memory."""
+    merged: Translations | None = None
+    for root in reversed(roots):
+        path = po_path(root, lang)
+        if not path.is_file():
+            continue
+        catalog = read_catalog(path, _babel_locale(lang))
+        for message in catalog:
+            if message.id and not message.fuzzy:
+                errors = list(check_message(catalog, message))
+                if errors:
+                    raise InputError(
+                        f"{_short(message)}: {errors[0]}",
+                        Where(path, message.lineno or 0),
+                        hint="fix the translation, then `advocate i18n check`",
+                    )
+        buf = io.BytesIO()
+        write_mo(buf, catalog, use_fuzzy=False)
+        buf.seek(0)
+        current = Translations(buf, domain=DOMAIN)
+        merged = current if merged is None else merged.merge(current)
+    if merged is None:
+        raise InputError(f"no translations for {lang!r}", "--lang", hint=f"start them with `advocate i18n init {lang}`")
+    return merged
+
+
+def locale_display(lang: str) -> str:
+    try:
+        return Locale.parse(_babel_locale(lang)).get_display_name("en") or lang
+    except (UnknownLocaleError, ValueError):
+        return lang

@@ -1,0 +1,333 @@
+"""Email messages that carry letters.
+
+In: the loaded workspace and a `MailRequest` (letter, addressee keys, languages, variables, or an
+already rendered PDF). Out: `Prepared` — one `Outgoing` per (addressee, language): RFC 5322 bytes
+with a plain-text and an HTML body (from the translatable templates ``letters/_mail/``), the PDF
+attached, From and Reply-To from ``advocate.toml`` ``[mail]`` and a stable Message-ID derived from
+(letter, addressee, language, content version); plus one line for each addressee skipped because
+it cannot be reached by email. Nothing is sent or written here: `outbox.py` queues and sends, the
+CLI writes ``.eml`` files for ``--dry-run``.
+
+For OHCHR (``@ohchr.org`` addresses) the subject line carries the urgency and the intended
+mandate(s), as OHCHR asks (docs: shared/reference/practice.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, getaddresses
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .errors import DeliveryError, InputError, Problem, Where
+from .models import Addressee, LetterSpec
+
+MAIL_DIR = "_mail"
+TEMPLATES = ("subject.txt.j2", "message.txt.j2", "message.html.j2")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_RE = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
+URGENCY = {"urgent_appeal": "URGENT APPEAL", "allegation_letter": "ALLEGATION LETTER"}
+
+
+@dataclass(frozen=True)
+class MailRequest:
+    letter: str
+    addressees: tuple[str, ...]
+    langs: tuple[str, ...] = ()  # empty: each addressee's first preferred language the letter has
+    variables: dict[str, Any] = field(default_factory=dict)
+    date: dt.date | None = None
+    confidential: bool = False
+    pdf: Path | None = None  # attach this rendered PDF instead of rendering the letter
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message, ready for the outbox. `raw` is the whole message with CRLF line ends."""
+
+    message_id: str  # without the angle brackets
+    letter: str
+    addressee: str
+    lang: str
+    version: str
+    sender: str  # envelope sender (MAIL FROM)
+    rcpt: str  # envelope recipient (RCPT TO)
+    subject: str
+    filename: str
+    raw: bytes
+
+
+@dataclass
+class Prepared:
+    messages: list[Outgoing] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def valid_email(text: str) -> bool:
+    local = text.rpartition("@")[0]
+    return bool(EMAIL_RE.match(text)) and len(local) <= 64 and len(text) <= 254
+
+
+def mail_identity(config: Any, config_path: Path) -> tuple[str, str, str]:
+    """(From header, envelope sender, Reply-To header or '') from advocate.toml."""
+    mail, sender = config.mail, config.sender
+    from_header = mail.from_ or (formataddr((sender.name, sender.email)) if sender.email else "")
+    if not from_header:
+        raise DeliveryError(
+            "no sender address for email", Where(config_path), hint='add [mail] from = "Name <address>" (or [sender] email) to advocate.toml'
+        )
+    pairs = getaddresses([from_header])
+    if len(pairs) != 1 or not valid_email(pairs[0][1]):
+        raise DeliveryError(f"[mail] from is not one email address: {from_header!r}", Where(config_path), hint='write it as "Name <a@b.org>"')
+    reply_to = mail.reply_to
+    if reply_to and not all(valid_email(a) for _, a in getaddresses([reply_to])):
+        raise DeliveryError(f"[mail] reply_to is not a list of email addresses: {reply_to!r}", Where(config_path))
+    return from_header, pairs[0][1], reply_to
+
+
+def prepare(loaded: Any, request: MailRequest, now: dt.datetime | None = None) -> Prepared:
+    """Every message of `request`; raises before anything is built when an address is invalid."""
+    from .build import get_addressee, get_letter
+
+    spec = get_letter(loaded, request.letter)
+    from_header, envelope_from, reply_to = mail_identity(loaded.ws.config, loaded.ws.config_path)
+    result = Prepared()
+    reachable: list[Addressee] = []
+    invalid: list[tuple[Addressee, str]] = []
+    for key in dict.fromkeys(request.addressees):
+        addressee = get_addressee(loaded, key)
+        if "email" not in addressee.channels:
+            result.skipped.append(f"skipped {key}: no email channel (channels: {', '.join(addressee.channels) or 'none'})")
+        elif not addressee.email:
+            result.skipped.append(f"skipped {key}: the email channel is listed but no email address is given")
+        elif not valid_email(addressee.email):
+            invalid.append((addressee, addressee.email))
+        else:
+            reachable.append(addressee)
+    if invalid:
+        first, address = invalid[0]
+        more = f" (and {len(invalid) - 1} more: {', '.join(a.key for a, _ in invalid[1:4])})" if len(invalid) > 1 else ""
+        raise DeliveryError(
+            f"addressee {first.key!r}: invalid email address {address!r}{more}",
+            loaded.addressee_origin.get(first.key),
+            hint="fix the address in the addressee directory; nothing was queued",
+        )
+    stamp = now or dt.datetime.now(dt.timezone.utc).astimezone()
+    pdf_file = _read_pdf(request.pdf) if request.pdf else None
+    for addressee in reachable:
+        for lang in _languages(spec, addressee, request, pdf_file):
+            result.messages.append(_one(loaded, spec, addressee, lang, request, pdf_file, (from_header, envelope_from, reply_to), stamp))
+    return result
+
+
+@dataclass(frozen=True)
+class _PdfFile:
+    path: Path
+    data: bytes
+    subject: str
+    lang: str
+
+
+def _read_pdf(path: Path) -> _PdfFile:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        data = path.read_bytes()
+        reader = PdfReader(path)
+        info = reader.metadata or {}
+        subject = str(info.get("/Subject") or info.get("/Title") or "").strip()
+        lang = str(reader.trailer["/Root"].get("/Lang") or "").split("-")[0].lower()
+    except FileNotFoundError:
+        raise InputError("PDF not found", Where(path), hint="render it first with `advocate render`") from None
+    except (PdfReadError, OSError, KeyError) as exc:
+        raise InputError(f"not a readable PDF: {exc}", Where(path)) from None
+    return _PdfFile(path, data, subject, lang)
+
+
+def _languages(spec: LetterSpec, addressee: Addressee, request: MailRequest, pdf: _PdfFile | None) -> list[str]:
+    if request.langs:
+        for lang in request.langs:
+            if lang not in spec.languages:
+                raise InputError(f"letter {spec.name!r} has no {lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
+        return list(request.langs)
+    if pdf is not None and pdf.lang:
+        return [pdf.lang]
+    preferred = [lang for lang in addressee.languages if lang in spec.languages]
+    return [preferred[0] if preferred else spec.languages[0]]
+
+
+def _one(
+    loaded: Any,
+    spec: LetterSpec,
+    addressee: Addressee,
+    lang: str,
+    request: MailRequest,
+    pdf_file: _PdfFile | None,
+    identity: tuple[str, str, str],
+    stamp: dt.datetime,
+) -> Outgoing:
+    from .compose import addressee_context, check_variables
+    from .errors import CheckFailed, errors_in
+
+    variables, problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
+    if errors_in(problems):
+        raise CheckFailed(problems)
+    if pdf_file is not None:
+        pdf, letter_subject, filename = pdf_file.data, pdf_file.subject or spec.title, pdf_file.path.name
+    else:
+        pdf, letter_subject = _render(loaded, spec, addressee, lang, request)
+        filename = f"{spec.name}-{addressee.key}-{lang}{'-confidential' if request.confidential else ''}.pdf"
+    from_header, envelope_from, reply_to = identity
+    context = {
+        "lang": lang,
+        "letter": spec,
+        "letter_subject": letter_subject,
+        "addressee": addressee_context(addressee, loaded.library, lang),
+        "sender": loaded.ws.config.sender,
+        "signers": loaded.ws.config.sender.signers,
+        "letter_date": _letter_date(request.date, lang),
+        "attachment": filename,
+        "confidential": request.confidential,
+        "ohchr": False,
+        "urgency": "",
+        "mandates": [],
+    }
+    if addressee.email and addressee.email.lower().endswith("@ohchr.org"):
+        context.update(_ohchr(spec, addressee, variables))
+    subject, text, html = render_mail(loaded.ws, lang, context)
+    version = hashlib.sha256(b"\0".join([pdf, subject.encode(), text.encode(), html.encode(), from_header.encode(), reply_to.encode()])).hexdigest()[
+        :12
+    ]
+    domain = envelope_from.rpartition("@")[2]
+    message_id = f"{spec.name}.{addressee.key}.{lang}.{version}@{domain}"
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = from_header
+    message["To"] = Address(_display(addressee, lang), addr_spec=str(addressee.email))
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(stamp)
+    message["Message-ID"] = f"<{message_id}>"
+    message["Content-Language"] = lang
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    return Outgoing(message_id, spec.name, addressee.key, lang, version, envelope_from, str(addressee.email), subject, filename, message.as_bytes())
+
+
+def _display(addressee: Addressee, lang: str) -> str:
+    texts = addressee.title
+    return texts.get(lang) or texts["en"]
+
+
+def _letter_date(date: dt.date | None, lang: str) -> str:
+    from . import i18n
+
+    return i18n.format_date(date or dt.date.today(), lang)
+
+
+def _ohchr(spec: LetterSpec, addressee: Addressee, variables: dict[str, Any]) -> dict[str, Any]:
+    urgency = variables.get("urgency")
+    mandates = variables.get("mandates") or variables.get("mandate")
+    if isinstance(mandates, str):
+        mandates = [mandates]
+    if not urgency or not mandates:
+        raise DeliveryError(
+            f"a message to OHCHR ({addressee.email}) needs the urgency and the intended mandate(s) in its subject line",
+            "--to",
+            hint=f"letter {spec.name!r} must declare the variables `urgency` and `mandates` (see letters/un-special-procedures)",
+        )
+    return {"ohchr": True, "urgency": str(urgency), "mandates": [str(m) for m in mandates]}
+
+
+def _render(loaded: Any, spec: LetterSpec, addressee: Addressee, lang: str, request: MailRequest) -> tuple[bytes, str]:
+    from html import unescape
+
+    from .build import build_letter
+    from .compose import LetterRequest
+
+    letter_request = LetterRequest(
+        spec.name, addressee.key, lang, dict(request.variables), request.date, confidential=request.confidential
+    )
+    rendered = build_letter(loaded, letter_request)
+    m = re.search(r'<meta name="description" content="([^"]*)"', rendered.html)
+    subject = " ".join(unescape(m.group(1)).split()) if m else spec.title
+    return rendered.pdf or b"", subject or spec.title
+
+
+# -- templates ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _environment(roots: tuple[Path, ...]) -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader([str(root / "letters" / MAIL_DIR) for root in roots])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.globals["urgency_label"] = _urgency_label
+    return env
+
+
+def _urgency_label(code: str) -> str:
+    return URGENCY.get(code, code.replace("_", " ").upper())
+
+
+def _gettext_for(ws: Any, lang: str) -> tuple[Callable[..., str], ...] | None:
+    """The workspace's gettext callables for `lang` (None: English source text)."""
+    try:
+        from .catalog import recorder
+    except ImportError:  # pragma: no cover - translations come with the languages issue
+        return None
+    try:
+        rec = recorder(ws, lang)
+    except InputError:
+        return None
+    return rec.gettext, rec.ngettext, rec.pgettext, rec.npgettext
+
+
+def render_mail(ws: Any, lang: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) from ``letters/_mail/`` (user workspace first)."""
+    env = _environment(ws.roots)
+    callables = _gettext_for(ws, lang)
+    if callables is None:
+        env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    else:
+        gettext, ngettext, pgettext, npgettext = callables
+        env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext)  # type: ignore[attr-defined]
+    out = []
+    for name in TEMPLATES:
+        try:
+            out.append(env.get_template(name).render(context))
+        except jinja2.TemplateNotFound:
+            searched = ", ".join(str(r / "letters" / MAIL_DIR / name) for r in ws.roots)
+            raise DeliveryError(f"mail template {name!r} not found", hint=f"searched: {searched}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise DeliveryError(f"mail template syntax: {exc.message}", Where(exc.filename or name, exc.lineno)) from None
+        except jinja2.UndefinedError as exc:
+            raise DeliveryError(f"mail template: {exc.message}", Where(name)) from None
+    subject = " ".join(out[0].split())
+    if not subject:
+        raise DeliveryError("the mail subject came out empty", Where(TEMPLATES[0]))
+    return subject, out[1].strip() + "\n", out[2]
+
+
+def eml_name(message: Outgoing) -> str:
+    return f"{message.letter}-{message.addressee}-{message.lang}.eml"
