@@ -16,7 +16,7 @@ from typing import Any
 from .citing import Note
 from markupsafe import Markup
 
-from .catalog import po_path, recorder
+from .catalog import Recorder, po_path, recorder
 from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
 from .errors import CheckFailed, InputError, Problem, Where, errors_in
 from .letters import load_addressees, load_letters
@@ -126,7 +126,7 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     respondent = respondent_of(spec, addressee, variables)
     runtime = Runtime(loaded.library, request.lang, letter_date, respondent, public=not request.confidential, terms=messages)
     runtime.strict = request.strict
-    context = _context(loaded, spec, addressee, request, variables, letter_date)
+    context = _context(loaded, spec, addressee, request, variables, letter_date, messages)
     context["page_footer_css"] = page_footer_css(messages.pgettext("page footer", "Page %(page)s of %(pages)s"))
     context.update(runtime.functions())
     html = render_html(loaded.ws, spec.name, context, messages)
@@ -171,7 +171,13 @@ def page_footer_css(template: str) -> Markup:
 
 
 def _context(
-    loaded: Loaded, spec: LetterSpec, addressee: Addressee, request: LetterRequest, variables: dict[str, Any], letter_date: dt.date
+    loaded: Loaded,
+    spec: LetterSpec,
+    addressee: Addressee,
+    request: LetterRequest,
+    variables: dict[str, Any],
+    letter_date: dt.date,
+    messages: Recorder,
 ) -> dict[str, Any]:
     from . import i18n
 
@@ -179,7 +185,7 @@ def _context(
     sender = loaded.ws.config.sender
     signatories = request.signatories or []
     public = [s for s in signatories if s.public]
-    cc = [addressee_context(a, lib, lang) for a in variables.get("cc") or []] if "cc" in spec.variables else []
+    cc = [addressee_context(a, lib, lang, messages) for a in variables.get("cc") or []] if "cc" in spec.variables else []
     return {
         **variables,
         "vars": variables,
@@ -187,7 +193,7 @@ def _context(
         "dir": i18n.direction(lang),
         "html_lang": i18n.html_lang(lang),
         "letter": spec,
-        "addressee": addressee_context(addressee, lib, lang),
+        "addressee": addressee_context(addressee, lib, lang, messages),
         "sender": sender,
         "signers": sender.signers,
         "letter_date": i18n.format_date(letter_date, lang),
@@ -197,6 +203,7 @@ def _context(
         "signatory_count": len(signatories),
         "hidden_signatory_count": len(signatories) - len(public),
         "confidential": request.confidential,
+        "wet_ink": request.wet_ink,
     }
 
 

@@ -95,7 +95,54 @@ def extract(ws: Workspace) -> Catalog:
         ):
             rel = (folder / filename).relative_to(root if (folder / filename).is_relative_to(root) else BUNDLED)
             catalog.add(message, None, [(str(rel), lineno)], auto_comments=comments, context=context)
+    extract_library(root, catalog)
     return catalog
+
+
+# Library texts written in English only are translated through the catalogue too, so that
+# translators keep everything a letter prints in one file. (Official texts that exist per language,
+# such as treaty titles, are stored per language in the YAML and never translated.)
+LIBRARY_FIELDS = {
+    "incidents": {"summary": "incident summary", "title": "incident title", "time": "incident time"},
+    "documents": {"description": "document description"},
+}
+ADDRESSEE_FIELDS = {"title": "addressee title", "name": "addressee name", "salutation": "salutation"}
+
+
+def _english(node: object) -> str | None:
+    if isinstance(node, dict) and isinstance(node.get("en"), str):
+        return str(node["en"])
+    return None
+
+
+def extract_library(root: Path, catalog: Catalog) -> None:
+    from .yamlio import LDict, load_yaml
+
+    for section, fields in LIBRARY_FIELDS.items():
+        for path in sorted((root / "citations" / section).glob("*.yaml")):
+            data = load_yaml(path)
+            if not isinstance(data, LDict):
+                continue
+            rel = str(path.relative_to(root))
+            for name, context in fields.items():
+                text = _english(data.get(name))
+                if text:
+                    catalog.add(text, None, [(rel, data.lines[name])], auto_comments=[f"{context} of {data.get('key')}"], context=context)
+            for victim in data.get("victims") or []:
+                text = _english(victim.get("details")) if isinstance(victim, dict) else None
+                if text:
+                    catalog.add(text, None, [(rel, victim.line)], auto_comments=["details of a named victim (confidential annex)"], context="victim details")
+    path = root / "letters" / "addressees.yaml"
+    if path.is_file():
+        data = load_yaml(path)
+        rel = str(path.relative_to(root))
+        for key, entry in (data or {}).items():
+            if not isinstance(entry, LDict):
+                continue
+            for name, context in ADDRESSEE_FIELDS.items():
+                text = _english(entry.get(name))
+                if text:
+                    catalog.add(text, None, [(rel, entry.lines[name])], auto_comments=[f"{context} of addressee {key}"], context=context)
 
 
 def template_path(ws: Workspace) -> Path:
@@ -326,6 +373,15 @@ class Recorder:
     def _miss(self, msgid: str) -> None:
         if self.lang != SOURCE_LANG and msgid not in self.missing:
             self.missing.append(msgid)
+
+    def text(self, texts: dict[str, str] | None, context: str) -> str:
+        """A library text in this language: its own per-language version if the YAML has one,
+        else the catalogue's translation of the English (recorded as missing when absent)."""
+        if not texts:
+            return ""
+        if self.lang in texts:
+            return texts[self.lang]
+        return self.pgettext(context, texts["en"]) if self.lang != SOURCE_LANG else texts["en"]
 
     def gettext(self, message: str) -> str:
         found = self._lookup(None, message)

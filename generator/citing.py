@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Protocol
 
 from markupsafe import Markup, escape
@@ -29,12 +30,17 @@ PINPOINT_RE = re.compile(r"^(art|arts|para|paras|p|pp|annex|ch|n|s|sec|rec|recs)
 class Terms(Protocol):
     def pgettext(self, context: str, message: str) -> str: ...
 
+    def text(self, texts: dict[str, str] | None, context: str) -> str: ...
+
 
 class English:
     """The source-language terms (no catalogue)."""
 
     def pgettext(self, context: str, message: str) -> str:
         return message
+
+    def text(self, texts: dict[str, str] | None, context: str) -> str:
+        return texts["en"] if texts else ""
 
 
 @dataclass
@@ -123,10 +129,17 @@ class Citer:
         }
         return forms[label]() if label in forms else f"{label} {n}"
 
-    def _title(self, texts: dict[str, str] | None) -> str:
+    def _title(self, texts: dict[str, str] | None, flags: Mapping[str, str] | None = None) -> str:
+        """An official title in the letter's language when the library holds a verified one,
+        else the English title (the library records which titles exist)."""
         if not texts:
             return ""
-        return typography(texts.get(self.lang) or texts["en"], self.lang)
+        if self.lang in texts and (flags or {}).get(self.lang, "V") != "U":
+            return texts[self.lang]
+        return typography(texts["en"], self.lang)
+
+    def _description(self, d: Document) -> str:
+        return self.terms.text(d.description, "document description") if d.description else self._labels(d.kind)
 
     def _full(self, key: str, pin: str | None) -> Markup:
         source = self.library.get(key)
@@ -137,7 +150,7 @@ class Citer:
         raise KeyError(key)  # incidents are expanded to their sources before citing
 
     def _full_treaty(self, t: Treaty, pin: str | None) -> Markup:
-        title = Markup("<i>%s</i>") % self._title(t.title)
+        title = Markup("<i>%s</i>") % self._title(t.title, t.title_flags)
         adopted = format_date(t.adopted.date, self.lang)
         if t.kind == "declaration":
             by = f" {t.adopted.by}" if t.adopted.by else ""
@@ -164,7 +177,7 @@ class Citer:
             text = Markup("%s, ‘%s’") % (d.author, self._title(d.title))
             inner = [label] if label and d.kind != "news" else []
         else:
-            text = Markup("%s, %s") % (d.author, self._title(d.description) or label)
+            text = Markup("%s, %s") % (d.author, self._description(d))
             inner = []
         if d.publisher:
             inner.append(d.publisher)

@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from . import i18n
-from .citing import MAX_NOTE_CHARS, Citer, Note, Terms
+from .citing import MAX_NOTE_CHARS, Citer, English, Note, Terms
 from .errors import InputError, Problem, Where
 from .library import Library, _suggest
 from .models import Addressee, Document, Incident, LetterSpec, Treaty
@@ -37,6 +37,7 @@ class LetterRequest:
     strict: bool = False
     paper: str | None = None
     confidential: bool = False
+    wet_ink: bool = False  # signature lines to sign by hand instead of signature fields
 
 
 def template_where() -> Where | str:
@@ -67,7 +68,8 @@ class Runtime:
         self.letter_date = letter_date
         self.respondent = respondent
         self.public = public
-        self.citer = Citer(library, lang, terms)
+        self.terms: Terms = terms or English()
+        self.citer = Citer(library, lang, self.terms)
         self.problems: list[Problem] = []
         self.used: list[str] = []
         self.strict = False
@@ -151,8 +153,8 @@ class Runtime:
             return Markup("")
         if not source.sources:
             self._problem("error", f"incident {key!r} has no source", "every statement about an incident needs a source")
-            return escape(self._text(source.summary))
-        return escape(i18n.typography(self._text(source.summary), self.lang)) + self.cite(key)
+            return escape(self._text(source.summary, "incident summary"))
+        return escape(self._text(source.summary, "incident summary")) + self.cite(key)
 
     def quote(self, treaty: str, article: str, obligation: bool = False, state: str | None = None) -> Markup:
         """The article's text in quotation marks, footnoted ("art N"). With obligation=True the
@@ -258,7 +260,7 @@ class Runtime:
                     f"consent to name a victim of {key!r} is not recorded",
                     "record consent: given in the incident before sending a named submission",
                 )
-            named.append({"name": victim.name, "details": self._text(victim.details) if victim.details else "", "consent": victim.consent})
+            named.append({"name": victim.name, "details": self._text(victim.details, "victim details"), "consent": victim.consent})
         return named
 
     def note(self, text: str) -> Markup:
@@ -266,8 +268,12 @@ class Runtime:
 
     def title(self, key: str) -> str:
         source = self._lookup(key)
-        if isinstance(source, (Treaty, Document, Incident)) and getattr(source, "title", None):
-            return self._text(source.title)  # type: ignore[arg-type]
+        if isinstance(source, Treaty):
+            return self.citer._title(source.title, source.title_flags)
+        if isinstance(source, Incident):
+            return self._text(source.title, "incident title")
+        if isinstance(source, Document) and source.title:
+            return self.citer._title(source.title)
         return key
 
     def state(self, code: str, form: str = "name") -> str:
@@ -297,8 +303,8 @@ class Runtime:
     def number(self, value: int) -> str:
         return i18n.format_number(value, self.lang)
 
-    def _text(self, texts: dict[str, str]) -> str:
-        return texts.get(self.lang) or texts["en"]
+    def _text(self, texts: dict[str, str] | None, context: str) -> str:
+        return self.terms.text(texts, context)
 
     def functions(self) -> dict[str, Any]:
         return {
@@ -341,11 +347,10 @@ def respondent_of(spec: LetterSpec, addressee: Addressee, variables: dict[str, A
     return spec.respondent
 
 
-def addressee_context(a: Addressee, lib: Library, lang: str) -> dict[str, Any]:
-    def t(texts: dict[str, str] | None) -> str:
-        return (texts.get(lang) or texts["en"]) if texts else ""
-
-    lines = [x for x in (t(a.name), t(a.title)) if x]
+def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None = None) -> dict[str, Any]:
+    text = (terms or English()).text
+    name, title, salutation = text(a.name, "addressee name"), text(a.title, "addressee title"), text(a.salutation, "salutation")
+    lines = [x for x in (name, title) if x]
     if a.address:
         lines += a.address.lines
         place = " ".join(x for x in (a.address.postal_code, a.address.locality) if x)
@@ -356,9 +361,9 @@ def addressee_context(a: Addressee, lib: Library, lang: str) -> dict[str, Any]:
         "key": a.key,
         "kind": a.kind,
         "state": a.state,
-        "name": t(a.name),
-        "title": t(a.title),
-        "salutation": t(a.salutation),
+        "name": name,
+        "title": title,
+        "salutation": salutation,
         "address_lines": lines,
         "email": a.email or "",
     }
