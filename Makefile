@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 # fonts for every script the letters use, HarfBuzz subsetting (fast font embedding), Pango for
-# WeasyPrint, poppler-utils (pdftotext, pdffonts, pdftoppm) for the tests and for looking at pages
-SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+# WeasyPrint, poppler-utils (pdftotext, pdffonts, pdftoppm) for the tests and for looking at pages,
+# gettext (msgfmt --check, the reference checker of the translation catalogues)
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
 DEMO_DATE ?=
 
 .PHONY: demo test setup system bench golden lint clean

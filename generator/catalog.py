@@ -34,6 +34,7 @@ SOURCE_LANG = "en"
 COMMENT_TAGS = ("Translators:",)
 TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)[sd]")
+NOTE_NAME_RE = re.compile(r"^(note|fact|quote)\d*$")
 PROJECT = "advocate"
 
 
@@ -239,10 +240,13 @@ def check_message(catalog: Catalog, message: Message) -> Iterator[str]:
         names = set(PLACEHOLDER_RE.findall(text))
         if names - source_names:
             yield f"unknown placeholder(s) {', '.join(sorted(names - source_names))}"
-        if len(ids) == 1 and names != source_names:
-            missing = source_names - names
-            if missing:
-                yield f"placeholder(s) {', '.join(sorted(missing))} missing"
+        missing = [n for n in sorted(source_names - names) if NOTE_NAME_RE.match(n)]
+        if len(ids) == 1 and missing:
+            yield f"placeholder(s) {', '.join(missing)} missing: their footnotes would be lost"
+        order = [n for n in PLACEHOLDER_RE.findall(text) if NOTE_NAME_RE.match(n)]
+        expected = [n for n in PLACEHOLDER_RE.findall(ids[0]) if NOTE_NAME_RE.match(n)]
+        if len(ids) == 1 and sorted(order) == sorted(expected) and order != expected:
+            yield f"footnote placeholders must keep their order ({', '.join(expected)}): footnotes are numbered in that order"
         if text[:1].isspace() != ids[0][:1].isspace() or text[-1:].isspace() != ids[0][-1:].isspace():
             yield "leading or trailing spaces differ from the source"
 

@@ -16,6 +16,7 @@ import jinja2
 from jinja2 import nodes
 
 from .build import Loaded, compose_html, load
+from .catalog import check_locale_folders
 from .compose import LetterRequest, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where
 from .letters import TEMPLATE_NAME
@@ -55,42 +56,47 @@ def check_workspace(ws: Workspace) -> list[Problem]:
     problems = list(loaded.problems)
     problems += list(check_library(loaded.library))
     problems += list(check_addressees(loaded))
+    problems += list(check_locale_folders(ws))
     for spec in loaded.letters.values():
         problems += list(check_letter(loaded, spec))
-    return problems
+    return list(dict.fromkeys(problems))  # a load problem re-reported by a trial render is listed once
 
 
 def check_library(lib: Library) -> Iterator[Problem]:
     for key, treaty in lib.treaties.items():
-        where = lib.origin[key]
         for code in treaty.parties:
             if code not in lib.states:
-                yield Problem("error", where, f"{key}: party {code!r} is not declared in citations/states.yaml")
+                yield Problem("error", lib.where(key, "parties", code), f"{key}: party {code!r} is not declared in citations/states.yaml")
         for lang in treaty.title_flags:
             if lang not in treaty.title:
-                yield Problem("error", where, f"{key}: title_flags names {lang!r} but there is no {lang!r} title")
+                yield Problem("error", lib.where(key, "title_flags", lang), f"{key}: title_flags names {lang!r} but there is no {lang!r} title")
     for key, incident in lib.incidents.items():
-        yield from _check_incident(lib, key, incident, lib.origin[key])
+        yield from _check_incident(lib, key, incident)
 
 
-def _check_incident(lib: Library, key: str, incident: Incident, where: Where) -> Iterator[Problem]:
+def _check_incident(lib: Library, key: str, incident: Incident) -> Iterator[Problem]:
     if not incident.sources:
-        yield Problem("error", where, f"incident {key!r} has no source", "every incident needs at least one source document")
-    for src in incident.sources:
+        yield Problem("error", lib.where(key), f"incident {key!r} has no source", "every incident needs at least one source document")
+    for i, src in enumerate(incident.sources):
         if src.document not in lib.documents:
-            yield Problem("error", where, f"incident {key!r} cites unknown document {src.document!r}")
-    for count in incident.counts:
-        for doc in count.attributed_to:
+            yield Problem("error", lib.where(key, "sources", i, "document"), f"incident {key!r} cites unknown document {src.document!r}")
+    for i, count in enumerate(incident.counts):
+        for j, doc in enumerate(count.attributed_to):
             if doc not in lib.documents:
+                where = lib.where(key, "counts", i, "attributed_to", j)
                 yield Problem("error", where, f"incident {key!r}: count attributed to unknown document {doc!r}")
-    for code in (incident.perpetrator, incident.receiving_state):
+    for field_name in ("perpetrator", "receiving_state"):
+        code = getattr(incident, field_name)
         if code and code not in lib.states:
+            where = lib.where(key, field_name)
             yield Problem("error", where, f"incident {key!r}: state {code!r} is not declared in citations/states.yaml")
-    for rel in incident.related:
+    for i, rel in enumerate(incident.related):
         if rel.treaty not in lib.treaties:
+            where = lib.where(key, "related", i, "treaty")
             yield Problem("error", where, f"incident {key!r}: related treaty {rel.treaty!r} is not in the library")
-    for victim in incident.victims:
+    for i, victim in enumerate(incident.victims):
         if victim.consent == "refused" and not victim.confidential:
+            where = lib.where(key, "victims", i)
             yield Problem("error", where, f"incident {key!r}: a victim who refused consent must be confidential")
 
 

@@ -135,7 +135,7 @@ class Citer:
         if not texts:
             return ""
         if self.lang in texts and (flags or {}).get(self.lang, "V") != "U":
-            return texts[self.lang]
+            return typography(texts[self.lang], self.lang)
         return typography(texts["en"], self.lang)
 
     def _description(self, d: Document) -> str:

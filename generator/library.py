@@ -6,13 +6,14 @@ with the same key). Out: a frozen `Library` and the problems found while loading
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import AdvocateError, InputError, Problem, Where
 from .models import KEY_RE, STATE_RE, Document, Incident, State, Treaty, validate
 from .workspace import Workspace
-from .yamlio import LDict, load_yaml
+from .yamlio import LDict, line_of, load_yaml
 
 Source = Treaty | Document | Incident
 SECTIONS: dict[str, type[Treaty] | type[Document] | type[Incident]] = {
@@ -29,6 +30,13 @@ class Library:
     documents: dict[str, Document]
     incidents: dict[str, Incident]
     origin: dict[str, Where]  # key -> where it is defined
+    raw: dict[str, Any] = field(default_factory=dict)  # key -> the YAML data, with line numbers
+
+    def where(self, key: str, *loc: str | int) -> Where:
+        """The file and line of a field of an item (the item's key line when `loc` is empty)."""
+        origin = self.origin[key]
+        data = self.raw.get(key)
+        return Where(origin.path, line_of(data, loc) if loc and data is not None else origin.line)
 
     def get(self, key: str) -> Source | None:
         return self.treaties.get(key) or self.documents.get(key) or self.incidents.get(key)
@@ -61,28 +69,54 @@ def load_library(ws: Workspace) -> tuple[Library, list[Problem]]:
     states: dict[str, State] = {}
     found: dict[str, dict[str, Source]] = {name: {} for name in SECTIONS}
     origin: dict[str, Where] = {}
+    raw: dict[str, Any] = {}
     for root in reversed(ws.roots):  # bundled first, so user files override
         citations = root / "citations"
         states_file = citations / "states.yaml"
         if states_file.is_file():
             states.update(_load_states(states_file, problems))
+        in_this_root: dict[str, Where] = {}
         for section, model in SECTIONS.items():
             for path in sorted((citations / section).glob("*.yaml")):
-                item = _load_item(path, model, problems)
-                if item is not None:
-                    found[section][item.key] = item
-                    origin[item.key] = Where(path, 1)
-    _check_unique(found, origin, problems)
-    lib = Library(states, found["treaties"], found["documents"], found["incidents"], origin)  # type: ignore[arg-type]
+                item, data = _load_item(path, model, problems)
+                if item is None:
+                    continue
+                where = Where(path, data.lines.get("key", 1))
+                if item.key in in_this_root:
+                    first = in_this_root[item.key]
+                    problems.append(
+                        Problem(
+                            "error",
+                            where,
+                            f"key {item.key!r} is already defined in {first}",
+                            "citation keys must be unique across treaties, documents and incidents",
+                        )
+                    )
+                    continue
+                in_this_root[item.key] = where
+                clash = next((other for other in SECTIONS if other != section and item.key in found[other]), None)
+                if clash:  # a user file replaces a bundled item of its own kind only
+                    problems.append(
+                        Problem(
+                            "error",
+                            where,
+                            f"key {item.key!r} is used by both a {clash} entry and a {section} entry",
+                            "citation keys must be unique across treaties, documents and incidents",
+                        )
+                    )
+                    continue
+                found[section][item.key] = item
+                origin[item.key], raw[item.key] = where, data
+    lib = Library(states, found["treaties"], found["documents"], found["incidents"], origin, raw)  # type: ignore[arg-type]
     return lib, problems
 
 
-def _load_item(path: Path, model: type, problems: list[Problem]) -> Source | None:
+def _load_item(path: Path, model: type, problems: list[Problem]) -> tuple[Source | None, Any]:
     try:
         data = load_yaml(path)
     except AdvocateError as exc:
         problems.append(Problem("error", exc.where or Where(path), exc.msg, exc.hint or ""))
-        return None
+        return None, None
     item, errs = validate(model, data, path)
     problems.extend(errs)
     if item is not None:
@@ -99,7 +133,7 @@ def _load_item(path: Path, model: type, problems: list[Problem]) -> Source | Non
                     hint="name the file after its key so it is easy to find",
                 )
             )
-    return item
+    return item, data
 
 
 def _load_states(path: Path, problems: list[Problem]) -> dict[str, State]:
@@ -123,22 +157,6 @@ def _load_states(path: Path, problems: list[Problem]) -> dict[str, State]:
         if state is not None:
             states[code] = state
     return states
-
-
-def _check_unique(found: dict[str, dict[str, Source]], origin: dict[str, Where], problems: list[Problem]) -> None:
-    seen: dict[str, str] = {}
-    for section, items in found.items():
-        for key in items:
-            if key in seen:
-                problems.append(
-                    Problem(
-                        "error",
-                        origin[key],
-                        f"key {key!r} is used by both a {seen[key]} entry and a {section} entry",
-                        hint="citation keys must be unique across treaties, documents and incidents",
-                    )
-                )
-            seen[key] = section
 
 
 def _suggest(key: str, known: list[str]) -> str:

@@ -34,6 +34,7 @@ def _environment(roots: tuple[Any, ...]) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks are extracted and looked up with whitespace collapsed
     return env
 
 

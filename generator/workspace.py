@@ -95,10 +95,10 @@ def load_config(path: Path) -> Config:
         dotted = ".".join(str(p) for p in err["loc"])
         msg = "unknown key" if err["type"] == "extra_forbidden" else "missing key" if err["type"] == "missing" else err["msg"]
         raise InputError(
-            f"{msg}: {dotted}", Where(path, _toml_key_line(path, str(err["loc"][-1]))), hint="see the README, 'advocate.toml'"
+            f"{msg}: {dotted}", Where(path, _toml_key_line(path, tuple(err["loc"]))), hint="see the README, 'advocate.toml'"
         ) from None
     if config.paper not in ("A4", "letter"):
-        raise InputError(f"paper must be 'A4' or 'letter', not {config.paper!r}", Where(path, _toml_key_line(path, "paper")))
+        raise InputError(f"paper must be 'A4' or 'letter', not {config.paper!r}", Where(path, _toml_key_line(path, ("paper",))))
     return config
 
 
@@ -109,8 +109,23 @@ def _toml_line(message: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _toml_key_line(path: Path, key: str) -> int:
+def _toml_key_line(path: Path, loc: tuple[str | int, ...]) -> int:
+    """The line of the TOML key at pydantic location `loc` (e.g. ("sender", "signers", 0, "email")),
+    or of its table header when the key is missing."""
+    table = ".".join(str(p) for p in loc[:-1] if isinstance(p, str))
+    index = next((p for p in loc if isinstance(p, int)), 0)
+    key = str(loc[-1])
+    seen: dict[str, int] = {}
+    current, header_line = "", 0
     for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if text.strip().startswith((f"{key} ", f"{key}=", f"[{key}", f"[[{key}")):
+        stripped = text.strip()
+        if stripped.startswith("["):
+            current = stripped.strip("[]").strip()
+            seen[current] = seen.get(current, -1) + 1
+            if current == table and seen[current] == index:
+                header_line = n
+            continue
+        name = stripped.split("=", 1)[0].strip().strip('"')
+        if name == key and current == table and seen.get(current, 0) == index:
             return n
-    return 0
+    return header_line

@@ -48,7 +48,12 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
                 Where(loader.path, key_node.start_mark.line + 1),
                 hint="each key may appear once in a mapping; remove or rename one of them",
             )
-        result[key] = loader.construct_object(value_node, deep=True)
+        try:
+            result[key] = loader.construct_object(value_node, deep=True)
+        except ValueError as exc:  # e.g. an impossible date 2023-13-01, which the resolver took for a date
+            raise InputError(
+                f"{key}: not a valid value ({exc})", Where(loader.path, value_node.start_mark.line + 1), hint="dates are YYYY-MM-DD"
+            ) from None
         result.lines[key] = key_node.start_mark.line + 1
     return result
 

@@ -1,0 +1,308 @@
+"""What `advocate render` refuses (or warns about) in a letter: every error names its place, no
+output file is written, and no traceback is printed (except with --debug)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from _helpers import DATE, set_template, write
+
+from generator.errors import CheckFailed, InputError
+
+LETTER_YAML = """\
+title: Test letter
+kind: government_letter
+purpose: A letter for the tests.
+languages: [en]
+addressee_kinds: [foreign_ministry, head_of_state]
+respondent: addressee
+variables:
+  count:
+    type: int
+    required: true
+  reference:
+    type: str
+examples:
+  - to: cn-mfa
+    vars: {count: 3}
+"""
+
+
+@pytest.fixture
+def ws(workspace: Path) -> Path:
+    write(workspace / "letters" / "t" / "letter.yaml", LETTER_YAML)
+    set_template(workspace, "<p>Nothing cited.</p>", letter="t")
+    return workspace
+
+
+@pytest.fixture
+def render(ws: Path, run, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """render(body, *args, to=..., letter=...) -> (code, stdout, stderr, out_path)."""
+
+    def _render(body: str | None, *args: str, to: str = "cn-mfa", letter: str = "t", fmt: str = "html", date: str = DATE):  # type: ignore[no-untyped-def]
+        if body is not None:
+            set_template(ws, body, letter=letter)
+        out = tmp_path / "out" / f"letter.{fmt}"
+        code, stdout, stderr = run("--workspace", ws, "render", letter, "--to", to, "--date", date, "--format", fmt, "--out", out, *args)
+        return code, stdout, stderr, out
+
+    return _render
+
+
+def refused(code: int, stdout: str, stderr: str, out: Path, expected_code: int = 4) -> None:
+    assert code == expected_code, stderr
+    assert not out.exists()
+    assert not list(out.parent.glob(".*.tmp")) if out.parent.exists() else True
+    assert "Traceback" not in stdout + stderr
+    assert "wrote" not in stdout
+
+
+def template_line(stderr: str, line: int, message: str, severity: str = "error") -> bool:
+    return bool(re.search(rf"^{severity}: \S*letters/t/letter\.html\.j2:{line}: {re.escape(message)}", stderr, re.M))
+
+
+def test_valid_letter_renders(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render('<p>A.{{ cite("cat", "art 3(1)") }}</p>', "--var", "count=3")
+    assert code == 0, stderr
+    assert out.is_file()
+    assert f"wrote {out} (1 footnotes)" in stdout or "(1 footnote" in stdout
+    assert stderr == ""
+
+
+def test_unknown_citation_key(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render('<p>One.</p>\n<p>Two.{{ cite("cta") }}</p>', "--var", "count=1")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 5, "unknown citation key 'cta'"), stderr
+    assert "hint: did you mean 'cat'?" in stderr
+
+
+def test_unknown_citation_key_with_debug_raises(render, ws: Path, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from generator.cli import main
+
+    set_template(ws, '<p>Two.{{ cite("cta") }}</p>', letter="t")
+    out = tmp_path / "debug.html"
+    result = runner.invoke(main, ["--workspace", str(ws), "--debug", "render", "t", "--to", "cn-mfa", "--var", "count=1",
+                                  "--date", DATE, "--format", "html", "--out", str(out)], catch_exceptions=True)
+    assert isinstance(result.exception, CheckFailed)
+    assert any("unknown citation key 'cta'" in p.message for p in result.exception.problems)
+    assert not out.exists()
+
+
+def test_unverified_document(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render('<p>Ours.{{ cite("my-report") }}</p>', "--var", "count=1")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 4, "'my-report' is flagged unverified (U) in the library and cannot be cited"), stderr
+
+
+def test_incident_after_letter_date(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render('<p>{{ fact("return-2023-10-09") }}</p>', "--var", "count=1", date="2023-10-01")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 4, "incident 'return-2023-10-09' is dated 2023-10-09, after the letter date 2023-10-01"), stderr
+
+
+def test_incident_on_its_date_is_fine_when_a_source_is_published(render) -> None:  # type: ignore[no-untyped-def]
+    code, _stdout, stderr, out = render('<p>{{ fact("return-2023-10-09") }}</p>', "--var", "count=1", date="2023-10-11")
+    assert code == 0, stderr
+    html = out.read_text(encoding="utf-8")
+    assert "Radio Free Asia" in html  # published 11 October 2023
+    assert "Yonhap" not in html  # published 13 October 2023: not yet cited
+
+
+def test_document_after_letter_date(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render('<p>COI.{{ cite("coi-report-2014", "para 4") }}</p>', "--var", "count=1", date="2014-02-06")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 4, "document 'coi-report-2014' is dated 2014-02-07, after the letter date 2014-02-06"), stderr
+
+
+def test_document_on_its_date(render) -> None:  # type: ignore[no-untyped-def]
+    code, _stdout, stderr, out = render('<p>COI.{{ cite("coi-report-2014", "para 4") }}</p>', "--var", "count=1", date="2014-02-07")
+    assert code == 0, stderr
+    assert out.is_file()
+
+
+def test_required_variable_missing(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(None)
+    refused(code, stdout, stderr, out)
+    assert "error: --var: count: required variable 'count' is missing" in stderr
+    assert "--var count=VALUE" in stderr
+
+
+def test_variable_of_wrong_type(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(None, "--var", "count=abc")
+    refused(code, stdout, stderr, out)
+    assert "variable 'count': expected an integer, got 'abc'" in stderr
+
+
+def test_unknown_variable(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(None, "--var", "count=2", "--var", "colour=red")
+    refused(code, stdout, stderr, out)
+    assert "unknown variable 'colour' for letter 't'" in stderr
+    assert "count, reference" in stderr  # the hint lists the known ones
+
+
+def test_variable_errors_are_listed_together(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(None, "--var", "colour=red")
+    refused(code, stdout, stderr, out)
+    assert "unknown variable 'colour'" in stderr
+    assert "required variable 'count' is missing" in stderr
+
+
+def test_int_variable_is_an_int_in_the_template(render) -> None:  # type: ignore[no-untyped-def]
+    code, _stdout, stderr, out = render("<p>{{ count + 1 }} {{ (count * 2) | string }}</p>", "--var", "count=20")
+    assert code == 0, stderr
+    assert "<p>21 40</p>" in out.read_text(encoding="utf-8")
+
+
+OBLIGATION = '<p>The DPRK must not torture.{{ obligation("cat") }}</p>'
+
+
+def test_obligation_against_state_not_bound_warns(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(OBLIGATION, "--var", "count=1", to="kp-mfa")
+    assert code == 0, stderr
+    assert template_line(stderr, 4, "The DPRK is not a party to CAT", "warning"), stderr
+    assert out.is_file()
+    assert "(1 footnotes)" in stdout or "1 footnote" in stdout
+
+
+def test_obligation_against_state_not_bound_strict(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(OBLIGATION, "--var", "count=1", "--strict", to="kp-mfa")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 4, "The DPRK is not a party to CAT"), stderr
+
+
+def test_obligation_against_bound_state_is_silent(render) -> None:  # type: ignore[no-untyped-def]
+    code, _stdout, stderr, out = render(OBLIGATION, "--var", "count=1", "--strict", to="cn-mfa")
+    assert code == 0, stderr
+    assert stderr == ""
+    assert out.is_file()
+
+
+def test_obligation_against_state_with_unverified_status(render, ws: Path) -> None:  # type: ignore[no-untyped-def]
+    write(ws / "citations" / "treaties" / "tt.yaml", """\
+        key: tt
+        short_title: TT
+        title: {en: Test Treaty}
+        adopted: {date: 2000-01-01, flag: V}
+        articles:
+          "1": {text: {en: "Be kind."}, flag: V}
+          "2": {text: {en: "Be fair."}, flag: U}
+        parties:
+          KP: {status: ratified, flag: U}
+        """)
+    code, stdout, stderr, out = render('<p>{{ obligation("tt") }}</p>\n<p>{{ quote("tt", "1", obligation=True) }}</p>',
+                                       "--var", "count=1", to="kp-mfa")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 4, "the status of the DPRK under TT is not verified in the library"), stderr
+    assert template_line(stderr, 5, "the status of the DPRK under TT is not verified in the library"), stderr
+
+
+def test_quote_of_unverified_article(render, ws: Path) -> None:  # type: ignore[no-untyped-def]
+    write(ws / "citations" / "treaties" / "tt.yaml", """\
+        key: tt
+        short_title: TT
+        title: {en: Test Treaty}
+        adopted: {date: 2000-01-01, flag: V}
+        articles:
+          "2": {text: {en: "Be fair."}, flag: U}
+        """)
+    code, stdout, stderr, out = render('<p>{{ quote("tt", "2") }}</p>', "--var", "count=1")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 4, "the text of tt art 2 is unverified (U)"), stderr
+
+
+def test_quote_of_article_not_in_library(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render('<p>Article 99: {{ quote("cat", "99") }}</p>', "--var", "count=1")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 4, "'cat' has no article '99' in the library"), stderr
+    assert "hint: articles held: 3(1), 3(2)" in stderr
+
+
+def test_quote_obligation_true_to_bound_state(render) -> None:  # type: ignore[no-untyped-def]
+    code, _stdout, stderr, out = render('<p>{{ quote("cat", "3(1)", obligation=True) }}</p>', "--var", "count=1", "--strict")
+    assert code == 0, stderr
+    html = out.read_text(encoding="utf-8")
+    assert "“No State Party shall expel, return (‘refouler’) or extradite a person" in html
+    assert 'class="footnote"' in html and "art 3(1)." in html
+
+
+def test_quote_obligation_true_to_state_not_bound(render) -> None:  # type: ignore[no-untyped-def]
+    body = '<p>{{ quote("cat", "3(1)", obligation=True) }}</p>'
+    code, _stdout, stderr, out = render(body, "--var", "count=1", to="kp-mfa")
+    assert code == 0, stderr
+    assert template_line(stderr, 4, "The DPRK is not a party to CAT", "warning"), stderr
+    out.unlink()
+    code, stdout, stderr, out = render(body, "--var", "count=1", "--strict", to="kp-mfa")
+    refused(code, stdout, stderr, out)
+
+
+def test_quote_without_obligation_does_not_check_status(render) -> None:  # type: ignore[no-untyped-def]
+    code, _stdout, stderr, out = render('<p>{{ quote("cat", "3(1)") }}</p>', "--var", "count=1", "--strict", to="kp-mfa")
+    assert code == 0, stderr
+    assert stderr == ""
+
+
+def test_addressee_kind_not_accepted(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(None, "--var", "count=1", to="sr-dprk")
+    refused(code, stdout, stderr, out)
+    assert "error: --to: sr-dprk: letter 't' is not addressed to a un mandate" in stderr
+    assert "it accepts: foreign_ministry, head_of_state" in stderr
+
+
+def test_unknown_letter(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(None, "--var", "count=1", letter="exmaple")
+    refused(code, stdout, stderr, out, expected_code=InputError.exit_code)
+    assert "error: unknown letter 'exmaple'" in stderr
+    assert "hint: did you mean 'example'?" in stderr
+
+
+def test_unknown_addressee(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(None, "--var", "count=1", to="cn-mfaa")
+    refused(code, stdout, stderr, out, expected_code=InputError.exit_code)
+    assert "error: unknown addressee 'cn-mfaa'" in stderr
+    assert "did you mean 'cn-mfa'" in stderr
+
+
+def test_unknown_addressee_without_close_match(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(None, "--var", "count=1", to="zzzzzz")
+    refused(code, stdout, stderr, out, expected_code=InputError.exit_code)
+    assert "advocate addressees list" in stderr
+
+
+def test_all_template_problems_are_listed_at_once(render) -> None:  # type: ignore[no-untyped-def]
+    body = '<p>{{ cite("cta") }}</p>\n<p>{{ cite("my-report") }}</p>\n<p>{{ quote("cat", "99") }}</p>'
+    code, stdout, stderr, out = render(body, "--var", "count=1")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 4, "unknown citation key 'cta'")
+    assert template_line(stderr, 5, "'my-report' is flagged unverified (U)")
+    assert template_line(stderr, 6, "'cat' has no article '99'")
+    assert "error: 3 error(s) stop this letter" in stderr
+
+
+def test_undefined_template_value(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render("<p>{{ nonsense }}</p>", "--var", "count=1")
+    refused(code, stdout, stderr, out, expected_code=5)
+    assert re.search(r"letters/t/letter\.html\.j2:4: template uses an undefined value", stderr), stderr
+
+
+def test_template_syntax_error(render) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render("<p>{{ cite('cat' }}</p>", "--var", "count=1")
+    refused(code, stdout, stderr, out, expected_code=5)
+    assert re.search(r"letters/t/letter\.html\.j2:4: template syntax", stderr), stderr
+
+
+def test_failed_render_keeps_the_previous_output(render) -> None:  # type: ignore[no-untyped-def]
+    code, _stdout, stderr, out = render("<p>First version.</p>", "--var", "count=1")
+    assert code == 0, stderr
+    before = out.read_bytes()
+    code, _stdout, _stderr, out = render('<p>{{ cite("cta") }}</p>', "--var", "count=1")
+    assert code == 4
+    assert out.read_bytes() == before
+
+
+def test_check_finds_unknown_key_in_template(ws: Path, run) -> None:  # type: ignore[no-untyped-def]
+    set_template(ws, '<p>A.</p>\n<p>{{ cite_all("cat", ("coi-reprot-2014", "para 4")) }}</p>', letter="t")
+    code, _out, err = run("--workspace", ws, "check")
+    assert code == 4
+    assert template_line(err, 5, "unknown citation key 'coi-reprot-2014'"), err

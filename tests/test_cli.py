@@ -1,0 +1,269 @@
+"""The listing commands, init, and the render command's options."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from _helpers import DATE, write
+
+
+def test_letters_lists_the_bundled_letter(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("letters")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["LETTER", "KIND", "LANGUAGES", "TITLE"]
+    row = next(line for line in lines if line.startswith("china-nonrefoulement "))
+    assert row.split()[1:3] == ["government_letter", "en"]
+    assert row.endswith("Non-refoulement of North Korean escapees (to China)")
+
+
+def test_letters_includes_user_letter(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("--workspace", workspace, "letters")
+    assert code == 0, err
+    assert re.search(r"^example\s+government_letter\s+en\s+Example letter to China's foreign ministry$", out, re.M), out
+
+
+def test_show_letter(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("show", "china-nonrefoulement")
+    assert code == 0, err
+    assert out.startswith("china-nonrefoulement: Non-refoulement of North Korean escapees (to China)")
+    assert "addressee kinds: head_of_state, foreign_ministry, permanent_mission" in out
+    variables = out.split("variables:")[1].split("citations used:")[0]
+    assert re.search(r"^  reference \(str, optional\): your reference", variables, re.M)
+    assert re.search(r"^  cc \(addressee, optional, default \['kr-mou', 'sr-dprk'\]\)", variables, re.M)
+    used = out.split("citations used:")[1].split("examples:")[0].split()
+    for key, kind in [("protocol_1967", "(treaty)"), ("refugee_1951", "(treaty)"), ("cat", "(treaty)"),
+                      ("coi-report-2014", "(document)"), ("return-2023-10-09", "(incident)")]:
+        assert key in used
+        assert used[used.index(key) + 1] == kind
+    assert "(MISSING)" not in out
+    assert "advocate render china-nonrefoulement --to cn-president" in out
+
+
+def test_show_unknown_letter(run) -> None:  # type: ignore[no-untyped-def]
+    code, _out, err = run("show", "china-nonrefoulment")
+    assert code == 3
+    assert "unknown letter 'china-nonrefoulment'" in err
+    assert "did you mean 'china-nonrefoulement'" in err
+
+
+def test_citations_list(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("citations", "list")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["KEY", "TYPE", "FLAG", "DATE", "TITLE"]
+    keys = [line.split()[0] for line in lines[1:]]
+    assert keys == sorted(keys)
+    assert {"cat", "coi-report-2014", "return-2023-10-09", "protocol_1967"} <= set(keys)
+    cat = next(line for line in lines if line.startswith("cat "))
+    assert cat.split()[1:4] == ["treaty", "V", "1984-12-10"]
+    incident = next(line for line in lines if line.startswith("return-2023-10-09 "))
+    assert incident.split()[1:4] == ["incident", "V2", "2023-10-09"]
+
+
+def test_citations_show_treaty(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("citations", "show", "cat")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert re.match(r"^cat  \(\S*citations/treaties/cat\.yaml:1\)$", lines[0]), lines[0]
+    first = lines[lines.index("first citation:") + 1].strip()
+    later = lines[lines.index("later citation:") + 1].strip()
+    assert first.startswith("Convention against Torture and Other Cruel, Inhuman or Degrading Treatment or Punishment "
+                            "(adopted 10 December 1984, entered into force 26 June 1987) 1465 UNTS")
+    assert first.endswith("(CAT).")
+    assert later == "CAT (n 1)."
+    assert re.search(r"^  CN .*: ratified 4 October 1988 \[V\]", out, re.M)
+    assert re.search(r"^  art 3\(1\) \[V\]: No State Party shall expel", out, re.M)
+
+
+def test_citations_show_incident(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("citations", "show", "return-2023-10-09")
+    assert code == 0, err
+    assert "incident: Mass forced return of 9 October 2023" in out
+    assert "date: 2023-10-09 (day)" in out
+    assert "perpetrator: CN  receiving state: KP" in out
+    assert "over 500 people (estimate) per rfa-2023-10-11 [V2]" in out
+    sources = out.split("sources:")[1].strip().splitlines()
+    assert len(sources) == 5
+    assert sources[0].strip() == "rfa-2023-10-11 (likely_reliable, secondary_report): Radio Free Asia, news report (11 October 2023)."
+    # each source is shown in its full form, never as Ibid or a cross-reference
+    assert not any("Ibid" in s or "(n " in s for s in sources)
+
+
+def test_citations_show_unknown(run) -> None:  # type: ignore[no-untyped-def]
+    code, _out, err = run("citations", "show", "cta")
+    assert code == 3
+    assert "unknown citation key 'cta'" in err and "did you mean 'cat'" in err
+
+
+def test_addressees_list(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("addressees", "list")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["KEY", "KIND", "STATE", "LANGS", "CHANNELS", "TITLE"]
+    row = next(line for line in lines if line.startswith("cn-president "))
+    assert row.split()[1:5] == ["head_of_state", "CN", "zh,en", "post"]
+    un = next(line for line in lines if line.startswith("sr-dprk "))
+    assert un.split()[1:5] == ["un_mandate", "-", "en,fr,es", "form"]
+
+
+def test_addressees_show(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("addressees", "show", "cn-president")
+    assert code == 0, err
+    assert re.match(r"^cn-president  \(\S*letters/addressees\.yaml:\d+\)", out)
+    block = out.split("address block:")[1].split("email:")[0].strip().splitlines()
+    assert [line.strip() for line in block[:4]] == ["Xi Jinping", "President of the People's Republic of China", "Beijing",
+                                                    "People's Republic of China"]
+    assert "salutation: Your Excellency" in out
+    assert "email: -" in out
+    letters = out.split("letters for this addressee:")[1].strip().split(", ")
+    assert "china-nonrefoulement" in letters
+
+
+def test_init_then_render_example(runner, run, tmp_path: Path, isolated_bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("init", "mine")
+    assert code == 0, err
+    for rel in ("advocate.toml", "letters/example/letter.yaml", "letters/example/letter.html.j2", "citations/documents/my-report.yaml"):
+        assert (tmp_path / "mine" / rel).is_file()
+        assert f"created {Path('mine') / rel}" in out
+    assert (tmp_path / "mine" / "citations" / "treaties").is_dir()
+    assert "next: advocate --workspace mine render example --to cn-mfa" in out
+    code, out, err = run("--workspace", "mine", "check")
+    assert code == 0, err
+    code, out, err = run("--workspace", "mine", "render", "example", "--to", "cn-mfa", "--date", DATE)
+    assert code == 0, err
+    pdf = tmp_path / "out" / "example-cn-mfa-en.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert f"wrote {Path('out') / 'example-cn-mfa-en.pdf'} (2 footnotes)" in out
+    from pypdf import PdfReader
+
+    assert PdfReader(pdf).metadata.author == "Your Organisation"
+
+
+def test_init_refuses_to_overwrite(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "ws"
+    write(target / "advocate.toml", "# mine\n")
+    code, out, err = run("init", target)
+    assert code == 3
+    assert "refusing to overwrite an existing file" in err
+    assert (target / "advocate.toml").read_text(encoding="utf-8") == "# mine\n"
+    assert not (target / "letters").exists()
+
+
+def test_init_twice_refuses(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("init", tmp_path / "ws")[0] == 0
+    code, _out, err = run("init", tmp_path / "ws")
+    assert code == 3
+    assert "refusing to overwrite" in err
+
+
+def _render(run, workspace: Path, *args: str):  # type: ignore[no-untyped-def]
+    return run("--workspace", workspace, "render", "example", "--to", "cn-mfa", *args)
+
+
+def test_var_without_equals(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    code, _stdout, err = _render(run, workspace, "--var", "reference", "--date", DATE, "--format", "html", "--out", out)
+    assert code == 3
+    assert "error: --var: --var 'reference' is not KEY=VALUE" in err
+    assert not out.exists()
+
+
+def test_var_value_may_contain_equals(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    code, _stdout, err = _render(run, workspace, "--var", "reference=a=b", "--date", DATE, "--format", "html", "--out", out)
+    assert code == 0, err
+    assert "Ref: a=b" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("bad", ["2026-13-01", "23/11/2026", "tomorrow", "2026-11"])
+def test_malformed_date(workspace: Path, run, tmp_path: Path, bad: str) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    code, _stdout, err = _render(run, workspace, "--date", bad, "--format", "html", "--out", out)
+    assert code == 3
+    assert f"error: --date: --date '{bad}' is not a date" in err
+    assert "YYYY-MM-DD" in err
+    assert not out.exists()
+
+
+def test_date_is_printed(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    code, _stdout, err = _render(run, workspace, "--date", "2025-03-07", "--format", "html", "--out", out)
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    assert '<div class="date">7 March 2025</div>' in html
+    assert "2025-03-07T00:00:00" in html
+
+
+def test_vars_file(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    vars_file = write(tmp_path / "vars.yaml", "reference: HR/2023/17\n")
+    out = tmp_path / "x.html"
+    code, _stdout, err = _render(run, workspace, "--vars", vars_file, "--date", DATE, "--format", "html", "--out", out)
+    assert code == 0, err
+    assert "Ref: HR/2023/17" in out.read_text(encoding="utf-8")
+    # --var wins over the file
+    code, _stdout, err = _render(run, workspace, "--vars", vars_file, "--var", "reference=X-1", "--date", DATE, "--format", "html", "--out", out)  # noqa: E501
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    assert "Ref: X-1" in html and "HR/2023/17" not in html
+
+
+def test_vars_file_not_a_mapping(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    vars_file = write(tmp_path / "vars.yaml", "- reference\n- x\n")
+    code, _stdout, err = _render(run, workspace, "--vars", vars_file, "--date", DATE, "--format", "html", "--out", tmp_path / "x.html")
+    assert code == 3
+    assert "expected a mapping of variable names to values" in err
+
+
+def test_vars_file_unknown_variable(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    vars_file = write(tmp_path / "vars.yaml", "reference: A\nurgency: high\n")
+    code, _stdout, err = _render(run, workspace, "--vars", vars_file, "--date", DATE, "--format", "html", "--out", tmp_path / "x.html")
+    assert code == 4
+    assert "unknown variable 'urgency'" in err
+
+
+def test_default_output_path_is_relative_to_cwd(workspace: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    code, out, err = _render(run, workspace, "--date", DATE)
+    assert code == 0, err
+    expected = cwd / "out" / "example-cn-mfa-en.pdf"
+    assert expected.read_bytes().startswith(b"%PDF")
+    assert not (workspace / "out").exists()
+    assert [p.name for p in (cwd / "out").iterdir()] == ["example-cn-mfa-en.pdf"]  # no temporary file left
+
+
+def test_format_html(workspace: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _render(run, workspace, "--date", DATE, "--format", "html")
+    assert code == 0, err
+    path = tmp_path / "out" / "example-cn-mfa-en.html"
+    html = path.read_text(encoding="utf-8")
+    assert html.lstrip().startswith("<!DOCTYPE html>")
+    assert html.count('<span class="footnote">') == 2
+    assert "Minister of Foreign Affairs of the People" in html
+    assert "4 October 1988" in html  # status("cat").date
+    assert "wrote out/example-cn-mfa-en.html (2 footnotes)" in out
+
+
+def test_workspace_from_environment(workspace: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ADVOCATE_WORKSPACE", str(workspace))
+    code, out, err = run("letters")
+    assert code == 0, err
+    assert re.search(r"^example\s", out, re.M)
+
+
+def test_missing_workspace_folder(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _out, err = run("--workspace", tmp_path / "nope", "letters")
+    assert code != 0
+    assert "Traceback" not in err
+
+
+def test_version(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _err = run("--version")
+    assert code == 0
+    assert out.startswith("advocate, version ")

@@ -1,0 +1,347 @@
+"""Loading the library, addressees and configuration: every fault named with FILE:LINE, and
+`advocate check` listing every problem at once (exit 4)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from _helpers import write
+
+from generator.errors import InputError
+from generator.workspace import load_config
+
+TREATY = """\
+key: tt
+short_title: TT
+title: {en: Test Treaty}
+adopted: {date: 2000-01-01, flag: V}
+flag: V
+"""
+
+DOCUMENT = """\
+key: doc-a
+kind: news
+author: A
+date: 2023-01-01
+flag: V
+"""
+
+INCIDENT = """\
+key: inc-a
+title: {en: An incident}
+date: 2023-01-01
+summary: {en: Something happened.}
+sources:
+  - document: doc-a
+    reliability: unsure
+    connection: witness
+flag: V
+"""
+
+ADDRESSEE = """\
+xx-mfa:
+  kind: foreign_ministry
+  state: {state}
+  title: {{en: Minister}}
+  salutation: {{en: Excellency}}
+"""
+
+
+def problem_lines(stderr: str, severity: str = "error") -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith(f"{severity}: ")]
+
+
+def has_problem(stderr: str, file_suffix: str, line: int, message: str, severity: str = "error") -> bool:
+    pattern = re.compile(rf"^{severity}: \S*{re.escape(file_suffix)}:{line}: {re.escape(message)}", re.M)
+    return bool(pattern.search(stderr))
+
+
+@pytest.fixture
+def check(workspace: Path, run):  # type: ignore[no-untyped-def]
+    def _check(*extra: str):  # type: ignore[no-untyped-def]
+        return run("--workspace", workspace, "check", *extra)
+
+    return _check
+
+
+def cit(ws: Path, section: str, name: str, text: str) -> Path:
+    return write(ws / "citations" / section / f"{name}.yaml", text)
+
+
+def test_fresh_workspace_checks_clean(check) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = check()
+    assert code == 0, err
+    assert "0 error(s), 0 warning(s)" in out
+    assert problem_lines(err) == []
+
+
+def test_bundled_library_checks_clean(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("check")
+    assert code == 0, err
+    assert out.strip().startswith("0 error(s)")
+
+
+def test_valid_files_load(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "treaties", "tt", TREATY)
+    cit(workspace, "documents", "doc-a", DOCUMENT)
+    cit(workspace, "incidents", "inc-a", INCIDENT)
+    code, out, err = check()
+    assert code == 0, err
+    from generator.library import load_library
+    from generator.workspace import open_workspace
+
+    lib, problems = load_library(open_workspace(workspace))
+    assert problems == []
+    assert {"tt", "doc-a", "inc-a", "cat", "my-report"} <= set(lib.keys())
+
+
+@pytest.mark.parametrize(
+    ("section", "name", "text", "line", "message"),
+    [
+        ("treaties", "tt", TREATY.replace("flag: V\n", "flag: V\ncolour: blue\n", 1), 6, "unknown key 'colour'"),
+        ("documents", "doc-a", DOCUMENT.replace("author: A\n", "author: A\nauthr: B\n"), 4, "unknown key 'authr'"),
+        ("incidents", "inc-a", INCIDENT.replace("    connection: witness\n", "    connection: witness\n    pinpiont: p 3\n"), 9,
+         "unknown key 'pinpiont' in sources.0"),
+        ("treaties", "tt", TREATY.replace("adopted: {date: 2000-01-01, flag: V}", "adopted:\n  date: 2000-01-01\n  flag: V\n  by_whom: x"), 7,  # noqa: E501
+         "unknown key 'by_whom' in adopted"),
+    ],
+    ids=["treaty", "document", "incident-nested", "treaty-nested"],
+)
+def test_unknown_key_names_its_line(workspace: Path, check, section: str, name: str, text: str, line: int, message: str) -> None:  # type: ignore[no-untyped-def]
+    if section == "incidents":
+        cit(workspace, "documents", "doc-a", DOCUMENT)
+    cit(workspace, section, name, text)
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, f"{section}/{name}.yaml", line, message), err
+    assert "Traceback" not in err
+
+
+def test_missing_required_key(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "doc-a", DOCUMENT.replace("author: A\n", ""))
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "documents/doc-a.yaml", 1, "missing required key 'author'"), err
+
+
+def test_missing_nested_key_names_its_parent(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "treaties", "tt", TREATY.replace("adopted: {date: 2000-01-01, flag: V}", "adopted: {flag: V}"))
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "treaties/tt.yaml", 4, "missing required key 'adopted.date'"), err
+
+
+def test_wrong_flag(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "doc-a", DOCUMENT.replace("flag: V", "flag: X"))
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "documents/doc-a.yaml", 5, "flag: "), err
+    assert "'V', 'V2' or 'U'" in err
+
+
+def test_quoted_impossible_date(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "doc-a", DOCUMENT.replace("date: 2023-01-01", 'date: "2023-13-01"'))
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "documents/doc-a.yaml", 4, "date: not a real date"), err
+
+
+def test_unquoted_impossible_date(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "doc-a", DOCUMENT.replace("date: 2023-01-01", "date: 2023-13-01"))
+    code, _out, err = check()
+    assert "internal error" not in err
+    assert code == 4
+    assert re.search(r"documents/doc-a\.yaml:4: .*(date|month)", err), err
+
+
+def test_partial_dates_accepted(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "doc-a", DOCUMENT.replace("date: 2023-01-01", "date: 2023-10"))
+    cit(workspace, "documents", "doc-b", DOCUMENT.replace("doc-a", "doc-b").replace("date: 2023-01-01", "date: 2023"))
+    code, _out, err = check()
+    assert code == 0, err
+
+
+def test_duplicate_key(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "doc-a", DOCUMENT + "author: B\n")
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "documents/doc-a.yaml", 6, "duplicate key 'author' (first on line 3)"), err
+
+
+def test_malformed_yaml_in_library(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "doc-a", DOCUMENT.replace("author: A", "author: A: B"))
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "documents/doc-a.yaml", 3, "malformed YAML"), err
+
+
+def test_key_differs_from_file_name_is_a_warning(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "other-name", DOCUMENT)
+    code, out, err = check()
+    assert code == 0, err
+    assert has_problem(err, "documents/other-name.yaml", 1, "key 'doc-a' differs from the file name 'other-name.yaml'", "warning"), err
+    assert "0 error(s), 1 warning(s)" in out
+    code, _out, _err = check("--strict")
+    assert code == 4
+
+
+def test_bad_key_syntax(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "Doc-A", DOCUMENT.replace("key: doc-a", "key: Doc-A"))
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "documents/Doc-A.yaml", 1, "key 'Doc-A' must be lowercase"), err
+
+
+def test_same_key_in_treaty_and_document(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "treaties", "tt", TREATY)
+    cit(workspace, "documents", "tt", DOCUMENT.replace("doc-a", "tt"))
+    code, _out, err = check()
+    assert code == 4
+    assert "key 'tt' is already defined in" in err and "treaties/tt.yaml" in err
+
+
+def test_user_document_colliding_with_bundled_treaty(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "cat", DOCUMENT.replace("doc-a", "cat"))
+    code, _out, err = check()
+    assert code == 4
+    assert "key 'cat' is used by both a treaties entry and a documents entry" in err
+
+
+def test_same_key_in_two_documents(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "doc-a", DOCUMENT)
+    cit(workspace, "documents", "doc-a-copy", DOCUMENT.replace("author: A", "author: Somebody else"))
+    code, _out, err = check()
+    assert code == 4
+    assert "doc-a" in "\n".join(problem_lines(err))
+
+
+def test_user_file_overrides_bundled_one(workspace: Path) -> None:
+    from generator.library import load_library
+    from generator.workspace import open_workspace
+
+    cit(workspace, "documents", "coi-report-2014", DOCUMENT.replace("doc-a", "coi-report-2014").replace("author: A", "author: Overridden"))
+    lib, problems = load_library(open_workspace(workspace))
+    assert problems == []
+    assert lib.documents["coi-report-2014"].author == "Overridden"
+    assert str(lib.origin["coi-report-2014"].path).startswith(str(workspace.resolve()))
+
+
+def test_addressee_with_unknown_state(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    write(workspace / "letters" / "addressees.yaml", "# mine\n" + ADDRESSEE.format(state="ZZ"))
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "letters/addressees.yaml", 2, "addressee 'xx-mfa': unknown state 'ZZ'"), err
+
+
+def test_addressee_email_without_source(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    write(workspace / "letters" / "addressees.yaml", ADDRESSEE.format(state="CN") + "  email: a@b.example\n")
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "letters/addressees.yaml", 1, "addressee 'xx-mfa': an email needs email_source"), err
+
+
+def test_addressee_schema_error(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    write(workspace / "letters" / "addressees.yaml", ADDRESSEE.format(state="CN").replace("foreign_ministry", "embassy"))
+    code, _out, err = check()
+    assert code == 4
+    assert has_problem(err, "letters/addressees.yaml", 2, "kind: "), err
+
+
+def test_incident_citing_unknown_document(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "incidents", "inc-a", INCIDENT)  # doc-a does not exist
+    code, _out, err = check()
+    assert code == 4
+    assert re.search(r"incidents/inc-a\.yaml:\d+: incident 'inc-a' cites unknown document 'doc-a'", err), err
+
+
+def test_incident_without_sources(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    text = INCIDENT.split("sources:")[0] + "flag: V\n"
+    cit(workspace, "incidents", "inc-a", text)
+    code, _out, err = check()
+    assert code == 4
+    assert re.search(r"incidents/inc-a\.yaml:\d+: incident 'inc-a' has no source", err), err
+
+
+def test_check_lists_every_problem_at_once(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "treaties", "tt", TREATY.replace("flag: V\n", "flag: V\ncolour: blue\n"))
+    cit(workspace, "documents", "doc-a", DOCUMENT.replace("flag: V", "flag: X"))
+    write(workspace / "letters" / "addressees.yaml", ADDRESSEE.format(state="ZZ"))
+    code, out, err = check()
+    assert code == 4
+    assert has_problem(err, "treaties/tt.yaml", 6, "unknown key 'colour'"), err
+    assert has_problem(err, "documents/doc-a.yaml", 5, "flag: "), err
+    assert has_problem(err, "letters/addressees.yaml", 1, "addressee 'xx-mfa': unknown state 'ZZ'"), err
+    assert "Traceback" not in err
+
+
+def test_check_reports_each_problem_once(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    cit(workspace, "documents", "doc-a", DOCUMENT.replace("author: A\n", "author: A\nauthr: B\n"))
+    code, out, err = check()
+    assert code == 4
+    assert len([line for line in problem_lines(err) if "unknown key 'authr'" in line]) == 1
+    assert "1 error(s)" in out
+
+
+# -- advocate.toml -------------------------------------------------------------------------------
+
+
+def test_malformed_toml(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    config = workspace / "advocate.toml"
+    config.write_text('paper = "A4"\n[sender]\nname "x"\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_config(config)
+    assert info.value.where.line == 3
+    assert info.value.msg.startswith("malformed TOML")
+    code, _out, err = run("--workspace", workspace, "check")
+    assert code == 3
+    assert re.search(r"^error: \S*advocate\.toml:3: malformed TOML", err, re.M), err
+    assert "Traceback" not in err
+
+
+def test_unknown_key_in_toml(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    config = workspace / "advocate.toml"
+    text = config.read_text(encoding="utf-8").replace("[sender]\n", "[sender]\nfax = \"123\"\n")
+    config.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('fax = "123"') + 1
+    with pytest.raises(InputError) as info:
+        load_config(config)
+    assert info.value.where.line == line
+    assert "unknown key: sender.fax" in info.value.msg
+    code, _out, err = run("--workspace", workspace, "letters")
+    assert code == 3
+    assert f"advocate.toml:{line}: unknown key: sender.fax" in err
+
+
+def test_bad_paper_in_toml(workspace: Path) -> None:
+    config = workspace / "advocate.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('paper = "A4"', 'paper = "A5"'), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_config(config)
+    assert info.value.where.line == 2
+    assert "'A5'" in info.value.msg
+
+
+def test_missing_sender_name(workspace: Path) -> None:
+    config = workspace / "advocate.toml"
+    config.write_text('paper = "A4"\n[sender]\nemail = "a@b.example"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="missing key: sender.name"):
+        load_config(config)
+
+
+def test_unknown_key_in_signer_names_its_line(workspace: Path) -> None:
+    config = workspace / "advocate.toml"
+    text = config.read_text(encoding="utf-8").rstrip("\n") + '\nemail = "me@example.org"\n'
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_config(config)
+    assert "unknown key: sender.signers.0.email" in info.value.msg
+    assert info.value.where.line == len(text.splitlines())
+
+
+def test_non_utf8_yaml_in_library(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "citations" / "documents" / "doc-a.yaml").write_bytes(DOCUMENT.replace("author: A", "author: Caf\xe9").encode("latin-1"))
+    code, _out, err = check()
+    assert code == 4
+    assert re.search(r"documents/doc-a\.yaml: not UTF-8", err), err

@@ -1,0 +1,156 @@
+"""The PDF of the bundled letter china-nonrefoulement to cn-president: metadata, reproducibility,
+paper size, footnotes on the page of their call, fonts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from _helpers import letters_only
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from generator.build import build_letter, load
+from generator.cli import main
+from generator.compose import LetterRequest
+from generator.workspace import BUNDLED, open_workspace
+
+LETTER, TO, DATE = "china-nonrefoulement", "cn-president", "2026-11-23"
+
+
+@dataclass
+class Rendered:
+    a4: Path
+    again: Path
+    us_letter: Path
+    pages: list[str]
+
+
+def _render(out: Path, *extra: str) -> Path:
+    result = CliRunner().invoke(main, ["render", LETTER, "--to", TO, "--date", DATE, "--out", str(out), *extra], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def _page_texts(pdf: Path) -> list[str]:
+    count = len(PdfReader(pdf).pages)
+    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"], check=True, capture_output=True,
+                           text=True).stdout for n in range(1, count + 1)]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    folder = tmp_path_factory.mktemp("pdf")
+    a4 = _render(folder / "a4.pdf")
+    again = _render(folder / "again.pdf")
+    us = _render(folder / "letter.pdf", "--paper", "letter")
+    return Rendered(a4, again, us, _page_texts(a4))
+
+
+@pytest.fixture(scope="module")
+def notes():  # type: ignore[no-untyped-def]
+    request = LetterRequest(LETTER, TO, date=dt.date.fromisoformat(DATE))
+    return build_letter(load(open_workspace(None)), request, "html").notes
+
+
+def _subject() -> str:
+    text = (BUNDLED / "letters" / LETTER / "letter.html.j2").read_text(encoding="utf-8")
+    m = re.search(r"{% block subject %}(.*?){% endblock %}", text, re.S)
+    assert m
+    return m.group(1).strip()
+
+
+def test_metadata(rendered: Rendered) -> None:
+    reader = PdfReader(rendered.a4)
+    meta = reader.metadata
+    sender = tomllib.loads((BUNDLED / "advocate.toml").read_text(encoding="utf-8"))["sender"]["name"]
+    subject = _subject()
+    assert meta.title and meta.title.startswith(subject)
+    assert meta.author == sender
+    assert meta.subject == subject
+    assert str(reader.trailer["/Root"]["/Lang"]).split("-")[0] == "en"  # "en" or a regional tag ("en-GB")
+    assert meta.creation_date is not None
+    assert meta.creation_date.date() == dt.date(2026, 11, 23)
+    assert meta["/CreationDate"].startswith("D:20261123")
+
+
+def test_rendering_twice_gives_identical_bytes(rendered: Rendered) -> None:
+    assert rendered.a4.read_bytes() == rendered.again.read_bytes()
+
+
+def test_paper_sizes(rendered: Rendered) -> None:
+    for page in PdfReader(rendered.a4).pages:
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    for page in PdfReader(rendered.us_letter).pages:
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
+
+
+def test_page_numbers(rendered: Rendered) -> None:
+    total = len(rendered.pages)
+    assert total >= 2
+    for n, text in enumerate(rendered.pages, 1):
+        assert re.search(rf"\bPage {n} of {total}\b", text), f"page {n}"
+
+
+def _footnote_line(lines: list[str], number: int, first_words: str) -> int | None:
+    for i, line in enumerate(lines):
+        if re.match(rf"^{number} {re.escape(first_words)}", line.strip()):
+            return i
+    return None
+
+
+CALL_BEFORE = r"[A-Za-z.,;:’”)\]]"
+
+
+def test_footnotes_are_on_the_page_of_their_call(rendered: Rendered, notes) -> None:  # type: ignore[no-untyped-def]
+    assert len(notes) >= 10
+    for note in notes:
+        first_words = " ".join(note.text.split()[:2])
+        found = [(p, i) for p, text in enumerate(rendered.pages) if (i := _footnote_line(text.splitlines(), note.number, first_words)) is not None]  # noqa: E501
+        assert len(found) == 1, f"footnote {note.number} ({first_words!r}) found on pages {[p + 1 for p, _ in found]}"
+        page, index = found[0]
+        lines = rendered.pages[page].splitlines()
+        call = re.compile(rf"{CALL_BEFORE}{note.number}(?![\d)])")
+        calls = [i for i, line in enumerate(lines[:index]) if call.search(line)]
+        assert calls, f"no call of footnote {note.number} above its text on page {page + 1}"
+        assert max(calls) < index
+
+
+def test_footnotes_are_in_order_below_the_body(rendered: Rendered, notes) -> None:  # type: ignore[no-untyped-def]
+    numbers_by_page = []
+    for text in rendered.pages:
+        numbers = [int(m.group(1)) for line in text.splitlines() if (m := re.match(r"^(\d+) (\S+)", line))
+                   and any(n.number == int(m.group(1)) and n.text.startswith(m.group(2)[:3]) for n in notes)]
+        numbers_by_page.append(numbers)
+    flat = [n for numbers in numbers_by_page for n in numbers]
+    assert flat == list(range(1, len(notes) + 1))
+
+
+def test_every_note_text_is_in_the_pdf(rendered: Rendered, notes) -> None:  # type: ignore[no-untyped-def]
+    whole = letters_only("".join(rendered.pages))
+    for note in notes:
+        assert letters_only(note.text) in whole, f"footnote {note.number}: {note.text}"
+
+
+def test_body_text_is_in_the_pdf(rendered: Rendered) -> None:
+    whole = letters_only("".join(rendered.pages))
+    for phrase in ("We write to express our grave concern", "Your Excellency", "Yours sincerely", "23 November 2026",
+                   "Xi Jinping", "A. N. Example"):
+        assert letters_only(phrase) in whole, phrase
+
+
+def test_fonts_are_embedded_noto_serif(rendered: Rendered) -> None:
+    listing = subprocess.run(["pdffonts", str(rendered.a4)], check=True, capture_output=True, text=True).stdout
+    rows = [line.split() for line in listing.splitlines()[2:] if line.strip()]
+    assert rows
+    names = [row[0] for row in rows]
+    assert any("Noto-Serif" in name or "NotoSerif" in name for name in names), names
+    for row in rows:
+        # name type... encoding emb sub uni object ID: emb is the 5th column from the end
+        assert row[-5] == "yes", row
+        assert "Noto" in row[0], row
