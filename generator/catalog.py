@@ -92,7 +92,13 @@ def extract(ws: Workspace) -> Catalog:
         if not folder.is_dir():
             continue
         for filename, lineno, message, comments, context in extract_from_dir(
-            str(folder), method_map, options, keywords=KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True
+            str(folder),
+            method_map,
+            options,
+            keywords=KEYWORDS,
+            comment_tags=COMMENT_TAGS,
+            strip_comment_tags=True,
+            directory_filter=lambda path: not Path(path).name.startswith("."),  # letters/_base is extracted too
         ):
             rel = (folder / filename).relative_to(root if (folder / filename).is_relative_to(root) else BUNDLED)
             catalog.add(message, None, [(str(rel), lineno)], auto_comments=comments, context=context)

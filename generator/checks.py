@@ -48,6 +48,7 @@ RESERVED = {
     "date",
     "number",
     "country",
+    "join",
 }
 
 

@@ -172,15 +172,11 @@ class Runtime:
             return Markup("")
         if not art.verified:
             self._problem("error", f"the text of {treaty} art {article} is unverified (U)")
+        call = self._call(self.citer.cite([(treaty, f"art {article}")]))
         text = art.text.get(self.lang)
-        if text is None:
-            self._problem(
-                "error",
-                f"the library holds no {self.lang!r} text of {treaty} art {article}",
-                "quote articles only in languages whose text the library holds",
-            )
-            text = art.text["en"]
-        return Markup("“%s”") % i18n.inner_quotes(text) + self._call(self.citer.cite([(treaty, f"art {article}")]))
+        if text is None:  # never a translation of a treaty: the authentic English text, marked as English
+            return Markup('<span lang="en">%s</span>') % i18n.quoted(i18n.inner_quotes(art.text["en"]), "en") + call
+        return i18n.quoted(i18n.inner_quotes(text, self.lang), self.lang) + call
 
     def obligation(self, treaty: str, pinpoint: str | None = None, state: str | None = None) -> Markup:
         """A footnote for an obligation asserted against `state` (default: the letter's respondent)."""
@@ -303,6 +299,10 @@ class Runtime:
     def number(self, value: int) -> str:
         return i18n.format_number(value, self.lang)
 
+    def join(self, items: list[str]) -> str:
+        """A list in the letter's language: "A, B and C", "A、B和C"."""
+        return i18n.join([str(i) for i in items], self.lang)
+
     def _text(self, texts: dict[str, str] | None, context: str) -> str:
         return self.terms.text(texts, context)
 
@@ -319,6 +319,7 @@ class Runtime:
                 "status",
                 "victims",
                 "country",
+                "join",
                 "is_bound",
                 "note",
                 "title",

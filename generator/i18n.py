@@ -15,6 +15,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal
+from markupsafe import Markup
 
 from .models import PartialDate
 
@@ -58,6 +59,25 @@ def join(items: list[str], lang: str = "en") -> str:
     return format_list(items, locale=locale(lang)) if items else ""
 
 
+# CLDR quotation marks (outer, inner) per language.
+QUOTES = {
+    "en": ("“", "”", "‘", "’"),
+    "fr": ("« ", " »", "“", "”"),
+    "es": ("«", "»", "“", "”"),
+    "ru": ("«", "»", "„", "“"),
+    "ko": ("“", "”", "‘", "’"),
+    "zh": ("“", "”", "‘", "’"),
+    "ja": ("「", "」", "『", "』"),
+    "ar": ("«", "»", "“", "”"),
+}
+
+
+def quoted(text: str, lang: str = "en") -> Markup:
+    """`text` between the language's quotation marks (escaped)."""
+    start, end = QUOTES.get(lang, QUOTES["en"])[:2]
+    return Markup("%s%s%s") % (start.replace(" ", "\u202f"), text, end.replace(" ", "\u202f"))
+
+
 def typography(text: str, lang: str = "en") -> str:
     """Typographic apostrophes in library texts written with a straight one (People's -> People’s)."""
     import re
@@ -65,8 +85,10 @@ def typography(text: str, lang: str = "en") -> str:
     return re.sub(r"(?<=\w)'(?=\w)", "’", text) if lang in ("en", "fr") else text
 
 
-def inner_quotes(text: str) -> str:
-    """Straight double quotes inside a quotation become single quotes: ("refouler") -> (‘refouler’)."""
+def inner_quotes(text: str, lang: str = "en") -> str:
+    """Straight double quotes inside a quotation become the language's inner quotation marks:
+    ("refouler") -> (‘refouler’)."""
     import re
 
-    return typography(re.sub(r'"([^"]*)"', "‘\\1’", text))
+    start, end = QUOTES.get(lang, QUOTES["en"])[2:]
+    return typography(re.sub(r'"([^"]*)"', lambda m: f"{start}{m.group(1)}{end}", text), lang)
