@@ -9,7 +9,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 # fonts for every script the letters use, HarfBuzz subsetting (fast font embedding), Pango for
 # WeasyPrint, poppler-utils (pdftotext, pdffonts, pdftoppm) for the tests and for looking at pages,
 # gettext (msgfmt --check, the reference checker of the translation catalogues)
-SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
+# libnss3-tools (certutil: the NSS database that lets pdfsig trust the signing tests' CA)
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext libnss3-tools
 DEMO_DATE ?=
 
 .PHONY: demo test setup system bench golden lint clean

@@ -154,6 +154,7 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--signatories", type=click.Path(dir_okay=False), help="CSV of signatories (sign-on letters, petitions).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--confidential", is_flag=True, help="Include named victims (confidential version; default is the public one).")
+@click.option("--wet-ink", is_flag=True, help="Signature lines with printed names, to sign by hand (no signature fields).")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Output file (default: out/LETTER-ADDRESSEE-LANG.pdf).")
 @click.pass_obj
 @boundary
@@ -170,6 +171,7 @@ def render_cmd(
     signatories: str | None,
     strict: bool,
     confidential: bool,
+    wet_ink: bool,
     out: str | None,
 ) -> None:
     """Render LETTER to an addressee as PDF (or HTML)."""
@@ -185,7 +187,7 @@ def render_cmd(
         if any(p.severity == "error" for p in sig_problems):
             raise CheckFailed(sig_problems)
         _print_problems(sig_problems)
-    request = LetterRequest(letter, to, lang, _parse_vars(pairs, vars_file), letter_date, signers, strict, paper, confidential)
+    request = LetterRequest(letter, to, lang, _parse_vars(pairs, vars_file), letter_date, signers, strict, paper, confidential, wet_ink)
     result = build_letter(app.loaded(), request, fmt)
     warnings = [p for p in result.warnings if p.severity == "warning"]
     if strict and warnings:
@@ -387,6 +389,8 @@ def i18n_check(app: App) -> None:
     if errors:
         sys.exit(CheckFailed.exit_code)
 
+
+from .cli_signing import register as register_signing; register_signing(main)  # noqa: E402, E702, I001 - sign, verify
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -5,7 +5,8 @@ workspace's ``letters/`` folders (templates, stylesheet, images): any other URL,
 outside them, ``http:`` or ``data:`` reference stops the render with an error. The stylesheet and
 font configuration are parsed once per process. Metadata comes from the HTML head (title,
 author, description, language, dcterms.created pinned to the letter date), so the same input
-gives byte-identical output.
+gives byte-identical output. Every element with class ``signature-box`` and a ``data-signer``
+attribute becomes an empty signature field over the box's laid-out position (see signing.py).
 """
 
 from __future__ import annotations
@@ -66,9 +67,62 @@ def write_pdf(ws: Workspace, html: str, base: Path, paper: str | None = None) ->
     fetcher, fonts, sheets = _resources(ws.roots, paper or ws.config.paper)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
-        document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render(stylesheets=sheets, font_config=fonts)
-        return document.write_pdf()  # type: ignore[no-any-return]
+        source = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher)
+        labels = _mark_signature_boxes(source.etree_element)
+        document = source.render(stylesheets=sheets, font_config=fonts)
+        pdf: bytes = document.write_pdf()
     except FatalURLFetchingError as exc:
         raise RenderError(
             str(exc), hint="put images and stylesheets inside letters/ of the workspace; nothing is fetched from elsewhere"
         ) from None
+    if not labels:
+        return pdf
+    from .signing import add_signature_fields
+
+    return add_signature_fields(pdf, signature_boxes(document, labels))
+
+
+SIGNATURE_BOX = "signature-box"
+PX_TO_PT = 0.75
+
+
+def _mark_signature_boxes(root) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Give every ``class="signature-box"`` element an id (WeasyPrint reports the position of
+    elements with ids as anchors) and return {id: signer label from data-signer}."""
+    labels: dict[str, str] = {}
+    for element in root.iter():
+        if SIGNATURE_BOX not in (element.get("class") or "").split():
+            continue
+        label = (element.get("data-signer") or "").strip()
+        if not label:
+            raise RenderError(
+                "a signature-box element has no data-signer attribute", hint='write <div class="signature-box" data-signer="NAME">'
+            )
+        anchor = element.get("id") or f"advocate-signature-box-{len(labels) + 1}"
+        element.set("id", anchor)
+        labels[anchor] = label
+    return labels
+
+
+def signature_boxes(document, labels: dict[str, str]) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Where the layout put each signature box: page and rectangle in PDF points (WeasyPrint
+    anchors are CSS px from the top-left; PDF points are px * 0.75 from the bottom-left)."""
+    from .signing import SignatureBox
+
+    boxes = []
+    for anchor, label in labels.items():
+        found = next(((i, page) for i, page in enumerate(document.pages) if anchor in page.anchors), None)
+        if found is None:
+            raise RenderError(
+                f"the signature box for {label!r} was not laid out", hint="a signature-box must be visible (not display: none)"
+            )
+        index, page = found
+        x1, y1, x2, y2 = page.anchors[anchor]
+        if x2 - x1 < 20 or y2 - y1 < 10:
+            raise RenderError(
+                f"the signature box for {label!r} is too small ({x2 - x1:.0f} x {y2 - y1:.0f} px)",
+                hint="give .signature-box a width and a height in the stylesheet",
+            )
+        rect = (x1 * PX_TO_PT, (page.height - y2) * PX_TO_PT, x2 * PX_TO_PT, (page.height - y1) * PX_TO_PT)
+        boxes.append(SignatureBox(label, index, rect))
+    return boxes

@@ -1,0 +1,142 @@
+"""The `sign` and `verify` commands (registered on the main group by cli.py).
+
+In: argv. Out: a signed PDF written atomically, or a verification report on stdout; the work is
+done by generator.signing, errors leave through cli.boundary as one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from .cli import App, boundary
+from .errors import SigningError
+
+PASSPHRASE_ENV = "ADVOCATE_KEY_PASSPHRASE"
+
+
+def _passphrase_source(passphrase_file: str | None):  # type: ignore[no-untyped-def]
+    """The passphrase, asked for only when the key is encrypted: from --passphrase-file, else
+    ADVOCATE_KEY_PASSPHRASE, else a prompt (never from the command line)."""
+
+    def source() -> str | None:
+        if passphrase_file:
+            try:
+                return Path(passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
+            except OSError as exc:
+                raise SigningError(f"cannot read the passphrase file {passphrase_file}: {exc.strerror}", "--passphrase-file") from None
+        if os.environ.get(PASSPHRASE_ENV) is not None:
+            return os.environ[PASSPHRASE_ENV]
+        try:
+            return click.prompt("Key passphrase", hide_input=True, err=True, default="", show_default=False)  # type: ignore[no-any-return]
+        except click.Abort:  # no terminal and no input
+            return None
+
+    return source
+
+
+def _default_out(pdf: Path) -> Path:
+    return pdf if pdf.stem.endswith("-signed") else pdf.with_name(f"{pdf.stem}-signed.pdf")
+
+
+def _read_pdf(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise SigningError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def register(main: click.Group) -> None:
+    main.add_command(sign_cmd)
+    main.add_command(verify_cmd)
+
+
+@click.command("sign")
+@click.argument("pdf", type=click.Path(dir_okay=False))
+@click.option("--key", required=True, type=click.Path(dir_okay=False), help="PKCS#12 file (.p12/.pfx), or PEM private key.")
+@click.option("--cert", type=click.Path(dir_okay=False), help="Signer's certificate (PEM/DER), with a PEM key.")
+@click.option("--chain", multiple=True, type=click.Path(dir_okay=False), help="Intermediate/CA certificate to embed (repeatable).")
+@click.option("--field", "field_name", help="Signature field to fill (default: the first empty one; `advocate verify` lists them).")
+@click.option("--reason", help="Reason shown in the signature, e.g. 'Approved for the coalition'.")
+@click.option("--location", help="Place of signing, e.g. 'Geneva'.")
+@click.option("--timestamp-url", help="RFC 3161 timestamp server: PAdES B-T instead of B-B.")
+@click.option(
+    "--passphrase-file", type=click.Path(dir_okay=False), help=f"File holding the key passphrase (else {PASSPHRASE_ENV}, else a prompt)."
+)
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False), help="Output file (default: PDF-signed.pdf; a *-signed.pdf is updated in place)."
+)
+@click.pass_obj
+@boundary
+def sign_cmd(
+    app: App,
+    pdf: str,
+    key: str,
+    cert: str | None,
+    chain: tuple[str, ...],
+    field_name: str | None,
+    reason: str | None,
+    location: str | None,
+    timestamp_url: str | None,
+    passphrase_file: str | None,
+    out: str | None,
+) -> None:
+    """Sign PDF (PAdES) into its next empty signature box; co-signers sign the result in turn.
+
+    The passphrase is never taken from the command line.
+    """
+    from .output import write_atomic
+    from .signing import SignRequest, load_credentials, sign_pdf
+
+    data = _read_pdf(pdf)
+    creds = load_credentials(Path(key), Path(cert) if cert else None, [Path(c) for c in chain], _passphrase_source(passphrase_file))
+    signed = sign_pdf(data, creds, SignRequest(field_name, reason, location, timestamp_url), what=pdf)
+    path = Path(out) if out else _default_out(Path(pdf))
+    write_atomic(path, signed.pdf)
+    where = f"field {signed.field!r}" if signed.visible else f"new invisible field {signed.field!r} (the PDF had no signature box)"
+    click.echo(f"wrote {path}: signed by {signed.signer} in {where} ({signed.level})")
+
+
+@click.command("verify")
+@click.argument("pdf", type=click.Path(dir_okay=False))
+@click.option("--trust", multiple=True, type=click.Path(dir_okay=False), help="Trusted CA certificate, PEM (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+@boundary
+def verify_cmd(app: App, pdf: str, trust: tuple[str, ...], as_json: bool) -> None:
+    """List every signature in PDF and check it: signer, time, timestamp, integrity, coverage,
+    changes after it and (with --trust) the chain of trust.
+
+    Exits 0 only when every signature holds up, 7 when one does not.
+    """
+    from .signing import require_ok, verify_pdf
+
+    result = verify_pdf(_read_pdf(pdf), [Path(t) for t in trust], what=pdf)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(_report(result))
+    require_ok(result)
+
+
+def _report(result) -> str:  # type: ignore[no-untyped-def]
+    lines = [f"{result.file}: {len(result.signatures)} signature(s)"]
+    for n, s in enumerate(result.signatures, 1):
+        ts = "none (PAdES B-B)" if s.timestamp is None else f"{s.timestamp} ({'valid' if s.timestamp_ok else 'NOT valid'})"
+        lines += [
+            f"{n}. field {s.field!r}: {'OK' if s.ok else 'PROBLEM'}",
+            f"   signer:        {s.signer} (issued by {s.issuer})",
+            f"   signed at:     {s.signed_at or 'not stated'} (the signer's clock)",
+            f"   timestamp:     {ts}",
+            f"   integrity:     {'intact' if s.intact else 'BROKEN: the signed bytes were changed'}",
+            f"   covers:        {s.covers}",
+            f"   changed after: {s.changes_after}",
+            f"   trust:         {s.trust_detail}",
+        ]
+        lines += [f"   problem:       {p}" for p in s.problems]
+    verdict = "every signature holds up" if result.ok else "NOT every signature holds up"
+    lines.append(f"result: {verdict}" + ("" if result.trust_checked else " (trust not checked: give --trust CA.pem)"))
+    return "\n".join(lines)

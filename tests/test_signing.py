@@ -1,0 +1,410 @@
+"""Signing, co-signing and verifying letters (generator/signing.py, generator/cli_signing.py).
+
+A test PKI is built offline (tests/pki.py); timestamps come from a TSA served on 127.0.0.1. Every
+signed PDF is checked twice: by `advocate verify` and by poppler's `pdfsig` (independent, with
+the test CA in an NSS database).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.signing import field_name, signature_fields
+from tests.pki import PASS_A, PASS_B, LocalTSA, Pki, make_pki
+
+DATE = "2026-11-23"
+SIGNERS = ("A N Example", "Bora Kim")
+TOML = """
+paper = "A4"
+[sender]
+name = "Example Coalition for North Korean Refugees"
+address = ["Rue de l'Exemple 1", "1201 Geneva", "Switzerland"]
+[[sender.signers]]
+name = "A. N. Example"
+title = "Executive Director"
+[[sender.signers]]
+name = "Bora Kim"
+title = "Director"
+organisation = "Seoul Refugee Rights Centre"
+"""
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+def _invoke(*args: object, env: dict[str, str] | None = None, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args], env=env, input=input, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def letters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The china-nonrefoulement letter rendered for two signers: twice (determinism) and --wet-ink."""
+    folder = tmp_path_factory.mktemp("letters")
+    ws = folder / "ws"
+    ws.mkdir()
+    (ws / "advocate.toml").write_text(TOML, encoding="utf-8")
+    out = {}
+    for name, extra in (("letter", []), ("again", []), ("wet", ["--wet-ink"])):
+        path = folder / f"{name}.pdf"
+        code, stdout, stderr = _invoke(
+            "--workspace", ws, "render", "china-nonrefoulement", "--to", "cn-president", "--date", DATE, "--out", path, *extra
+        )
+        assert code == 0, stderr
+        out[name] = path
+    return out
+
+
+@pytest.fixture
+def letter(letters: dict[str, Path], tmp_path: Path) -> Path:
+    path = tmp_path / "letter.pdf"
+    shutil.copy(letters["letter"], path)
+    return path
+
+
+def pdfsig(pki: Pki, path: Path) -> str:
+    assert shutil.which("pdfsig") and pki.nss_dir, "pdfsig (poppler-utils) and certutil (libnss3-tools) are needed: make setup"
+    result = subprocess.run(["pdfsig", "-nssdir", f"sql:{pki.nss_dir}", str(path)], capture_output=True, text=True)
+    return result.stdout + result.stderr
+
+
+def sign_a(pki: Pki, pdf: Path, out: Path, *args: object) -> tuple[int, str, str]:
+    return _invoke("sign", pdf, "--key", pki.a_p12, "--out", out, *args, env={"ADVOCATE_KEY_PASSPHRASE": PASS_A})
+
+
+def sign_b(pki: Pki, pdf: Path, out: Path, *args: object) -> tuple[int, str, str]:
+    secret = out.parent / "b-passphrase.txt"
+    secret.write_text(PASS_B + "\n", encoding="utf-8")
+    return _invoke(
+        "sign",
+        pdf,
+        "--key",
+        pki.b_key,
+        "--cert",
+        pki.b_cert,
+        "--chain",
+        pki.ca_pem,
+        "--passphrase-file",
+        secret,
+        "--out",
+        out,
+        *args,
+        env={"ADVOCATE_KEY_PASSPHRASE": None},
+    )
+
+
+def verify(pdf: Path, *args: object) -> tuple[int, dict, str]:  # type: ignore[type-arg]
+    code, stdout, stderr = _invoke("verify", pdf, "--json", *args)
+    return code, json.loads(stdout) if stdout.strip() else {}, stderr
+
+
+@pytest.fixture
+def cosigned(pki: Pki, letter: Path, tmp_path: Path) -> Path:
+    """Signed by A (PKCS#12, B-B), then co-signed by B (PEM, encrypted key, B-T with a local TSA)."""
+    first = tmp_path / "signed-a.pdf"
+    assert sign_a(pki, letter, first, "--reason", "Approved for the coalition", "--location", "Geneva")[0] == 0
+    both = tmp_path / "signed-ab.pdf"
+    with LocalTSA(pki) as tsa:
+        code, stdout, stderr = sign_b(pki, first, both, "--timestamp-url", tsa.url, "--reason", "Co-signed")
+        assert tsa.requests >= 1  # pyHanko asks once more to size the signature
+    assert code == 0, stderr
+    assert "signed by Bora Kim in field 'Bora Kim' (PAdES B-T)" in stdout
+    return both
+
+
+# -- fields at render time -------------------------------------------------------------------------
+
+
+def test_render_reserves_one_empty_field_per_signer_deterministically(letters: dict[str, Path]) -> None:
+    data = letters["letter"].read_bytes()
+    assert data == letters["again"].read_bytes(), "same input must give the same bytes"
+    fields = signature_fields(data)
+    assert [(f.name, f.signed) for f in fields] == [(SIGNERS[0], False), (SIGNERS[1], False)]
+
+
+def test_signature_boxes_sit_on_blank_space_from_the_layout(letters: dict[str, Path]) -> None:
+    """The field rectangles come from the laid-out boxes: no word of the page (body text,
+    footnotes, signer names) lies inside them, and the printed names sit just below them."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(letters["letter"].read_bytes()))
+    pages = reader.root["/Pages"]["/Kids"]
+    boxes = []
+    for number, page in enumerate(pages, 1):
+        for annot in page.get_object().get("/Annots", []):
+            annot = annot.get_object()
+            if annot.get("/FT") == "/Sig":
+                height = float(page.get_object()["/MediaBox"][3])
+                x1, y1, x2, y2 = (float(v) for v in annot["/Rect"])
+                boxes.append((str(annot["/T"]), number, x1, height - y2, x2, height - y1))  # top-left origin, like pdftotext
+    assert [b[0] for b in boxes] == list(SIGNERS)
+    assert {b[1] for b in boxes} == {len(pages)}, "both boxes on the last page, with the signature block"
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(boxes[0][1]), "-l", str(boxes[0][1]), str(letters["letter"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    words = [
+        (float(a), float(b), float(c), float(d), w)
+        for a, b, c, d, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', bbox)
+    ]
+    assert len(words) > 20
+    for name, _page, x1, top, x2, bottom in boxes:
+        inside = [w for w in words if w[0] < x2 and w[2] > x1 and w[1] < bottom and w[3] > top]
+        assert not inside, f"text inside the box of {name}: {inside}"
+        first_word = name.split()[0]
+        below = [w for w in words if w[4].startswith(first_word) and x1 - 1 <= w[0] <= x2 and 0 <= w[1] - bottom < 20]
+        assert below, f"the printed name {name!r} is not right under its box"
+
+
+def test_wet_ink_prints_lines_and_adds_no_field(letters: dict[str, Path]) -> None:
+    data = letters["wet"].read_bytes()
+    assert signature_fields(data) == []
+    text = subprocess.run(["pdftotext", str(letters["wet"]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "A. N. Example" in text and "Bora Kim" in text
+
+
+def test_field_names_have_no_periods() -> None:
+    assert field_name("A. N. Example") == "A N Example"
+    assert field_name("  Human Rights  Watch ") == "Human Rights Watch"
+
+
+# -- signing, co-signing, verifying ---------------------------------------------------------------------
+
+
+def test_sign_b_b_fills_the_first_empty_field(pki: Pki, letter: Path, tmp_path: Path) -> None:
+    out = tmp_path / "signed.pdf"
+    code, stdout, stderr = sign_a(pki, letter, out, "--reason", "Approved")
+    assert code == 0, stderr
+    assert "signed by Alice Example in field 'A N Example' (PAdES B-B)" in stdout
+    assert [(f.name, f.signed) for f in signature_fields(out.read_bytes())] == [(SIGNERS[0], True), (SIGNERS[1], False)]
+    code, report, _ = verify(out, "--trust", pki.ca_pem)
+    assert code == 0 and report["ok"]
+    (sig,) = report["signatures"]
+    assert (sig["field"], sig["signer"], sig["intact"], sig["trusted"], sig["covers"], sig["timestamp"]) == (
+        SIGNERS[0],
+        "Alice Example",
+        True,
+        True,
+        "the whole file",
+        None,
+    )
+    assert sig["signed_at"].startswith("20")
+    checked = pdfsig(pki, out)
+    assert "Signature is Valid" in checked and "Certificate is Trusted" in checked and "Total document signed" in checked
+    assert "ETSI.CAdES.detached" in checked  # PAdES
+
+
+def test_cosigning_keeps_every_signature_valid(pki: Pki, cosigned: Path) -> None:
+    code, report, _ = verify(cosigned, "--trust", pki.ca_pem)
+    assert code == 0, report
+    first, second = report["signatures"]
+    assert (first["field"], first["signer"], second["field"], second["signer"]) == (SIGNERS[0], "Alice Example", SIGNERS[1], "Bora Kim")
+    assert first["intact"] and first["trusted"] and first["covers"].startswith("revision 3 of 4")  # rendered, fields, A, B
+    assert first["changes_after"].startswith("later signatures or form filling")
+    assert second["covers"] == "the whole file" and second["changes_after"] == "none"
+    assert second["timestamp"] and second["timestamp_ok"], "B-T: a trusted timestamp from the TSA"
+    assert first["timestamp"] is None
+    checked = pdfsig(pki, cosigned)
+    assert checked.count("Signature is Valid") == 2 and checked.count("Certificate is Trusted") == 2, checked
+    code, stdout, _ = _invoke("verify", cosigned, "--trust", pki.ca_pem)
+    assert "result: every signature holds up" in stdout and "signer:        Bora Kim" in stdout
+
+
+def test_verify_without_trust_checks_integrity_only(cosigned: Path) -> None:
+    code, report, _ = verify(cosigned)
+    assert code == 0 and report["trust_checked"] is False
+    assert all(s["trusted"] is None and s["intact"] for s in report["signatures"])
+
+
+def test_verify_with_another_ca_is_not_trusted(pki: Pki, cosigned: Path) -> None:
+    code, report, stderr = verify(cosigned, "--trust", pki.other_ca_pem)
+    assert code == 7 and not report["ok"]
+    assert all(s["trusted"] is False for s in report["signatures"])
+    assert "do not hold up" in stderr
+
+
+def test_byte_flipped_in_the_body_is_reported(pki: Pki, cosigned: Path, tmp_path: Path) -> None:
+    data = bytearray(cosigned.read_bytes())
+    at = data.index(b"/Creator (advocate)") + len(b"/Creator (advocat")
+    data[at] = ord("f")  # one byte, inside the range both signatures cover
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(data))
+    code, report, stderr = verify(tampered, "--trust", pki.ca_pem)
+    assert code == 7 and not report["ok"]
+    assert [s["intact"] for s in report["signatures"]] == [False, False]
+    code, stdout, _ = _invoke("verify", tampered)
+    assert "BROKEN" in stdout and code == 7
+    checked = pdfsig(pki, tampered)
+    assert "Signature is Valid" not in checked and "Digest Mismatch" in checked, checked
+
+
+def test_appended_update_that_changes_text_is_reported(pki: Pki, cosigned: Path, tmp_path: Path) -> None:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(cosigned.read_bytes()))
+    font = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Font"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
+            generic.NameObject("/BaseFont"): generic.NameObject("/Helvetica"),
+        }
+    )
+    resources = generic.DictionaryObject({generic.NameObject("/Font"): generic.DictionaryObject({generic.NameObject("/FX"): font})})
+    stream = writer.add_object(generic.StreamObject(stream_data=b"BT /FX 18 Tf 72 420 Td (We withdraw this letter.) Tj ET"))
+    writer.add_stream_to_page(0, stream, resources=resources)
+    out = io.BytesIO()
+    writer.write(out)
+    tampered = tmp_path / "updated.pdf"
+    tampered.write_bytes(out.getvalue())
+    assert "We withdraw this letter." in subprocess.run(["pdftotext", str(tampered), "-"], capture_output=True, text=True).stdout
+    code, report, _ = verify(tampered, "--trust", pki.ca_pem)
+    assert code == 7
+    for sig in report["signatures"]:
+        assert sig["intact"], "the signed revisions are untouched..."
+        assert not sig["changes_ok"] and "NOT allowed" in sig["changes_after"], "...but the text was changed after signing"
+    checked = pdfsig(pki, tampered)
+    assert "Total document signed" not in checked  # pdfsig sees the unsigned update too
+
+
+def test_no_output_file_when_field_is_already_signed(pki: Pki, cosigned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "again.pdf"
+    code, _, stderr = sign_a(pki, cosigned, out, "--field", "A. N. Example")
+    assert code == 6 and not out.exists()
+    assert stderr.startswith("error: --field: signature field 'A N Example'") and "is already signed" in stderr
+    code, _, stderr = sign_a(pki, cosigned, out)
+    assert code == 6 and "every signature field" in stderr and not out.exists()
+
+
+def test_field_option_picks_a_field_and_signing_a_pdf_without_boxes(
+    pki: Pki, letter: Path, letters: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "b-first.pdf"
+    assert sign_b(pki, letter, out, "--field", "Bora Kim")[0] == 0
+    assert [(f.name, f.signed) for f in signature_fields(out.read_bytes())] == [(SIGNERS[0], False), (SIGNERS[1], True)]
+    wet = tmp_path / "wet-signed.pdf"
+    code, stdout, stderr = sign_a(pki, letters["wet"], wet)
+    assert code == 0 and "new invisible field 'Signature 1'" in stdout, stderr
+    assert verify(wet, "--trust", pki.ca_pem)[0] == 0
+    assert "Signature is Valid" in pdfsig(pki, wet) and "Signature is Valid" in pdfsig(pki, out)
+
+
+# -- bad input: one line, non-zero exit, no output ---------------------------------------------------------
+
+
+def _bad(code: int, stderr: str, out: Path, expected: str) -> None:
+    assert code == 6, stderr
+    assert not out.exists(), "no output file on error"
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and expected in lines[0], stderr
+    assert "Traceback" not in stderr
+
+
+def test_wrong_passphrases(pki: Pki, letter: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    code, _, stderr = _invoke("sign", letter, "--key", pki.a_p12, "--out", out, env={"ADVOCATE_KEY_PASSPHRASE": "nope"})
+    _bad(code, stderr, out, f"wrong passphrase for {pki.a_p12}")
+    code, _, stderr = _invoke(
+        "sign", letter, "--key", pki.b_key, "--cert", pki.b_cert, "--out", out, env={"ADVOCATE_KEY_PASSPHRASE": "nope"}
+    )
+    _bad(code, stderr, out, f"wrong passphrase for {pki.b_key}")
+
+
+def test_passphrase_from_the_prompt(pki: Pki, letter: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    code, _, stderr = _invoke(
+        "sign", letter, "--key", pki.b_key, "--cert", pki.b_cert, "--out", out, input=PASS_B + "\n", env={"ADVOCATE_KEY_PASSPHRASE": None}
+    )
+    assert code == 0, stderr
+    assert "Key passphrase" in stderr and PASS_B not in stderr
+    code, _, stderr = _invoke(
+        "sign",
+        letter,
+        "--key",
+        pki.b_key,
+        "--cert",
+        pki.b_cert,
+        "--out",
+        tmp_path / "y.pdf",
+        input="",
+        env={"ADVOCATE_KEY_PASSPHRASE": None},
+    )
+    _bad(code, stderr, tmp_path / "y.pdf", "no passphrase was given")
+
+
+def test_no_passphrase_option_on_the_command_line(pki: Pki, letter: Path, tmp_path: Path) -> None:
+    code, _, stderr = _invoke("sign", letter, "--key", pki.a_p12, "--passphrase", PASS_A)
+    assert code == 2 and "No such option" in stderr
+
+
+def test_expired_certificate(pki: Pki, letter: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    code, _, stderr = _invoke("sign", letter, "--key", pki.expired_p12, "--out", out, env={"ADVOCATE_KEY_PASSPHRASE": PASS_A})
+    _bad(code, stderr, out, "the certificate of Olga Expired expired on")
+
+
+def test_key_that_does_not_match_the_certificate(pki: Pki, letter: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    code, _, stderr = _invoke(
+        "sign", letter, "--key", pki.b_key, "--cert", pki.ca_pem, "--out", out, env={"ADVOCATE_KEY_PASSPHRASE": PASS_B}
+    )
+    _bad(code, stderr, out, "does not match the certificate of Advocate Test Root CA")
+
+
+def test_not_a_pdf(pki: Pki, tmp_path: Path) -> None:
+    fake = tmp_path / "letter.pdf"
+    fake.write_text("Dear Sir,\n", encoding="utf-8")
+    out = tmp_path / "x.pdf"
+    code, _, stderr = sign_a(pki, fake, out)
+    _bad(code, stderr, out, "is not a PDF")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n garbage without objects\n")
+    code, _, stderr = sign_a(pki, broken, out)
+    _bad(code, stderr, out, "is not a readable PDF")
+    code, _, stderr = _invoke("verify", fake)
+    assert code == 6 and "is not a PDF" in stderr
+
+
+def test_unknown_field(pki: Pki, letter: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    code, _, stderr = sign_a(pki, letter, out, "--field", "Nobody")
+    _bad(code, stderr, out, "has no signature field 'Nobody'")
+    assert "its signature fields: 'A N Example', 'Bora Kim'" in stderr
+
+
+def test_timestamp_server_failure(pki: Pki, letter: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    with LocalTSA(pki, fail=True) as tsa:
+        code, _, stderr = sign_a(pki, letter, out, "--timestamp-url", tsa.url)
+    _bad(code, stderr, out, f"the timestamp server {tsa.url} did not answer")
+
+
+def test_verify_an_unsigned_letter(letter: Path) -> None:
+    code, report, stderr = verify(letter)
+    assert code == 7 and report["signatures"] == [] and "has no signatures" in stderr
+
+
+def test_help_texts() -> None:
+    for command, words in (
+        ("sign", ["--timestamp-url", "--passphrase-file", "--field"]),
+        ("verify", ["--trust", "--json"]),
+        ("render", ["--wet-ink"]),
+    ):
+        code, stdout, _ = _invoke(command, "--help")
+        assert code == 0 and all(w in stdout for w in words)
