@@ -27,7 +27,9 @@ from babel.support import Translations
 
 from .errors import InputError, Problem, Where
 from .output import write_atomic
-from .workspace import BUNDLED, Workspace
+from .workspace import Workspace
+
+PACKAGE = Path(__file__).resolve().parent
 
 DOMAIN = "messages"
 SOURCE_LANG = "en"
@@ -46,9 +48,11 @@ def po_path(root: Path, lang: str) -> Path:
     return locales_dir(root) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def available_languages(ws: Workspace) -> list[str]:
+def available_languages(ws: Workspace, own: bool = False) -> list[str]:
+    """Languages with a catalogue: in any root (for rendering) or, with `own`, in the workspace's
+    own folder (what its translators maintain)."""
     langs = {SOURCE_LANG}
-    for root in ws.roots:
+    for root in ws.roots[:1] if own else ws.roots:
         base = locales_dir(root)
         if base.is_dir():
             langs |= {d.name for d in base.iterdir() if (d / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
@@ -86,7 +90,7 @@ def extract(ws: Workspace) -> Catalog:
     catalog = Catalog(project=PROJECT, version="1", msgid_bugs_address="", copyright_holder="", fuzzy=False)
     sources = [
         (root / "letters", [("**.j2", "jinja2")], {"**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}),
-        (BUNDLED / "generator", [("**.py", "python")], {}),
+        (PACKAGE, [("**.py", "python")], {}),
     ]
     for folder, method_map, options in sources:
         if not folder.is_dir():
@@ -100,7 +104,7 @@ def extract(ws: Workspace) -> Catalog:
             strip_comment_tags=True,
             directory_filter=lambda path: not Path(path).name.startswith("."),  # letters/_base is extracted too
         ):
-            rel = (folder / filename).relative_to(root if (folder / filename).is_relative_to(root) else BUNDLED)
+            rel = (folder / filename).relative_to(root if (folder / filename).is_relative_to(root) else PACKAGE.parent)
             catalog.add(message, None, [(str(rel), lineno)], auto_comments=comments, context=context)
     extract_library(root, catalog)
     return catalog
@@ -162,8 +166,25 @@ def write_catalog(path: Path, catalog: Catalog) -> None:
     write_atomic(path, buf.getvalue())
 
 
+_PO_STRING = r'"(?:[^"\\]|\\.)*"'
+_PO_LINE = re.compile(rf"^(?:#.*|(?:#~ )?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_PO_STRING}|(?:#~ )?{_PO_STRING}|)$")
+
+
+def check_po_syntax(path: Path, text: str) -> None:
+    """Babel's reader accepts some broken lines (an unterminated string, say) that msgfmt rejects:
+    check every line first, so a broken catalogue stops with its line."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if not _PO_LINE.match(line.strip()):
+            raise InputError(
+                f"broken .po file: cannot parse {line.strip()[:40]!r}",
+                Where(path, number),
+                hint="every line is a comment, a keyword with a quoted string, or a quoted continuation (msgfmt --check shows the same)",
+            )
+
+
 def read_catalog(path: Path, locale: str | None = None) -> Catalog:
     try:
+        check_po_syntax(path, path.read_text(encoding="utf-8"))
         with path.open("rb") as handle:
             return read_po(handle, locale=locale, abort_invalid=True)
     except FileNotFoundError:
@@ -205,7 +226,7 @@ def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
     tpath, _count = do_extract(ws)
     template = read_catalog(tpath)
     results = []
-    for lang in available_languages(ws):
+    for lang in available_languages(ws, own=True):
         path = po_path(ws.roots[0], lang)
         if lang == SOURCE_LANG or not path.is_file():
             continue
@@ -285,7 +306,7 @@ def _short(message: Message) -> str:
 
 def check_all(ws: Workspace) -> list[Problem]:
     problems = list(check_locale_folders(ws))
-    for lang in available_languages(ws):
+    for lang in available_languages(ws, own=True):
         path = po_path(ws.roots[0], lang)
         if lang != SOURCE_LANG and path.is_file():
             try:
@@ -313,10 +334,10 @@ class LangStats:
 
 def stats(ws: Workspace) -> list[LangStats]:
     rows = []
-    for lang in available_languages(ws):
+    for lang in available_languages(ws, own=True):
         if lang == SOURCE_LANG:
             continue
-        path = next(po_path(r, lang) for r in ws.roots if po_path(r, lang).is_file())
+        path = po_path(ws.roots[0], lang)
         catalog = read_catalog(path, _babel_locale(lang))
         messages = [m for m in catalog if m.id]
         fuzzy = sum(1 for m in messages if m.fuzzy)
@@ -333,7 +354,7 @@ def _complete(message: Message) -> bool:
 
 def do_compile(ws: Workspace) -> list[Path]:
     problems = []
-    for lang in available_languages(ws):
+    for lang in available_languages(ws, own=True):
         path = po_path(ws.roots[0], lang)
         if lang != SOURCE_LANG and path.is_file():
             problems += [p for p in check_catalog(path, lang) if p.severity == "error"]
@@ -342,7 +363,7 @@ def do_compile(ws: Workspace) -> list[Path]:
 
         raise CheckFailed(problems)
     written = []
-    for lang in available_languages(ws):
+    for lang in available_languages(ws, own=True):
         path = po_path(ws.roots[0], lang)
         if lang != SOURCE_LANG and path.is_file():
             catalog = read_catalog(path, _babel_locale(lang))

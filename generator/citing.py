@@ -24,6 +24,8 @@ from .models import Document, Incident, Treaty
 
 MAX_NOTE_CHARS = 1500  # WeasyPrint drops the overflow of a footnote taller than the page
 UN_DOC_KINDS = {"un_report", "resolution"}
+# Scripts without italics mark titles in their own language with brackets (the CSS sets <i> upright).
+TITLE_MARKS = {"zh": ("《", "》"), "ja": ("『", "』"), "ko": ("「", "」")}
 PINPOINT_RE = re.compile(r"^(art|arts|para|paras|p|pp|annex|ch|n|s|sec|rec|recs)\s+(.+)$")
 
 
@@ -135,7 +137,8 @@ class Citer:
         if not texts:
             return ""
         if self.lang in texts and (flags or {}).get(self.lang, "V") != "U":
-            return typography(texts[self.lang], self.lang)
+            start, end = TITLE_MARKS.get(self.lang, ("", ""))
+            return start + typography(texts[self.lang], self.lang) + end
         return typography(texts["en"], self.lang)
 
     def _description(self, d: Document) -> str:

@@ -32,7 +32,7 @@ kind: government_letter
 purpose: >-
   A short example: states the 9 October 2023 returns with their sources and China's obligation
   under the Convention against Torture. Copy it to start a letter of your own.
-languages: [en]
+languages: [en, fr]
 addressee_kinds: [foreign_ministry, head_of_state]
 respondent: addressee
 variables:
@@ -45,13 +45,15 @@ examples:
 
 LETTER_TEMPLATE = """\
 {% extends "_base/base.html.j2" %}
-{% block subject %}Forced returns of North Korean escapees{% endblock %}
+{#- Prose goes in {% trans %} blocks so translators can translate it (docs/translating.md). -#}
+{% block subject %}{% trans %}Forced returns of North Korean escapees{% endtrans %}{% endblock %}
 {% block body %}
-<p>We write to you about the forced return of North Korean escapees from China.</p>
+<p>{% trans %}We write to you about the forced return of North Korean escapees from China.{% endtrans %}</p>
 <p>{{ fact("return-2023-10-09") }}</p>
-<p>China has been a party to the Convention against Torture since {{ status("cat").date }}.
-Article 3(1) provides: {{ quote("cat", "3(1)", obligation=True) }}</p>
-<p>We urge your Government to halt all forced returns and to grant UNHCR access to those detained.</p>
+<p>{% trans date=status("cat").date, quote1=quote("cat", "3(1)", obligation=True) %}China has been a party to the
+Convention against Torture since {{ date }}. Article 3(1) provides: {{ quote1 }}{% endtrans %}</p>
+<p>{% trans %}We urge your Government to halt all forced returns and to grant UNHCR access to those
+detained.{% endtrans %}</p>
 {% endblock %}
 """
 

@@ -15,14 +15,15 @@ def test_letters_lists_the_bundled_letter(run) -> None:  # type: ignore[no-untyp
     lines = out.splitlines()
     assert lines[0].split() == ["LETTER", "KIND", "LANGUAGES", "TITLE"]
     row = next(line for line in lines if line.startswith("china-nonrefoulement "))
-    assert row.split()[1:3] == ["government_letter", "en"]
+    assert row.split()[1] == "government_letter"
+    assert row.split()[2].split(",") == ["en", "ko", "zh", "ja", "fr", "es", "ru", "ar"]
     assert row.endswith("Non-refoulement of North Korean escapees (to China)")
 
 
 def test_letters_includes_user_letter(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
     code, out, err = run("--workspace", workspace, "letters")
     assert code == 0, err
-    assert re.search(r"^example\s+government_letter\s+en\s+Example letter to China's foreign ministry$", out, re.M), out
+    assert re.search(r"^example\s+government_letter\s+en,fr\s+Example letter to China's foreign ministry$", out, re.M), out
 
 
 def test_show_letter(run) -> None:  # type: ignore[no-untyped-def]

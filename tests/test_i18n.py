@@ -1,0 +1,339 @@
+"""Languages: the translators' workflow and its checks on small fixture catalogues, then every
+bundled letter rendered in every language (script, fonts, direction, line breaks, footnote terms)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from _helpers import DATE, write
+from babel.messages.pofile import read_po, write_po
+
+from generator.catalog import po_path
+
+# -- the workflow on a fixture workspace ----------------------------------------------------
+
+
+def _catalogue(ws: Path, lang: str = "fr"):  # type: ignore[no-untyped-def]
+    with po_path(ws, lang).open("rb") as handle:
+        return read_po(handle)
+
+
+def _save(ws: Path, catalog, lang: str = "fr") -> None:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=100)
+    po_path(ws, lang).write_bytes(buf.getvalue())
+
+
+FRENCH = {
+    "Forced returns of North Korean escapees": "Retours forcés d’évadés nord-coréens",
+    "We write to you about the forced return of North Korean escapees from China.": "Nous vous écrivons au sujet du retour forcé d’évadés nord-coréens depuis la Chine.",
+    "China has been a party to the Convention against Torture since %(date)s. Article 3(1) provides: %(quote1)s": (
+        "La Chine est partie à la Convention contre la torture depuis le %(date)s. L’article 3, paragraphe 1, dispose : %(quote1)s"
+    ),
+    "We urge your Government to halt all forced returns and to grant UNHCR access to those detained.": (
+        "Nous prions instamment votre Gouvernement de mettre fin à tous les retours forcés."
+    ),
+}
+
+
+@pytest.fixture
+def french(workspace: Path, run):  # type: ignore[no-untyped-def]
+    """The init workspace with its example letter translated into French (its own messages only)."""
+    assert run("-w", workspace, "i18n", "extract")[0] == 0
+    assert run("-w", workspace, "i18n", "init", "fr")[0] == 0
+    catalog = _catalogue(workspace)
+    for message in catalog:
+        if message.id in FRENCH:
+            message.string = FRENCH[message.id]
+    _save(workspace, catalog)
+    return workspace
+
+
+def _set(ws: Path, msgid: str, msgstr: str) -> int:
+    catalog = _catalogue(ws)
+    catalog[msgid].string = msgstr
+    _save(ws, catalog)
+    return _catalogue(ws)[msgid].lineno
+
+
+def test_extract_takes_trans_blocks_comments_and_library_texts(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("-w", workspace, "i18n", "extract")
+    assert code == 0
+    pot = (workspace / "locales" / "messages.pot").read_text(encoding="utf-8")
+    assert 'msgid "We write to you about the forced return of North Korean escapees from China."' in pot
+    assert "#. Prose goes in" not in pot  # only Translators: comments are kept
+    assert 'msgctxt "footnote"\nmsgid "Ibid"' in pot
+    assert 'msgctxt "pinpoint"\nmsgid "art %(n)s"' in pot
+
+
+def test_french_render_uses_the_catalogue_and_warns_about_the_rest(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "fr.html"
+    code, _out, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--format", "html", "--out", out)
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    assert "Nous vous écrivons au sujet du retour forcé" in html
+    assert 'lang="fr"' in html
+    assert "untranslated in 'fr', English used" in err  # base layout and library texts are not translated here
+
+
+def test_strict_refuses_untranslated_and_writes_nothing(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "fr.pdf"
+    code, _out, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--strict", "--out", out)
+    assert code != 0
+    assert "untranslated in 'fr'" in err
+    assert not out.exists()
+
+
+def test_unknown_language_lists_the_available_ones(french: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, _out, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "de", "--date", DATE)
+    assert code != 0
+    assert "has no 'de' version" in err and "available: en, fr" in err
+    assert "Traceback" not in err
+
+
+def test_misnamed_locale_folder_is_an_error(french: Path, run) -> None:  # type: ignore[no-untyped-def]
+    shutil.move(french / "locales" / "fr", french / "locales" / "fr_FR")
+    code, _out, err = run("-w", french, "check")
+    assert code == 4
+    assert "locale folder 'fr_FR' is not a known language tag" in err and "rename it to 'fr'" in err
+    code, _out, err = run("-w", french, "i18n", "check")
+    assert code == 4 and "fr_FR" in err
+
+
+@pytest.mark.parametrize(
+    ("msgstr", "message"),
+    [
+        ("La Chine est partie depuis le %(date)s. %(quote1)s %(autre)s", "placeholder 'autre'"),
+        ("La Chine est partie depuis le %(date)s.", "placeholder(s) quote1 missing"),
+        ("La Chine <b>est</b> partie depuis le %(date)s : %(quote1)s", "markup differs from the source"),
+        ('La Chine <img src="file:///etc/passwd"> %(date)s %(quote1)s', "markup differs from the source"),
+        (" La Chine est partie depuis le %(date)s : %(quote1)s", "leading or trailing spaces differ"),
+    ],
+)
+def test_a_bad_translation_stops_check_and_render_with_file_and_line(french: Path, run, tmp_path: Path, msgstr: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    msgid = "China has been a party to the Convention against Torture since %(date)s. Article 3(1) provides: %(quote1)s"
+    line = _set(french, msgid, msgstr)
+    code, _out, err = run("-w", french, "i18n", "check")
+    assert code == 4
+    assert f"locales/fr/LC_MESSAGES/messages.po:{line}:" in err and message in err
+    out = tmp_path / "fr.pdf"
+    code, _out, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--out", out)
+    assert code == 3 and f"messages.po:{line}:" in err and message in err
+    assert not out.exists() and "Traceback" not in err
+    code, _out, err = run("-w", french, "i18n", "compile")
+    assert code == 4 and not po_path(french, "fr").with_suffix(".mo").exists()
+
+
+def test_footnote_placeholders_keep_their_order(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    from babel.messages.catalog import Catalog
+
+    from generator.catalog import check_message
+
+    catalog = Catalog(locale="fr")
+    catalog.add("A.%(note1)s B.%(note2)s", "B.%(note2)s A.%(note1)s")
+    assert any("keep their order" in e for e in check_message(catalog, catalog["A.%(note1)s B.%(note2)s"]))
+    catalog.add("A %(x)s B %(y)s", "B %(y)s A %(x)s")  # other placeholders may move
+    assert list(check_message(catalog, catalog["A %(x)s B %(y)s"])) == []
+
+
+def test_broken_po_syntax_is_one_line_with_its_line(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = po_path(french, "fr")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    target = next(i for i, text in enumerate(lines) if text.startswith('msgstr "Nous vous écrivons'))
+    lines[target] = 'msgstr "Nous vous écrivons sans guillemet fermant'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _out, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--out", tmp_path / "x.pdf")
+    assert code == 3
+    assert re.search(r"messages\.po:\d+: broken \.po file", err), err
+    assert len([x for x in err.splitlines() if x.startswith("error:")]) == 1
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_plural_forms_must_match_the_language(workspace: Path) -> None:
+    from babel.messages.catalog import Catalog
+
+    from generator.catalog import check_message
+
+    catalog = Catalog(locale="ru")  # three plural forms
+    catalog.add(("%(num)s organisation", "%(num)s organisations"), ("%(num)s организация", "%(num)s организации"))
+    message = catalog[("%(num)s organisation", "%(num)s organisations")]
+    assert any("plural forms" in e for e in check_message(catalog, message))
+
+
+def test_update_marks_changed_messages_fuzzy_and_stats_count_them(french: Path, run) -> None:  # type: ignore[no-untyped-def]
+    letter = french / "letters" / "example" / "letter.html.j2"
+    text = letter.read_text(encoding="utf-8").replace("We write to you about", "We write to you today about")
+    letter.write_text(text, encoding="utf-8")
+    code, out, _err = run("-w", french, "i18n", "update")
+    assert code == 0 and "fuzzy" in out
+    catalog = _catalogue(french)
+    changed = catalog["We write to you today about the forced return of North Korean escapees from China."]
+    assert changed.fuzzy and changed.string.startswith("Nous vous écrivons")
+    code, out, _err = run("-w", french, "i18n", "stats")
+    row = next(line for line in out.splitlines() if line.startswith("fr"))
+    translated, fuzzy = (int(x) for x in row.split()[1:3])
+    assert (translated, fuzzy) == (3, 1)
+    code, _out, err = run("-w", french, "i18n", "check")
+    assert "fuzzy (needs review; not used)" in err
+
+
+def test_compile_writes_mo_files_that_msgfmt_accepts(french: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("-w", french, "i18n", "compile")
+    assert code == 0, err
+    mo = po_path(french, "fr").with_suffix(".mo")
+    assert mo.is_file() and mo.stat().st_size > 100
+    assert subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po_path(french, "fr"))], capture_output=True).returncode == 0
+
+
+def test_init_refuses_an_unknown_language_and_an_existing_catalogue(french: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, _out, err = run("-w", french, "i18n", "init", "xx")
+    assert code == 3 and "unknown language 'xx'" in err
+    code, _out, err = run("-w", french, "i18n", "init", "fr")
+    assert code == 3 and "catalogue exists already" in err
+
+
+def test_translation_is_never_trusted_as_markup_even_when_it_matches(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A variable's value stays text inside a translated message."""
+    write(
+        french / "letters" / "example" / "letter.yaml",
+        (french / "letters" / "example" / "letter.yaml").read_text(encoding="utf-8").replace("variables:", "variables:\n  note:\n    type: str"),
+    )
+    out = tmp_path / "fr.html"
+    code, _o, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--format", "html", "--out", out,
+                        "--var", "reference=<b>x</b>")
+    assert code == 0, err
+    assert "&lt;b&gt;x&lt;/b&gt;" in out.read_text(encoding="utf-8")
+
+
+# -- every bundled letter in every language ---------------------------------------------------
+
+LANGS = ["ko", "zh", "ja", "fr", "es", "ru", "ar"]
+SCRIPTS = {
+    "ko": r"[\uac00-\ud7a3]",
+    "zh": r"[\u4e00-\u9fff]",
+    "ja": r"[\u3040-\u30ff]",
+    "ar": r"[\u0600-\u06ff]",
+    "ru": r"[\u0400-\u04ff]",
+    "fr": r"[éèàçê]",
+    "es": r"[ñáéíóú]",
+}
+FONTS = {"ko": "Noto-Serif-CJK-KR", "zh": "Noto-Serif-CJK-SC", "ja": "Noto-Serif-CJK-JP", "ar": "Noto-Naskh-Arabic"}
+
+
+def _first_examples():  # type: ignore[no-untyped-def]
+    from generator.build import example_requests, load
+    from generator.workspace import open_workspace
+
+    loaded = load(open_workspace())
+    firsts = {}
+    for _stem, request in example_requests(loaded):
+        firsts.setdefault(request.letter, request)
+    return loaded, firsts
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Every bundled letter in every language, strict (no English fallback), rendered once."""
+    import dataclasses
+    import datetime as dt
+
+    from generator.build import build_letter
+
+    loaded, firsts = _first_examples()
+    folder = tmp_path_factory.mktemp("langs")
+    cache: dict[tuple[str, str], tuple[Path, str]] = {}
+
+    def get(letter: str, lang: str) -> tuple[Path, str]:
+        if (letter, lang) not in cache:
+            request = dataclasses.replace(firsts[letter], lang=lang, strict=True, date=dt.date(2026, 11, 23))
+            result = build_letter(loaded, request)
+            untranslated = [p.message for p in result.warnings if "untranslated" in p.message]
+            assert not untranslated, untranslated
+            path = folder / f"{letter}-{lang}.pdf"
+            path.write_bytes(result.pdf or b"")
+            cache[(letter, lang)] = (path, result.html)
+        return cache[(letter, lang)]
+
+    return get
+
+
+LETTERS = sorted(_first_examples()[1])
+
+
+def _text(pdf: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("letter", LETTERS)
+def test_letter_renders_in_the_language_with_its_script_and_fonts(rendered, letter: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    pdf, _html = rendered(letter, lang)
+    text = _text(pdf)
+    assert len(re.findall(SCRIPTS[lang], text)) > 100, f"too little {lang} text in {letter}"
+    if lang != "ja":
+        assert not re.search(r"[\u3040-\u30ff]", text), "kana in a non-Japanese letter"
+    assert "Yours sincerely" not in text and "Page 1 of" not in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(" yes " in line for line in fonts), "every font embedded"
+    if lang in FONTS:
+        assert any(FONTS[lang] in line for line in fonts), fonts
+
+
+@pytest.mark.parametrize("letter", LETTERS)
+def test_arabic_runs_right_to_left(rendered, letter: str) -> None:  # type: ignore[no-untyped-def]
+    pdf, html = rendered(letter, "ar")
+    assert '<html lang="ar" dir="rtl">' in html
+    bbox = _text(pdf, "-f", "1", "-l", "1", "-bbox")
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', bbox)
+    page_width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))  # type: ignore[union-attr]
+    salutation = re.search(r'<p class="salutation">([^<]*)</p>', html).group(1).split()[0]  # type: ignore[union-attr]
+    x_min = [float(x0) for x0, _y, _x1, word in words if word == salutation]
+    assert x_min and x_min[0] > page_width / 2, "the salutation starts at the right margin"
+
+
+@pytest.mark.parametrize("letter", LETTERS)
+def test_korean_lines_never_break_inside_a_word(rendered, letter: str) -> None:  # type: ignore[no-untyped-def]
+    pdf, html = rendered(letter, "ko")
+    body = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1])
+    words = {w for w in body.split() if re.search(SCRIPTS["ko"], w)}
+    broken = []
+    for line in _text(pdf).splitlines():
+        tokens = line.split()
+        for token in tokens[:1] + tokens[-1:]:
+            if re.search(SCRIPTS["ko"], token) and token not in words:
+                broken.append(token)
+    assert not broken, f"Korean words broken across lines: {broken[:10]}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_footnote_terms_are_the_languages_own(rendered, lang: str) -> None:  # type: ignore[no-untyped-def]
+    from generator.catalog import recorder
+    from generator.workspace import open_workspace
+
+    terms = recorder(open_workspace(), lang)
+    ibid = terms.pgettext("footnote", "Ibid")
+    short = terms.pgettext("footnote", "(n %(n)s)").split("%(n)s")[0].strip()
+    assert ibid != "Ibid" or lang in ("fr", "es"), "Ibid translated"
+    text = " ".join(_text(rendered("china-nonrefoulement", lang)[0]).split())
+    assert ibid in text and short in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_bundled_catalogues_pass_msgfmt_check(lang: str) -> None:
+    path = Path(__file__).resolve().parent.parent / "locales" / lang / "LC_MESSAGES" / "messages.po"
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_bundled_catalogues_pass_the_checks_and_are_complete(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("i18n", "check")
+    assert code == 0, err
+    code, out, _err = run("i18n", "stats")
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert sorted(r[0] for r in rows) == sorted(LANGS)
+    assert all(r[-1] == "100.0%" for r in rows), out
