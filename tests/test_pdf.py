@@ -62,7 +62,7 @@ def _subject() -> str:
     text = (BUNDLED / "letters" / LETTER / "letter.html.j2").read_text(encoding="utf-8")
     m = re.search(r"{% block subject %}(.*?){% endblock %}", text, re.S)
     assert m
-    return re.sub(r"{%-? *(end)?trans[^%]*%}", "", m.group(1)).strip()
+    return re.sub(r"{#.*?#}|{%-? *(end)?trans[^%]*%}", "", m.group(1), flags=re.S).strip()
 
 
 def test_metadata(rendered: Rendered) -> None:
