@@ -68,6 +68,7 @@ def render_html(ws: Workspace, letter: str, context: dict[str, Any], messages: R
 
 _TAG = re.compile(r"(<[^>]+>)")
 _HANGUL_WORD = re.compile(r"\S*[\uac00-\ud7a3]\S*")
+_CHAR_OR_ENTITY = re.compile(r"&#?\w+;|.", re.S)
 _RAW = ("head", "style", "title", "script")
 
 
@@ -101,7 +102,7 @@ def typeset(html: str, lang: str) -> str:
         if lang in ("en", "fr"):
             part = _APOSTROPHE.sub("’", part)
         if lang == "ko":
-            part = _HANGUL_WORD.sub(lambda m: "\u2060".join(m.group(0)), part)
+            part = _HANGUL_WORD.sub(lambda m: "\u2060".join(_CHAR_OR_ENTITY.findall(m.group(0))), part)
         return part
 
     return map_text(html, text)
