@@ -390,6 +390,7 @@ def i18n_check(app: App) -> None:
         sys.exit(CheckFailed.exit_code)
 
 
+from .cli_delivery import register; register(main)  # noqa: E402, E702, I001 - delivery commands
 from .cli_signing import register as register_signing; register_signing(main)  # noqa: E402, E702, I001 - sign, verify
 
 if __name__ == "__main__":  # pragma: no cover

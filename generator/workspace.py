@@ -46,7 +46,7 @@ class Mail(Model):
 class Config(Model):
     sender: Sender
     paper: str = "A4"
-    mail: Mail = Mail()
+    mail: Mail = Mail.model_validate({})
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,219 @@
+"""The delivery commands: ``advocate mail queue|send|status`` and ``advocate post``.
+
+Registered on the main group by `register` (one line at the end of cli.py). Like cli.py, each
+command parses options and calls one library function (mailing, outbox, post) inside `boundary`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .errors import DeliveryError, InputError
+
+if TYPE_CHECKING:
+    from .cli import App
+
+PASSWORD_ENV = "ADVOCATE_SMTP_PASSWORD"
+
+
+def _build() -> tuple[click.Group, click.Command]:
+    """The commands; built when registered, so that `python -m generator.cli` (cli.py loaded as
+    __main__) does not import cli.py a second time halfway through."""
+    from .cli import _parse_date, _parse_vars, _print_problems, boundary
+
+    def _outbox_path(app: App) -> Path:
+        from .outbox import outbox_path
+
+        return outbox_path(Path(app.workspace).resolve() if app.workspace else None)
+
+    @click.group("mail")
+    def mail_grp() -> None:
+        """Email delivery through an outbox (<workspace>/outbox.sqlite).
+
+        \b
+        advocate mail queue LETTER --to ADDRESSEE...   build messages and queue them
+        advocate mail send --smtp HOST:PORT --starttls --user USER
+        advocate mail status
+        """
+
+    @mail_grp.command("queue")
+    @click.argument("letter")
+    @click.option("--to", "to", multiple=True, required=True, help="Addressee key (repeatable, or comma-separated).")
+    @click.option("--lang", "langs", multiple=True, help="Language (repeatable; default: each addressee's first preferred language).")
+    @click.option("--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a letter variable (repeatable).")
+    @click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables.")
+    @click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today).")
+    @click.option("--confidential", is_flag=True, help="Attach the confidential version (named victims).")
+    @click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="Attach this rendered PDF instead of rendering the letter.")
+    @click.option("--dry-run", is_flag=True, help="Write .eml files for review instead of queuing.")
+    @click.option("--out", "out", type=click.Path(file_okay=False), default="out/mail", show_default=True, help="Folder for --dry-run.")
+    @click.pass_obj
+    @boundary
+    def queue_cmd(
+        app: App,
+        letter: str,
+        to: tuple[str, ...],
+        langs: tuple[str, ...],
+        pairs: tuple[str, ...],
+        vars_file: str | None,
+        date: str | None,
+        confidential: bool,
+        pdf: str | None,
+        dry_run: bool,
+        out: str,
+    ) -> None:
+        """Build the messages of LETTER (PDF attached) and queue them, or write .eml files."""
+        from .mailing import MailRequest, eml_name, prepare
+        from .outbox import Outbox
+        from .output import write_atomic
+
+        keys = tuple(k.strip() for item in to for k in item.split(",") if k.strip())
+        request = MailRequest(
+            letter, keys, langs, _parse_vars(pairs, vars_file), _parse_date(date), confidential, Path(pdf) if pdf else None
+        )
+        prepared = prepare(app.loaded(), request)
+        _print_problems(prepared.warnings)
+        for line in prepared.skipped:
+            click.echo(line, err=True)
+        if not prepared.messages:
+            raise DeliveryError(
+                "no message to queue: none of the addressees has an email channel", "--to", hint="`advocate addressees list`"
+            )
+        if dry_run:
+            for message in prepared.messages:
+                path = Path(out) / eml_name(message)
+                write_atomic(path, message.raw)
+                click.echo(f"wrote {path}  <{message.message_id}>")
+            return
+        box = Outbox(_outbox_path(app))
+        added, present = box.queue(prepared.messages)
+        for message, state in present:
+            click.echo(f"already {state}: {message.addressee} ({message.lang}) <{message.message_id}>")
+        for message in added:
+            click.echo(f"queued {message.addressee} <{message.rcpt}> ({message.lang}): {message.subject}")
+        click.echo(f"{len(added)} message(s) queued in {box.path}; send them with `advocate mail send --smtp HOST:PORT`")
+
+    def _smtp_address(text: str) -> tuple[str, int]:
+        host, sep, port = text.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise InputError(f"--smtp {text!r} is not HOST:PORT", "--smtp", hint="for example --smtp smtp.example.org:587 --starttls")
+        return host.strip("[]"), int(port)
+
+    @mail_grp.command("send")
+    @click.option("--smtp", "smtp", required=True, metavar="HOST:PORT", help="The SMTP server (587 with --starttls, 465 with --ssl).")
+    @click.option("--starttls", "security", flag_value="starttls", help="Upgrade the connection with STARTTLS.")
+    @click.option("--ssl", "security", flag_value="ssl", help="Connect with TLS from the start (SMTPS).")
+    @click.option("--user", help=f"Log in as USER; the password comes from {PASSWORD_ENV} or a prompt.")
+    @click.option("--per-minute", type=click.FloatRange(min=0, min_open=True), help="Send at most N messages per minute.")
+    @click.option("--cafile", type=click.Path(dir_okay=False, exists=True), help="Trust this CA certificate (PEM) for the server.")
+    @click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True, help="Tries per message and run.")
+    @click.option(
+        "--retry-delay", type=click.FloatRange(min=0), default=2.0, show_default=True, help="Seconds before the first retry (doubles)."
+    )
+    @click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True, help="Seconds to wait for the server.")
+    @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and the failures.")
+    @click.pass_obj
+    @boundary
+    def send_cmd(
+        app: App,
+        smtp: str,
+        security: str | None,
+        user: str | None,
+        per_minute: float | None,
+        cafile: str | None,
+        max_attempts: int,
+        retry_delay: float,
+        timeout: float,
+        quiet: bool,
+    ) -> None:
+        """Send the queued messages; re-running resumes where a crash or failure stopped.
+
+        Temporary failures (4xx, dropped connections) are retried with back-off; permanent ones
+        (5xx) are marked failed. The password is never taken from the command line.
+        """
+        from .outbox import Outbox, SmtpSettings, send
+
+        host, port = _smtp_address(smtp)
+        password = None
+        if user:
+            password = os.environ.get(PASSWORD_ENV)
+            if password is None:
+                password = click.prompt(f"SMTP password for {user}", hide_input=True, err=True)
+        settings = SmtpSettings(host, port, security or "plain", user, password, cafile, timeout, per_minute, max_attempts, retry_delay)  # type: ignore[arg-type]
+        box = Outbox(_outbox_path(app), create=False)
+
+        def echo(line: str) -> None:
+            if not quiet or not line.startswith(("sent ", "retry ")):
+                click.echo(line)
+
+        report = send(box, settings, echo)
+        if report.resumed:
+            click.echo(f"resumed {report.resumed} message(s) an interrupted run left mid-send (same Message-ID)")
+        click.echo(
+            f"sent {report.sent}, failed {len(report.failed)}, still queued {len(report.left)}"
+            f" in {report.seconds:.2f} s ({report.rate:.1f} messages/s)"
+        )
+        if report.failed or report.left:
+            sys.exit(DeliveryError.exit_code)
+
+    @mail_grp.command("status")
+    @click.option("--state", "states", multiple=True, type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only these states.")
+    @click.pass_obj
+    @boundary
+    def status_cmd(app: App, states: tuple[str, ...]) -> None:
+        """Queued, sent and failed messages per addressee, with the server's last answer."""
+        from .outbox import STATES, Outbox
+
+        box = Outbox(_outbox_path(app), create=False)
+        rows = box.rows(states or STATES)
+        width = max([len(r.addressee) for r in rows] + [9])
+        click.echo(f"{'ADDRESSEE':<{width}}  LANG  {'STATE':<7}  TRIES  LAST ANSWER")
+        for r in rows:
+            click.echo(f"{r.addressee:<{width}}  {r.lang:<4}  {r.state:<7}  {r.attempts:>5}  {r.last_reply or '-'}  [{r.letter}]")
+        counts = box.counts()
+        click.echo(", ".join(f"{n} {state}" for state, n in counts.items()))
+        if counts["sending"]:
+            click.echo("messages in 'sending' were interrupted: `advocate mail send` re-sends them with the same Message-ID")
+
+    @click.command("post")
+    @click.argument("pdfs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+    @click.option(
+        "--envelope", required=True, type=click.Choice(["c5-din", "dl", "us10"]), help="Window envelope (DIN 5008 form B, or US #10)."
+    )
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The print-ready batch PDF.")
+    @click.option("--duplex", is_flag=True, help="Add blank pages so that each letter starts on a new sheet.")
+    @click.option(
+        "--address-page",
+        type=click.Choice(["auto", "overlay", "sheet"]),
+        default="auto",
+        show_default=True,
+        help="overlay: the address on the letter's first page; sheet: on an added sheet; auto: overlay when the window area is free.",
+    )
+    @click.pass_obj
+    @boundary
+    def post_cmd(app: App, pdfs: tuple[str, ...], envelope: str, out: str, duplex: bool, address_page: str) -> None:
+        """Merge rendered letters into one print-ready PDF for window envelopes."""
+        from .output import write_atomic
+        from .post import PostRequest, build_batch
+
+        batch = build_batch(app.loaded(), PostRequest(tuple(Path(p) for p in pdfs), envelope, duplex, address_page))  # type: ignore[arg-type]
+        for line in batch.skipped:
+            click.echo(line, err=True)
+        _print_problems(batch.warnings)
+        write_atomic(Path(out), batch.pdf)
+        click.echo(
+            f"wrote {out}: {len(batch.letters)} letter(s), {batch.pages} pages, {batch.sheets} sheets"
+            f" ({envelope}{', duplex' if duplex else ''})"
+        )
+
+    return mail_grp, post_cmd
+
+
+def register(main: click.Group) -> None:
+    for command in _build():
+        main.add_command(command)

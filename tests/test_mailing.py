@@ -1,0 +1,126 @@
+"""Building the messages: `advocate mail queue` (and --dry-run .eml files)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import sqlite3
+from pathlib import Path
+
+import pytest
+from _helpers import write
+from smtp_server import add_mail_templates, mail_workspace
+
+SUBMISSION_YAML = """
+title: Test submission
+kind: un_submission
+purpose: a test
+languages: [en]
+addressee_kinds: [un_mandate, un_office]
+variables:
+  urgency: {type: choice, choices: [urgent_appeal, allegation_letter], default: allegation_letter}
+  mandates: {type: list, default: [Special Rapporteur on torture]}
+"""
+SUBMISSION_J2 = """{% extends "_base/base.html.j2" %}
+{% block subject %}Forced returns in 2023{% endblock %}
+{% block body %}<p>We submit.</p>{% endblock %}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _mail_templates(isolated_bundle: Path) -> None:
+    add_mail_templates(isolated_bundle)
+
+
+def parse(path: Path) -> email.message.EmailMessage:
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[return-value]
+
+
+def test_dry_run_ohchr_subject_names_urgency_and_mandates(workspace, run, tmp_path):
+    write(workspace / "letters" / "submission" / "letter.yaml", SUBMISSION_YAML)
+    write(workspace / "letters" / "submission" / "letter.html.j2", SUBMISSION_J2)
+    out = tmp_path / "eml"
+    code, stdout, err = run(
+        "-w", workspace, "mail", "queue", "submission", "--to", "ohchr-urgent-action", "--to", "cn-mfa",
+        "--var", "urgency=urgent_appeal", "--date", "2026-11-23", "--dry-run", "--out", out,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "skipped cn-mfa: no email channel (channels: post)" in err
+    msg = parse(out / "submission-ohchr-urgent-action-en.eml")
+    assert msg["Subject"] == "URGENT APPEAL – Special Rapporteur on torture – Forced returns in 2023"
+    assert msg["To"].addresses[0].addr_spec == "urgent-action@ohchr.org"
+    assert msg["From"] == "Your Organisation <office@your-organisation.example>"
+    assert msg["Content-Language"] == "en"
+    text = msg.get_body(("plain",)).get_content()
+    assert 'Please find attached our letter "Forced returns in 2023" dated 23 November 2026.' in text
+    assert "- Special Rapporteur on torture" in text
+    (pdf,) = msg.iter_attachments()
+    assert pdf.get_filename() == "submission-ohchr-urgent-action-en.pdf"
+    assert pdf.get_content().startswith(b"%PDF-")
+    assert not (workspace / "outbox.sqlite").exists()  # a dry run queues nothing
+
+
+def test_only_unreachable_addressees_is_an_error(workspace, run):
+    code, _, err = run("-w", workspace, "mail", "queue", "example", "--to", "cn-mfa", "--dry-run")
+    assert code == 6
+    assert err.splitlines() == [
+        "skipped cn-mfa: no email channel (channels: post)",
+        "error: --to: no message to queue: none of the addressees has an email channel",
+        "  hint: `advocate addressees list`",
+    ]
+
+
+def test_invalid_email_reported_before_anything_is_queued(tmp_path, isolated_bundle, run):
+    ws, keys, pdf = mail_workspace(tmp_path, 3)
+    yaml = (ws / "letters" / "addressees.yaml").read_text().replace("office-0002@example.test", "office-0002@@example")
+    (ws / "letters" / "addressees.yaml").write_text(yaml)
+    code, _, err = run("-w", ws, "mail", "queue", "example", "--to", ",".join(keys), "--pdf", pdf)
+    assert code == 6
+    assert (
+        err.startswith("error: ")
+        and "letters/addressees.yaml:8: addressee 'fict-0002': invalid email address 'office-0002@@example'" in err
+    )
+    assert not (ws / "outbox.sqlite").exists()
+
+
+def test_message_id_is_stable_per_content_version(tmp_path, isolated_bundle, run):
+    ws, keys, pdf = mail_workspace(tmp_path, 2)
+    code, out, _ = run("-w", ws, "mail", "queue", "example", "--to", ",".join(keys), "--pdf", pdf)
+    assert code == 0 and "2 message(s) queued" in out
+    code, out, _ = run("-w", ws, "mail", "queue", "example", "--to", ",".join(keys), "--pdf", pdf)
+    assert code == 0 and "0 message(s) queued" in out and out.count("already queued: fict-") == 2
+    pdf.write_bytes(pdf.read_bytes() + b"\n% changed\n")  # a new content version is a new message
+    code, out, _ = run("-w", ws, "mail", "queue", "example", "--to", keys[0], "--pdf", pdf)
+    assert code == 0 and "1 message(s) queued" in out
+    db = sqlite3.connect(ws / "outbox.sqlite")
+    ids = [r[0] for r in db.execute("SELECT message_id FROM messages WHERE addressee = 'fict-0001' ORDER BY id")]
+    db.close()
+    assert len(ids) == 2 and ids[0] != ids[1]
+    assert all(i.startswith("example.fict-0001.en.") and i.endswith("@example.org") for i in ids)
+
+
+def test_from_and_reply_to_come_from_the_mail_section(tmp_path, isolated_bundle, run):
+    ws, keys, pdf = mail_workspace(tmp_path, 1)
+    code, _, err = run("-w", ws, "mail", "queue", "example", "--to", keys[0], "--pdf", pdf, "--dry-run", "--out", tmp_path / "e")
+    assert code == 0, err
+    msg = parse(tmp_path / "e" / "example-fict-0001-en.eml")
+    assert msg["From"] == "Test Campaign <campaign@example.org>" and msg["Reply-To"] == "replies@example.org"
+    assert msg["Message-ID"].strip().startswith("<example.fict-0001.en.")
+
+
+def test_bad_from_address_names_the_config(tmp_path, isolated_bundle, run):
+    ws, keys, pdf = mail_workspace(tmp_path, 1)
+    toml = (ws / "advocate.toml").read_text().replace("<campaign@example.org>", "<campaign at example.org>")
+    (ws / "advocate.toml").write_text(toml)
+    code, _, err = run("-w", ws, "mail", "queue", "example", "--to", keys[0], "--pdf", pdf)
+    assert code == 6 and "advocate.toml: [mail] from is not one email address" in err
+
+
+def test_ohchr_without_urgency_is_refused(workspace, run):
+    write(
+        workspace / "letters" / "plain" / "letter.yaml",
+        SUBMISSION_YAML.replace("variables:", "x_unused: 1\nvariables:").split("x_unused")[0],
+    )
+    write(workspace / "letters" / "plain" / "letter.html.j2", SUBMISSION_J2)
+    code, _, err = run("-w", workspace, "mail", "queue", "plain", "--to", "ohchr-urgent-action", "--dry-run")
+    assert code == 6 and "needs the urgency and the intended mandate(s) in its subject line" in err
