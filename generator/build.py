@@ -153,6 +153,10 @@ def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf") -> Re
         from .pdf import write_pdf
 
         letter.pdf = write_pdf(loaded.ws, letter.html, letter.spec.path, request.paper)
+        from .annex import has_annex, letter_with_annex
+
+        if request.signatories and has_annex(loaded.ws, request.letter):  # the petition's annex, rendered in chunks
+            letter.pdf = letter_with_annex(loaded, letter)
     return letter
 
 
@@ -180,11 +184,12 @@ def _context(
     messages: Recorder,
 ) -> dict[str, Any]:
     from . import i18n
+    from .collation import collate
 
     lib, lang = loaded.library, request.lang
     sender = loaded.ws.config.sender
     signatories = request.signatories or []
-    public = [s for s in signatories if s.public]
+    public = collate([s for s in signatories if s.public], lang, key=lambda s: s.display)  # the language's order
     cc = [addressee_context(a, lib, lang, messages) for a in variables.get("cc") or []] if "cc" in spec.variables else []
     return {
         **variables,
@@ -192,6 +197,7 @@ def _context(
         "lang": lang,
         "dir": i18n.direction(lang),
         "html_lang": i18n.html_lang(lang),
+        "list_sep": i18n.list_separator(lang),
         "letter": spec,
         "addressee": addressee_context(addressee, lib, lang, messages),
         "sender": sender,

@@ -139,6 +139,9 @@ def extract_library(root: Path, catalog: Catalog) -> None:
                 text = _english(data.get(name))
                 if text:
                     catalog.add(text, None, [(rel, data.lines[name])], auto_comments=[f"{context} of {data.get('key')}"], context=context)
+            for i, place in enumerate(data.get("places") or []):
+                if isinstance(place, str):
+                    catalog.add(place, None, [(rel, data["places"].lines[i])], auto_comments=["a place name"], context="place name")
             for victim in data.get("victims") or []:
                 text = _english(victim.get("details")) if isinstance(victim, dict) else None
                 if text:
@@ -412,7 +415,9 @@ class Recorder:
             return ""
         if self.lang in texts:
             return texts[self.lang]
-        return self.pgettext(context, texts["en"]) if self.lang != SOURCE_LANG else texts["en"]
+        english = texts["en"]
+        translate = self.pgettext  # (not a literal call: the English text is extracted from the YAML)
+        return translate(context, english) if self.lang != SOURCE_LANG else english
 
     def gettext(self, message: str) -> str:
         found = self._lookup(None, message)

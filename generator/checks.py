@@ -16,7 +16,7 @@ import jinja2
 from jinja2 import nodes
 
 from .build import Loaded, compose_html, load
-from .catalog import check_locale_folders
+from .catalog import check_all
 from .compose import LetterRequest, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where
 from .letters import TEMPLATE_NAME
@@ -49,6 +49,8 @@ RESERVED = {
     "number",
     "country",
     "join",
+    "place_names",
+    "list_sep",
 }
 
 
@@ -57,7 +59,7 @@ def check_workspace(ws: Workspace) -> list[Problem]:
     problems = list(loaded.problems)
     problems += list(check_library(loaded.library))
     problems += list(check_addressees(loaded))
-    problems += list(check_locale_folders(ws))
+    problems += check_all(ws)  # locale folders and the workspace's own catalogues
     for spec in loaded.letters.values():
         problems += list(check_letter(loaded, spec))
     return list(dict.fromkeys(problems))  # a load problem re-reported by a trial render is listed once

@@ -29,6 +29,24 @@ TITLE_MARKS = {"zh": ("《", "》"), "ja": ("『", "』"), "ko": ("「", "」")}
 PINPOINT_RE = re.compile(r"^(art|arts|para|paras|p|pp|annex|ch|n|s|sec|rec|recs)\s+(.+)$")
 
 
+@dataclass(frozen=True)
+class NoteStyle:
+    """Punctuation of a footnote: final stop, between sources, before a pinpoint, between words."""
+
+    stop: str = "."
+    between: str = "; "
+    comma: str = ", "
+    space: str = " "
+
+
+NOTE_STYLES = {
+    "en": NoteStyle(),
+    "zh": NoteStyle(stop="。", between="；", comma="，", space=""),
+    "ja": NoteStyle(stop="。", between="；", comma="、", space=""),
+    "ar": NoteStyle(between="؛ ", comma="، "),
+}
+
+
 class Terms(Protocol):
     def pgettext(self, context: str, message: str) -> str: ...
 
@@ -63,6 +81,7 @@ class Citer:
         self.library = library
         self.lang = lang
         self.terms = terms or English()
+        self.style = NOTE_STYLES.get(lang, NOTE_STYLES["en"])
         self.notes: list[Note] = []
         self.first_note: dict[str, int] = {}
 
@@ -72,7 +91,7 @@ class Citer:
         previous = self.notes[-1].sources if self.notes else []
         parts = []
         if len(refs) == 1 and len(previous) == 1 and previous[0][0] == refs[0][0]:
-            parts.append(Markup(escape(self._pt("footnote", "Ibid"))) + self._pin(refs[0][1], sep=" "))
+            parts.append(Markup(escape(self._pt("footnote", "Ibid"))) + self._pin(refs[0][1], sep=self.style.space))
         else:
             for key, pin in refs:
                 if key in self.first_note:
@@ -80,14 +99,14 @@ class Citer:
                 else:
                     parts.append(self._full(key, pin))
                     self.first_note[key] = number
-        html = Markup("; ").join(parts)
-        note = Note(number, _end(html), list(refs))
+        html = Markup(self.style.between).join(parts)
+        note = Note(number, self._end(html), list(refs))
         self.notes.append(note)
         return note
 
     def explain(self, text: str) -> Note:
         """A note of explanation that cites nothing (breaks an ibid chain)."""
-        note = Note(len(self.notes) + 1, _end(escape(text)), [])
+        note = Note(len(self.notes) + 1, self._end(escape(text)), [])
         self.notes.append(note)
         return note
 
@@ -110,14 +129,18 @@ class Citer:
         }
         return labels.get(kind, "")
 
-    def _pin(self, pin: str | None, sep: str = ", ") -> Markup:
+    def _end(self, html: Markup) -> Markup:
+        """A note ends with a full stop (OSCOLA), in the language's punctuation."""
+        return html if str(html).endswith((".", "?", "!", "。")) else html + Markup(self.style.stop)
+
+    def _pin(self, pin: str | None, sep: str | None = None) -> Markup:
         """A pinpoint ("art 3(1)", "para 4") in the letter's language."""
         if not pin:
             return Markup("")
         m = PINPOINT_RE.match(pin)
         if m:
             pin = self._pinpoint(*m.groups())
-        return Markup("%s%s") % (sep, pin)
+        return Markup("%s%s") % (self.style.comma if sep is None else sep, pin)
 
     def _pinpoint(self, label: str, n: str) -> str:
         forms = {
@@ -189,7 +212,7 @@ class Citer:
         if d.symbol:
             text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
         if pin:
-            text += self._pin(pin, sep=" ")
+            text += self._pin(pin, sep=self.style.space)
         if d.url:
             text += Markup(" &lt;%s&gt;") % d.url
             if d.accessed:
@@ -199,7 +222,8 @@ class Citer:
     def _short(self, key: str, pin: str | None) -> Markup:
         source = self.library.get(key)
         n = self.first_note[key]
-        return Markup("%s %s") % (short_name(source), self._pt("footnote", "(n %(n)s)", n=str(n))) + self._pin(pin, sep=" ")
+        cross_reference = self._pt("footnote", "(n %(n)s)", n=str(n))
+        return Markup("%s%s%s") % (short_name(source), self.style.space, cross_reference) + self._pin(pin, sep=self.style.space)
 
 
 def short_name(source: Treaty | Document | Incident | None) -> str:
@@ -210,5 +234,3 @@ def short_name(source: Treaty | Document | Incident | None) -> str:
     return ""
 
 
-def _end(html: Markup) -> Markup:
-    return html if str(html).endswith((".", "?", "!")) else html + Markup(".")

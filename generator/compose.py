@@ -299,6 +299,13 @@ class Runtime:
     def number(self, value: int) -> str:
         return i18n.format_number(value, self.lang)
 
+    def place_names(self, key: str) -> list[str]:
+        """The incident's places in the letter's language (translated through the catalogue)."""
+        source = self._lookup(key)
+        if not isinstance(source, Incident):
+            return []
+        return [self.terms.text({"en": place}, "place name") for place in source.places]
+
     def join(self, items: list[str]) -> str:
         """A list in the letter's language: "A, B and C", "A、B和C"."""
         return i18n.join([str(i) for i in items], self.lang)
@@ -320,6 +327,7 @@ class Runtime:
                 "victims",
                 "country",
                 "join",
+                "place_names",
                 "is_bound",
                 "note",
                 "title",

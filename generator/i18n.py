@@ -55,6 +55,12 @@ def format_number(value: int, lang: str = "en") -> str:
     return format_decimal(value, locale=locale(lang))
 
 
+def list_separator(lang: str = "en") -> str:
+    """What separates the items of a list in the language: ", " or "、"."""
+    text = format_list(["\x00", "\x01", "\x02"], locale=locale(lang))
+    return text[text.index("\x00") + 1 : text.index("\x01")]
+
+
 def join(items: list[str], lang: str = "en") -> str:
     return format_list(items, locale=locale(lang)) if items else ""
 

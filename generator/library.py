@@ -59,8 +59,8 @@ class Library:
 
     def state_short(self, code: str, lang: str = "en") -> str:
         state = self.states.get(code)
-        if state and state.abbr:
-            return state.abbr.get(lang) or state.abbr.get("en") or self.state_name(code, lang)
+        if state and lang in state.abbr:
+            return state.abbr[lang]
         return self.state_name(code, lang)
 
 

@@ -68,6 +68,8 @@ def render_html(ws: Workspace, letter: str, context: dict[str, Any], messages: R
 
 _TAG = re.compile(r"(<[^>]+>)")
 _HANGUL_WORD = re.compile(r"\S*[\uac00-\ud7a3]\S*")
+_CJK = "\u3000-\u30ff\u3400-\u9fff\uff00-\uffef"
+_CJK_GAP = re.compile(rf"([{_CJK}](?:</?[a-zA-Z][^>]*>)*)[ \t\n]+(?=(?:</?[a-zA-Z][^>]*>)*[{_CJK}])")
 _CHAR_OR_ENTITY = re.compile(r"&#?\w+;|.", re.S)
 _RAW = ("head", "style", "title", "script")
 
@@ -105,7 +107,11 @@ def typeset(html: str, lang: str) -> str:
             part = _HANGUL_WORD.sub(lambda m: "\u2060".join(_CHAR_OR_ENTITY.findall(m.group(0))), part)
         return part
 
-    return map_text(html, text)
+    html = map_text(html, text)
+    if lang in ("zh", "ja"):  # no spaces between Chinese or Japanese sentences, even across tags
+        head, sep, body = html.partition("<body")
+        html = head + sep + _CJK_GAP.sub(r"\1", body)
+    return html
 
 
 def _template_frame(exc: BaseException) -> Where | None:
