@@ -70,6 +70,7 @@ _TAG = re.compile(r"(<[^>]+>)")
 _HANGUL_WORD = re.compile(r"\S*[\uac00-\ud7a3]\S*")
 _CJK = "\u3000-\u30ff\u3400-\u9fff\uff00-\uffef"
 _CJK_GAP = re.compile(rf"([{_CJK}](?:</?[a-zA-Z][^>]*>)*)[ \t\n]+(?=(?:</?[a-zA-Z][^>]*>)*[{_CJK}])")
+_CJK_NUMBER = re.compile(r"(?<=\d)(?=[年月日号名人個条])|(?<=[年月])(?=\d)|(?<=\d)(?=\d)")
 _CHAR_OR_ENTITY = re.compile(r"&#?\w+;|.", re.S)
 _RAW = ("head", "style", "title", "script")
 
@@ -103,6 +104,8 @@ def typeset(html: str, lang: str) -> str:
     def text(part: str) -> str:
         if lang in ("en", "fr"):
             part = _APOSTROPHE.sub("’", part)
+        if lang in ("zh", "ja"):  # never break "2023年9月18日" or "500名" inside
+            part = _CJK_NUMBER.sub("\u2060", part)
         if lang == "ko":
             part = _HANGUL_WORD.sub(lambda m: "\u2060".join(_CHAR_OR_ENTITY.findall(m.group(0))), part)
         return part
