@@ -10,7 +10,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 # WeasyPrint, poppler-utils (pdftotext, pdffonts, pdftoppm) for the tests and for looking at pages,
 # gettext (msgfmt --check, the reference checker of the translation catalogues)
 # libnss3-tools (certutil: the NSS database that lets pdfsig trust the signing tests' CA)
-SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext libnss3-tools
+# libicu-dev, pkg-config, g++, python3-dev: to build PyICU (collation of signatory names per language)
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext libnss3-tools libicu-dev pkg-config g++ python3-dev
 DEMO_DATE ?=
 
 .PHONY: demo test setup system bench golden lint clean
@@ -25,6 +26,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/signatories.py
 
 golden: setup
 	ADVOCATE_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q

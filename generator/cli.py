@@ -152,6 +152,7 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
 @click.option("--paper", type=click.Choice(["A4", "letter"]), help="Paper size (default: advocate.toml, else A4).")
 @click.option("--signatories", type=click.Path(dir_okay=False), help="CSV of signatories (sign-on letters, petitions).")
+@click.option("--skip-invalid", is_flag=True, help="Render without the signatory rows that are rejected, and list them.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--confidential", is_flag=True, help="Include named victims (confidential version; default is the public one).")
 @click.option("--wet-ink", is_flag=True, help="Signature lines with printed names, to sign by hand (no signature fields).")
@@ -169,6 +170,7 @@ def render_cmd(
     fmt: str,
     paper: str | None,
     signatories: str | None,
+    skip_invalid: bool,
     strict: bool,
     confidential: bool,
     wet_ink: bool,
@@ -178,14 +180,12 @@ def render_cmd(
     from .build import build_letter
     from .compose import LetterRequest
     from .output import write_atomic
-    from .signatories import load_signatories
+    from .signatories import signatories_for_render
 
     letter_date = _parse_date(date)
     signers = None
     if signatories:
-        signers, sig_problems = load_signatories(Path(signatories))
-        if any(p.severity == "error" for p in sig_problems):
-            raise CheckFailed(sig_problems)
+        signers, sig_problems = signatories_for_render(Path(signatories), app.loaded().library, skip_invalid)
         _print_problems(sig_problems)
     request = LetterRequest(letter, to, lang, _parse_vars(pairs, vars_file), letter_date, signers, strict, paper, confidential, wet_ink)
     result = build_letter(app.loaded(), request, fmt)
@@ -392,6 +392,7 @@ def i18n_check(app: App) -> None:
 
 from .cli_delivery import register; register(main)  # noqa: E402, E702, I001 - delivery commands
 from .cli_signing import register as register_signing; register_signing(main)  # noqa: E402, E702, I001 - sign, verify
+from .cli_signatories import register as register_signatories; register_signatories(main)  # noqa: E402, E702, I001 - signatory lists
 
 if __name__ == "__main__":  # pragma: no cover
     main()
