@@ -175,7 +175,7 @@ class Runtime:
         call = self._call(self.citer.cite([(treaty, f"art {article}")]))
         text = art.text.get(self.lang)
         if text is None:  # never a translation of a treaty: the authentic English text, marked as English
-            return Markup('<span lang="en">%s</span>') % i18n.quoted(i18n.inner_quotes(art.text["en"]), "en") + call
+            return Markup('<span lang="en" dir="ltr">%s</span>') % i18n.quoted(i18n.inner_quotes(art.text["en"]), "en") + call
         return i18n.quoted(i18n.inner_quotes(text, self.lang), self.lang) + call
 
     def obligation(self, treaty: str, pinpoint: str | None = None, state: str | None = None) -> Markup:

@@ -19,6 +19,7 @@ import jinja2
 
 from .catalog import Recorder
 from .errors import RenderError, Where
+from .i18n import RTL
 from .workspace import Workspace
 
 
@@ -71,6 +72,9 @@ _HANGUL_WORD = re.compile(r"\S*[\uac00-\ud7a3]\S*")
 _CJK = "\u3000-\u30ff\u3400-\u9fff\uff00-\uffef"
 _CJK_GAP = re.compile(rf"([{_CJK}](?:</?[a-zA-Z][^>]*>)*)[ \t\n]+(?=(?:</?[a-zA-Z][^>]*>)*[{_CJK}])")
 _CJK_NUMBER = re.compile(r"(?<=\d)(?=[年月日号名人個条])|(?<=[年月])(?=\d)|(?<=\d)(?=\d)")
+_LATIN_RUN = re.compile(
+    r"(?<![&#\w])(?:&#?\w+;\s*)?[“‘(\[]?(?:[0-9][0-9.,]*\s+)?[A-Za-z][A-Za-z0-9 .,:;'’‘“”()\[\]/&#%@+=?–—_-]*(?<=[A-Za-z0-9)\]’”.])"
+)
 _CHAR_OR_ENTITY = re.compile(r"&#?\w+;|.", re.S)
 _RAW = ("head", "style", "title", "script")
 
@@ -106,6 +110,8 @@ def typeset(html: str, lang: str) -> str:
             part = _APOSTROPHE.sub("’", part)
         if lang in ("zh", "ja"):  # never break "2023年9月18日" or "500名" inside
             part = _CJK_NUMBER.sub("\u2060", part)
+        if lang in RTL:  # Latin runs (names, titles, UNTS references) keep their own order
+            part = _LATIN_RUN.sub(lambda m: f'<span dir="ltr">{m.group(0)}</span>', part)
         if lang == "ko":
             part = _HANGUL_WORD.sub(lambda m: "\u2060".join(_CHAR_OR_ENTITY.findall(m.group(0))), part)
         return part
