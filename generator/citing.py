@@ -31,19 +31,24 @@ PINPOINT_RE = re.compile(r"^(art|arts|para|paras|p|pp|annex|ch|n|s|sec|rec|recs)
 
 @dataclass(frozen=True)
 class NoteStyle:
-    """Punctuation of a footnote: final stop, between sources, before a pinpoint, between words."""
+    """Punctuation of a footnote: final stop, between sources, before the pinpoint of a full
+    citation (comma) and of "Ibid" or a short form (pin), between words (space)."""
 
     stop: str = "."
     between: str = "; "
     comma: str = ", "
+    pin: str = " "
     space: str = " "
 
 
 NOTE_STYLES = {
-    "en": NoteStyle(),
-    "zh": NoteStyle(stop="。", between="；", comma="，", space=""),
-    "ja": NoteStyle(stop="。", between="；", comma="、", space=""),
-    "ar": NoteStyle(between="؛ ", comma="، "),
+    "en": NoteStyle(),  # OSCOLA: "Ibid art 3(2)", "CAT (n 3) art 3(2)"
+    "fr": NoteStyle(pin=", "),
+    "es": NoteStyle(pin=", "),
+    "ru": NoteStyle(pin=", "),
+    "zh": NoteStyle(stop="。", between="；", comma="，", pin="", space=""),
+    "ja": NoteStyle(stop="。", between="；", comma="、", pin="", space=""),
+    "ar": NoteStyle(between="؛ ", comma="، ", pin="، "),
 }
 
 
@@ -91,7 +96,7 @@ class Citer:
         previous = self.notes[-1].sources if self.notes else []
         parts = []
         if len(refs) == 1 and len(previous) == 1 and previous[0][0] == refs[0][0]:
-            parts.append(Markup(escape(self._pt("footnote", "Ibid"))) + self._pin(refs[0][1], sep=self.style.space))
+            parts.append(Markup(escape(self._pt("footnote", "Ibid"))) + self._pin(refs[0][1], sep=self.style.pin))
         else:
             for key, pin in refs:
                 if key in self.first_note:
@@ -223,7 +228,7 @@ class Citer:
         source = self.library.get(key)
         n = self.first_note[key]
         cross_reference = self._pt("footnote", "(n %(n)s)", n=str(n))
-        return Markup("%s%s%s") % (short_name(source), self.style.space, cross_reference) + self._pin(pin, sep=self.style.space)
+        return Markup("%s%s%s") % (short_name(source), self.style.space, cross_reference) + self._pin(pin, sep=self.style.pin)
 
 
 def short_name(source: Treaty | Document | Incident | None) -> str:

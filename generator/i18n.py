@@ -42,6 +42,11 @@ def direction(lang: str) -> str:
 
 
 def format_date(value: PartialDate | dt.date, lang: str = "en") -> str:
+    """A date to its precision in the language, with no-break spaces ("14 сентября 1981 г.")."""
+    return _format_date(value, lang).replace(" ", "\u00a0")
+
+
+def _format_date(value: PartialDate | dt.date, lang: str = "en") -> str:
     if isinstance(value, dt.date):
         value = PartialDate(value.year, value.month, value.day)
     if value.precision == "day":
