@@ -195,7 +195,7 @@ def test_date_is_printed(workspace: Path, run, tmp_path: Path) -> None:  # type:
     code, _stdout, err = _render(run, workspace, "--date", "2025-03-07", "--format", "html", "--out", out)
     assert code == 0, err
     html = out.read_text(encoding="utf-8")
-    assert '<div class="date">7 March 2025</div>' in html
+    assert '<div class="date">7\u00a0March\u00a02025</div>' in html  # no-break spaces in dates
     assert "2025-03-07T00:00:00" in html
 
 
@@ -247,7 +247,7 @@ def test_format_html(workspace: Path, run, tmp_path: Path, monkeypatch: pytest.M
     assert html.lstrip().startswith("<!DOCTYPE html>")
     assert html.count('<span class="footnote">') == 2
     assert "Minister of Foreign Affairs of the People" in html
-    assert "4 October 1988" in html  # status("cat").date
+    assert "4\u00a0October\u00a01988" in html  # status("cat").date
     assert "wrote out/example-cn-mfa-en.html (2 footnotes)" in out
 
 
