@@ -41,9 +41,11 @@ def direction(lang: str) -> str:
     return "rtl" if lang in RTL else "ltr"
 
 
-def format_date(value: PartialDate | dt.date, lang: str = "en") -> str:
-    """A date to its precision in the language, with no-break spaces ("14 сентября 1981 г.")."""
-    return _format_date(value, lang).replace(" ", "\u00a0")
+def format_date(value: PartialDate | dt.date, lang: str = "en", nbsp: bool = True) -> str:
+    """A date to its precision in the language; for documents with no-break spaces, so that
+    "14 сентября 1981 г." never breaks across lines (nbsp=False for terminal output)."""
+    text = _format_date(value, lang)
+    return text.replace(" ", "\u00a0") if nbsp else text
 
 
 def _format_date(value: PartialDate | dt.date, lang: str = "en") -> str:

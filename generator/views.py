@@ -118,7 +118,7 @@ def citation_detail(loaded: Loaded, key: str) -> str:
         if source.parties:
             out += ["", "parties:"]
             for code, p in source.parties.items():
-                date = f" {format_date(p.date)}" if p.date else ""
+                date = f" {format_date(p.date, nbsp=False)}" if p.date else ""
                 out.append(f"  {code} {lib.state_short(code)}: {p.status}{date} [{p.flag}]" + (f" ({p.note})" if p.note else ""))
     elif isinstance(source, Document):
         out += [f"source: {source.source}"] if source.source else []
