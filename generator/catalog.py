@@ -117,6 +117,14 @@ LIBRARY_FIELDS = {
     "incidents": {"summary": "incident summary", "title": "incident title", "time": "incident time"},
     "documents": {"description": "document description"},
 }
+# Plain English strings of the library that a footnote prints (short forms, authors).
+LIBRARY_STRINGS = {
+    "treaties": {"short_title": ("treaty short title", "the treaty's short name in later footnotes, e.g. CAT (n 3)")},
+    "documents": {
+        "short": ("document short form", "the document's short name in later footnotes"),
+        "author": ("author", "author or issuing body of a cited document; keep names of persons and media as they are"),
+    },
+}
 ADDRESSEE_FIELDS = {"title": "addressee title", "name": "addressee name", "salutation": "salutation"}
 
 
@@ -129,7 +137,8 @@ def _english(node: object) -> str | None:
 def extract_library(root: Path, catalog: Catalog) -> None:
     from .yamlio import LDict, load_yaml
 
-    for section, fields in LIBRARY_FIELDS.items():
+    for section in ("treaties", "documents", "incidents"):
+        fields = LIBRARY_FIELDS.get(section, {})
         for path in sorted((root / "citations" / section).glob("*.yaml")):
             data = load_yaml(path)
             if not isinstance(data, LDict):
@@ -139,6 +148,10 @@ def extract_library(root: Path, catalog: Catalog) -> None:
                 text = _english(data.get(name))
                 if text:
                     catalog.add(text, None, [(rel, data.lines[name])], auto_comments=[f"{context} of {data.get('key')}"], context=context)
+            for name, (context, comment) in LIBRARY_STRINGS.get(section, {}).items():
+                value = data.get(name)
+                if isinstance(value, str):
+                    catalog.add(value, None, [(rel, data.lines[name])], auto_comments=[comment], context=context)
             for i, place in enumerate(data.get("places") or []):
                 if isinstance(place, str):
                     catalog.add(place, None, [(rel, data["places"].lines[i])], auto_comments=["a place name"], context="place name")

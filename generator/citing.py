@@ -26,6 +26,7 @@ MAX_NOTE_CHARS = 1500  # WeasyPrint drops the overflow of a footnote taller than
 UN_DOC_KINDS = {"un_report", "resolution"}
 # Scripts without italics mark titles in their own language with brackets (the CSS sets <i> upright).
 TITLE_MARKS = {"zh": ("《", "》"), "ja": ("『", "』"), "ko": ("「", "」")}
+ARTICLE_PARAGRAPH_RE = re.compile(r"^(\w+)\((\w+)\)$")
 PINPOINT_RE = re.compile(r"^(art|arts|para|paras|p|pp|annex|ch|n|s|sec|rec|recs)\s+(.+)$")
 
 
@@ -148,6 +149,9 @@ class Citer:
         return Markup("%s%s") % (self.style.comma if sep is None else sep, pin)
 
     def _pinpoint(self, label: str, n: str) -> str:
+        article = ARTICLE_PARAGRAPH_RE.match(n)
+        if label == "art" and article:  # "art 3(1)": article and paragraph, as each language writes them
+            return self._pt("pinpoint", "art %(n)s(%(p)s)", n=article.group(1), p=article.group(2))
         forms = {
             "art": lambda: self._pt("pinpoint", "art %(n)s", n=n),
             "arts": lambda: self._pt("pinpoint", "arts %(n)s", n=n),
@@ -186,7 +190,7 @@ class Citer:
         if t.kind == "declaration":
             by = f" {t.adopted.by}" if t.adopted.by else ""
             adopted_by = self._pt("footnote", "adopted %(date)s", date=adopted) + by
-            return Markup("%s (%s) (%s)") % (title, adopted_by, t.short_title) + self._pin(pin)
+            return Markup("%s (%s) (%s)") % (title, adopted_by, self.short_name(t)) + self._pin(pin)
         dates = self._pt("footnote", "adopted %(date)s", date=adopted)
         if t.entry_into_force and t.entry_into_force.verified:
             eif = format_date(t.entry_into_force.date, self.lang)
@@ -194,21 +198,21 @@ class Citer:
         series = ""
         if t.unts and t.unts.verified:
             series = f" {t.unts.volume} UNTS " + (str(t.unts.page) if t.unts.page else f"No {t.unts.number}" if t.unts.number else "")
-        return Markup("%s (%s)%s (%s)") % (title, dates, series.rstrip(), t.short_title) + self._pin(pin)
+        return Markup("%s (%s)%s (%s)") % (title, dates, series.rstrip(), self.short_name(t)) + self._pin(pin)
 
     def _full_document(self, d: Document, pin: str | None) -> Markup:
         date = format_date(d.date, self.lang)
         if d.kind in UN_DOC_KINDS and d.title:
-            text = Markup("%s, <i>%s</i> (%s)") % (d.author, self._title(d.title), date)
+            text = Markup("%s, <i>%s</i> (%s)") % (self._author(d), self._title(d.title), date)
             if d.symbol:
                 text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
             return text + self._pin(pin)
         label = self._labels(d.kind)
         if d.title:
-            text = Markup("%s, ‘%s’") % (d.author, self._title(d.title))
+            text = Markup("%s, ‘%s’") % (self._author(d), self._title(d.title))
             inner = [label] if label and d.kind != "news" else []
         else:
-            text = Markup("%s, %s") % (d.author, self._description(d))
+            text = Markup("%s, %s") % (self._author(d), self._description(d))
             inner = []
         if d.publisher:
             inner.append(d.publisher)
@@ -228,14 +232,19 @@ class Citer:
         source = self.library.get(key)
         n = self.first_note[key]
         cross_reference = self._pt("footnote", "(n %(n)s)", n=str(n))
-        return Markup("%s%s%s") % (short_name(source), self.style.space, cross_reference) + self._pin(pin, sep=self.style.pin)
+        return Markup("%s%s%s") % (self.short_name(source), self.style.space, cross_reference) + self._pin(pin, sep=self.style.pin)
 
+    def short_name(self, source: Treaty | Document | Incident | None) -> str:
+        """The short form of later citations, in the letter's language (through the catalogue)."""
+        if isinstance(source, Treaty):
+            return self.terms.text({"en": source.short_title}, "treaty short title")
+        if isinstance(source, Document):
+            if source.short:
+                return self.terms.text({"en": source.short}, "document short form")
+            return source.symbol or self._author(source)
+        return ""
 
-def short_name(source: Treaty | Document | Incident | None) -> str:
-    if isinstance(source, Treaty):
-        return source.short_title
-    if isinstance(source, Document):
-        return source.short or source.symbol or source.author
-    return ""
+    def _author(self, d: Document) -> str:
+        return self.terms.text({"en": d.author}, "author")
 
 
