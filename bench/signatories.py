@@ -67,7 +67,19 @@ def run(size: int, workdir: Path) -> tuple[float, float, int]:
     make_csv(csv_path, size)
     out = workdir / f"petition-{size}.pdf"
     exe = Path(sys.executable).with_name("advocate")
-    cmd = [str(exe), "render", "petition", "--to", "cn-president", "--signatories", str(csv_path), "--date", "2026-11-23", "--out", str(out)]
+    cmd = [
+        str(exe),
+        "render",
+        "petition",
+        "--to",
+        "cn-president",
+        "--signatories",
+        str(csv_path),
+        "--date",
+        "2026-11-23",
+        "--out",
+        str(out),
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)

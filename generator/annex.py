@@ -95,10 +95,10 @@ def _advances(family: str) -> tuple[dict[int, float], float]:
         path = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=True, timeout=20).stdout
         from fontTools.ttLib import TTFont
 
-        font = TTFont(path, lazy=True)
-        upem = font["head"].unitsPerEm
-        metrics = font["hmtx"].metrics
-        return {cp: metrics[glyph][0] / upem for cp, glyph in font.getBestCmap().items()}, 1.0
+        with TTFont(path, lazy=True) as font:
+            upem = font["head"].unitsPerEm
+            metrics = font["hmtx"].metrics
+            return {cp: metrics[glyph][0] / upem for cp, glyph in font.getBestCmap().items()}, 1.0
     except (OSError, subprocess.SubprocessError, KeyError, ImportError):
         return {}, 1.0
 
@@ -110,7 +110,9 @@ def text_width(text: str, bold: bool = False) -> float:
     return sum(table.get(ord(ch), fallback) if table else 0.62 for ch in text) * 1.02
 
 
-_TOKENS = re.compile(r"\s+|[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]|[^\s\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af]+")
+_TOKENS = re.compile(
+    r"\s+|[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]|[^\s\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af]+"
+)
 
 
 def line_count(text: str, width_em: float, bold: bool = False) -> int:
@@ -139,6 +141,19 @@ class Entry:
     lines: int
     heading: bool = False
     continued: bool = False  # a heading repeated at the top of a column
+    tall: bool = False  # has CJK characters: their fallback font makes the line box ~4% taller
+
+    def height(self, geo: Geometry) -> float:
+        """Height in pt."""
+        return self.lines * geo.line_pt * (TALL if self.tall else 1.0)
+
+
+TALL = 1.05  # measured: a line of Noto Serif CJK in a Noto Serif 8pt/10pt block is 10.38-10.4 pt high
+_WIDE = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+
+
+def entry(text: str, width_em: float, heading: bool = False) -> Entry:
+    return Entry(text, line_count(text, width_em, bold=heading), heading=heading, tall=bool(_WIDE.search(text)))
 
 
 @dataclass(frozen=True)
@@ -171,7 +186,9 @@ def groups_of(
     groups = []
     for label, people in named:
         ordered = collate(people, lang, key=lambda s: s.name)
-        groups.append(Group(label, heading(label or no_country, len(people)), [f"{s.name}, {s.city}" if s.city else s.name for s in ordered]))
+        groups.append(
+            Group(label, heading(label or no_country, len(people)), [f"{s.name}, {s.city}" if s.city else s.name for s in ordered])
+        )
     return groups
 
 
@@ -180,7 +197,8 @@ def plan(groups: list[Group], geo: Geometry) -> list[Page]:
     heading never ends a column; a group going on in a new column repeats its heading there."""
     width_em = geo.column_pt / geo.font_pt
     pages: list[Page] = [[[]]]
-    room = geo.lines - geo.intro_lines
+    full = geo.lines * geo.line_pt
+    room = full - geo.intro_lines * geo.line_pt  # pt
 
     def new_column() -> None:
         nonlocal room
@@ -189,27 +207,27 @@ def plan(groups: list[Group], geo: Geometry) -> list[Page]:
             pages.append([[]])
         else:
             page.append([])
-        room = geo.lines
+        room = full - (geo.intro_lines * geo.line_pt if len(pages) == 1 else 0)  # the first page's columns start below the intro
 
     for number, group in enumerate(groups):
-        head = Entry(group.heading, line_count(group.heading, width_em, bold=True), heading=True)
-        gap = 1 if number and pages[-1][-1] else 0
-        if room < gap + head.lines + 1:
+        head = entry(group.heading, width_em, heading=True)
+        gap = geo.line_pt if number and pages[-1][-1] else 0.0
+        if room < gap + head.height(geo) + 2 * geo.line_pt * TALL:  # a heading never ends a column
             new_column()
-            gap = 0
+            gap = 0.0
         if gap:
             pages[-1][-1].append(Entry("", 1))
         pages[-1][-1].append(head)
-        room -= gap + head.lines
+        room -= gap + head.height(geo)
         for text in group.people:
-            entry = Entry(text, line_count(text, width_em))
-            if entry.lines > room:
+            item = entry(text, width_em)
+            if item.height(geo) > room:
                 new_column()
                 again = replace(head, continued=True)
                 pages[-1][-1].append(again)
-                room -= again.lines
-            pages[-1][-1].append(entry)
-            room -= entry.lines
+                room -= again.height(geo)
+            pages[-1][-1].append(item)
+            room -= item.height(geo)
     return pages
 
 
@@ -236,6 +254,7 @@ class Chunk:
     first_page: int  # 1-based page number within the annex
     pages: int
     html: str
+    ends: dict[int, list[str]]  # page index in the chunk -> the end markers of its columns
 
 
 def _render_chunk(ws: Workspace, base: Path, paper: str, chunk: Chunk, bottom_px: float) -> tuple[int, bytes, int, list[str]]:
@@ -254,15 +273,19 @@ def _render_chunk(ws: Workspace, base: Path, paper: str, chunk: Chunk, bottom_px
     except FatalURLFetchingError as exc:
         raise RenderError(str(exc), hint="the annex template may use only files inside letters/") from None
     overflow = []
-    for page in document.pages:
-        for anchor, (_x1, _y1, _x2, y2) in page.anchors.items():
-            if anchor.startswith("annex-end-") and y2 > bottom_px + 0.5:
+    for index, page in enumerate(document.pages):
+        found = {a: box for a, box in page.anchors.items() if a.startswith("annex-end-")}
+        for anchor in chunk.ends.get(index, []):
+            box = found.get(anchor)
+            if box is None or box[3] > bottom_px + 0.5:  # the column ran onto another page, or below the margin
                 overflow.append(anchor)
     pdf: bytes = document.write_pdf()
     return chunk.index, pdf, len(document.pages), overflow
 
 
-def render_chunks(ws: Workspace, base: Path, paper: str, chunks: list[Chunk], geo: Geometry, workers: int) -> list[tuple[bytes, int, list[str]]]:
+def render_chunks(
+    ws: Workspace, base: Path, paper: str, chunks: list[Chunk], geo: Geometry, workers: int
+) -> list[tuple[bytes, int, list[str]]]:
     """Every chunk's (PDF, pages, overflowing columns), in order; a process pool when there are several."""
     bottom_px = (geo.height - geo.margin_bottom) * PT_PER_MM * PX_PER_PT
     if workers <= 1 or len(chunks) <= 1:
@@ -275,6 +298,11 @@ def render_chunks(ws: Workspace, base: Path, paper: str, chunks: list[Chunk], ge
             futures = [pool.submit(_render_chunk, ws, base, paper, c, bottom_px) for c in chunks]
             results = [f.result() for f in futures]
     return [(pdf, pages, overflow) for _i, pdf, pages, overflow in sorted(results, key=lambda r: r[0])]
+
+
+def end_marker(page: int, column: int) -> str:
+    """The id of the empty element that ends a column (the template writes it)."""
+    return f"annex-end-{page}-{column}"
 
 
 def default_workers() -> int:
@@ -300,10 +328,11 @@ def build_annex(
     for _attempt in range(3):
         pages = plan(groups, geo)
         total = len(pages)
-        chunks = [
-            Chunk(i, start + 1, len(pages[start : start + CHUNK_PAGES]), fill(pages[start : start + CHUNK_PAGES], start + 1, total, geo))
-            for i, start in enumerate(range(0, total, CHUNK_PAGES))
-        ]
+        chunks = []
+        for i, start in enumerate(range(0, total, CHUNK_PAGES)):
+            part = pages[start : start + CHUNK_PAGES]
+            ends = {p: [end_marker(start + p + 1, c) for c in range(len(page))] for p, page in enumerate(part)}
+            chunks.append(Chunk(i, start + 1, len(part), fill(part, start + 1, total, geo), ends))
         results = render_chunks(ws, base, paper, chunks, geo, workers or default_workers())
         wrong = [c.index for c, (_pdf, n, overflow) in zip(chunks, results, strict=True) if n != c.pages or overflow]
         if not wrong:
@@ -396,9 +425,11 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         "number": number,
     }
     paper = request.paper or ws.config.paper
-    macros = template.make_module({**base, "pages": [], "geo": geometry(paper), "first_page": 1, "header": Markup('""')})
+    macros: Any = template.make_module({**base, "pages": [], "geo": geometry(paper), "first_page": 1, "header": Markup('""')})
     heading = lambda label, count: Markup(macros.group_heading(label, count)).striptags()  # noqa: E731
-    groups = groups_of(public, lang, lambda code: country_name(code, lang, loaded.library), heading, Markup(macros.no_country()).striptags())
+    groups = groups_of(
+        public, lang, lambda code: country_name(code, lang, loaded.library), heading, Markup(macros.no_country()).striptags()
+    )
     header_template = Markup(macros.running_header()).striptags()
 
     def fill(pages: list[Page], first_page: int, total: int, geo: Geometry) -> str:

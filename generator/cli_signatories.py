@@ -49,7 +49,10 @@ def register(main: click.Group) -> None:
 
         library = app.loaded().library
         s = stats(read_signatories(Path(file), library))
-        click.echo(f"rows {s.rows}  accepted {s.accepted}  public {s.public}  not public {s.hidden}  rejected {s.rejected}  duplicates {s.duplicates}")
+        click.echo(
+            f"rows {s.rows}  accepted {s.accepted}  public {s.public}  not public {s.hidden}  "
+            f"rejected {s.rejected}  duplicates {s.duplicates}"
+        )
         click.echo(f"{'COUNTRY':<34}{'TOTAL':>8}{'PUBLIC':>8}{'ORGS':>7}{'PEOPLE':>8}")
         for code, total, public, orgs, people in s.by_country:
             label = f"{code} {country_name(code, 'en', library)}" if code else "(not given)"
@@ -69,4 +72,7 @@ def register(main: click.Group) -> None:
         found = read_signatories(Path(file), app.loaded().library)
         _print_problems(found.problems)
         write_atomic(Path(out), "\ufeff" + clean_csv(found.signatories))
-        click.echo(f"wrote {out} ({len(found.signatories)} signatories; {len(found.rejected)} rejected, {len(found.duplicates)} duplicate(s) left out)")
+        click.echo(
+            f"wrote {out} ({len(found.signatories)} signatories; "
+            f"{len(found.rejected)} rejected, {len(found.duplicates)} duplicate(s) left out)"
+        )

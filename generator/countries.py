@@ -40,7 +40,8 @@ def _fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _cldr_codes() -> frozenset[str]:
-    return frozenset(c for c in Locale.parse("en").territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES)
+    codes = [str(c) for c in Locale.parse("en").territories]
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES)
 
 
 @lru_cache(maxsize=8)

@@ -127,7 +127,9 @@ def decode(path: Path) -> str:
         byte = raw[exc.start]
         guess = "Latin-1 / Windows-1252" if _latin1_like(raw) else "not UTF-8"
         shown = bytes([byte]).decode("cp1252", errors="replace")
-        raise InputError(f"the file is {guess} text, not UTF-8 (byte 0x{byte:02X}, {shown!r} in Latin-1)", Where(path, line), hint=hint) from None
+        raise InputError(
+            f"the file is {guess} text, not UTF-8 (byte 0x{byte:02X}, {shown!r} in Latin-1)", Where(path, line), hint=hint
+        ) from None
 
 
 def _latin1_like(raw: bytes) -> bool:

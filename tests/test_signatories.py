@@ -1,0 +1,327 @@
+"""Signatory lists: cleaning, checks, duplicates, collation, the CLI commands, refusal and
+--skip-invalid, names printed literally, the petition annex (page numbering, chunks, a 10,000-name
+render checked by its extracted text)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from generator import annex
+from generator.build import load
+from generator.collation import collate
+from generator.countries import parse_country
+from generator.signatories import clean_csv, clean_text, neutralise, read_signatories
+from generator.workspace import open_workspace
+
+REPO = Path(__file__).resolve().parent.parent
+HEADER = "name,organisation,country,city,email,public\n"
+LIBRARY = load(open_workspace()).library
+
+
+def csv_file(tmp_path: Path, rows: str, name: str = "s.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes((HEADER + rows).encode(encoding))
+    return path
+
+
+def pdf_text(path: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+# -- cleaning -----------------------------------------------------------------------------------
+
+
+def test_nfc() -> None:
+    assert clean_text("Jose\u0301") == "José" and len(clean_text("Jose\u0301")) == 4
+
+
+def test_whitespace_trimmed_and_collapsed() -> None:
+    assert clean_text("  Anna \t\u00a0 Example\u3000 ") == "Anna Example"
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200f", "\u200e", "\u061c"])
+def test_bidi_controls_removed(control: str) -> None:
+    assert clean_text(f"Eve{control}lyn") == "Evelyn"
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_zero_width_removed(invisible: str) -> None:
+    assert clean_text(f"Ad{invisible}am") == "Adam"
+
+
+def test_names_otherwise_kept_as_written() -> None:
+    for name in ["o'Brien-SMITH Jr.", "<b>x</b>", "{{ x }}", "=1+1", "김 민준", "Ṣọ̀já"]:
+        assert clean_text(name) == __import__("unicodedata").normalize("NFC", name)
+
+
+def test_rows_cleaned_on_read(tmp_path: Path) -> None:
+    found = read_signatories(csv_file(tmp_path, "  Mal\u202eory  Example ,, fr ,  Lyon ,,YES\n"), LIBRARY)
+    (s,) = found.signatories
+    assert (s.name, s.country, s.city, s.public, s.line) == ("Malory Example", "FR", "Lyon", True, 2)
+
+
+# -- reading and rejecting ----------------------------------------------------------------------
+
+
+def test_utf8_bom_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + "Anna,,KR,,,yes\n").encode())
+    assert [s.name for s in read_signatories(path).signatories] == ["Anna"]
+
+
+def test_utf16_named(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    path = csv_file(tmp_path, "Anna,,KR,,,yes\n", encoding="utf-16")
+    code, _out, err = run("signatories", "check", path)
+    assert code == 3 and "UTF-16" in err and "s.csv" in err
+
+
+def test_latin1_named_with_line(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    path = csv_file(tmp_path, "Anna,,KR,,,yes\nJosé,,FR,,,yes\n", encoding="latin-1")
+    code, _out, err = run("signatories", "check", path)
+    assert code == 3 and "s.csv:3:" in err and "Latin-1" in err
+
+
+def test_rejected_rows_listed_with_lines(tmp_path: Path) -> None:
+    rows = (
+        "Good One,,KR,,,yes\n"
+        ",,KR,,,yes\n"  # 3 empty name
+        "Bad Land,,Atlantis,,,yes\n"  # 4 unknown country
+        f"{'x' * 201},,KR,,,yes\n"  # 5 over-long
+        "Bell\x07Ringer,,KR,,,yes\n"  # 6 control character
+        "Maybe,,KR,,,perhaps\n"  # 7 public neither yes nor no
+        "Mail,,KR,,not-an-address,yes\n"  # 8 malformed email
+        "Short,,KR\n"  # 9 wrong number of fields
+    )
+    found = read_signatories(csv_file(tmp_path, rows), LIBRARY)
+    assert [s.name for s in found.signatories] == ["Good One"]
+    lines = {p.where.line: p.message for p in found.rejected}  # type: ignore[union-attr]
+    assert sorted(lines) == [3, 4, 5, 6, 7, 8, 9]
+    assert lines[3] == "empty name" and "Atlantis" in lines[4] and "201 characters" in lines[5]
+    assert "U+0007" in lines[6] and "perhaps" in lines[7] and "email" in lines[8] and "fields" in lines[9]
+
+
+def test_header_problems(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "h.csv"
+    path.write_text("name,country,city\nAnna,KR,Seoul\n", encoding="utf-8")
+    code, _out, err = run("signatories", "check", path)
+    assert code == 3 and "h.csv:1: the header lacks column(s) public" in err
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("kr", "KR"), ("South Korea", "KR"), ("Corée du Sud", "KR"), ("대한민국", "KR"), ("中国", "CN"), ("Deutschland", "DE"),
+     ("the United Kingdom", "GB"), ("USA", "US"), ("Côte d’Ivoire", "CI"), ("日本", "JP"), ("Atlantis", None), ("EU", None)],
+)  # fmt: skip
+def test_country_names_typed_by_humans(typed: str, code: str | None) -> None:
+    assert parse_country(typed, LIBRARY) == code
+
+
+# -- duplicates ---------------------------------------------------------------------------------
+
+
+def test_duplicates_counted_once_and_reported(tmp_path: Path) -> None:
+    rows = (
+        "Anna Example,,FR,Paris,anna@example.org,yes\n"  # 2
+        "Someone Else,,DE,,ANNA@example.org,yes\n"  # 3 same email
+        "anna  EXAMPLE,,fr,,,yes\n"  # 4 same name and country, case and spacing aside
+        "Ａｎｎａ Example,,France,,,no\n"  # 5 full-width letters
+        "Anna Example,,DE,,,yes\n"  # 6 same name, other country: another person
+    )
+    found = read_signatories(csv_file(tmp_path, rows), LIBRARY)
+    assert [(s.name, s.country) for s in found.signatories] == [("Anna Example", "FR"), ("Anna Example", "DE")]
+    assert [(p.where.line, p.message) for p in found.duplicates] == [  # type: ignore[union-attr]
+        (3, "duplicate of line 2: 'Someone Else' counted once"),
+        (4, "duplicate of line 2: 'anna EXAMPLE' counted once"),
+        (5, "duplicate of line 2: 'Ａｎｎａ Example' counted once"),
+    ]
+
+
+# -- collation ----------------------------------------------------------------------------------
+
+
+def test_collation_english() -> None:
+    assert collate(["zoe", "Émile", "adam", "Eve", "Zoë", "emile"], "en") == ["adam", "emile", "Émile", "Eve", "zoe", "Zoë"]
+
+
+def test_collation_korean_dictionary_order() -> None:
+    names = ["최수아", "김민준", "Adam", "박지훈", "이서연", "강하은", "정예준"]
+    assert collate(names, "ko") == ["강하은", "김민준", "박지훈", "이서연", "정예준", "최수아", "Adam"]
+
+
+def test_collation_chinese_by_pinyin() -> None:
+    # 阿 a, 陈 chen, 李 li, 王 wang, 张 zhang: pinyin order, not code-point order (张 < 李 < 王 < 阿 < 陈)
+    names = ["张伟", "李娜", "王芳", "阿明", "陈静"]
+    assert sorted(names) != collate(names, "zh")
+    assert collate(names, "zh") == ["阿明", "陈静", "李娜", "王芳", "张伟"]
+
+
+# -- names are data -----------------------------------------------------------------------------
+
+
+def test_clean_csv_neutralises_formulas_and_reads_back(tmp_path: Path) -> None:
+    hostile = ['=HYPERLINK("http://x.example","click")', "+1-2", "-3", "@SUM(A1)"]
+    rows = "".join(f'"{h.replace(chr(34), chr(34) * 2)}",,KR,,,yes\n' for h in hostile)
+    found = read_signatories(csv_file(tmp_path, rows), LIBRARY)
+    text = clean_csv(found.signatories)
+    cells = [row[0] for row in csv.reader(io.StringIO(text))][1:]
+    assert all(c.startswith("'") for c in cells) and neutralise("Anna") == "Anna"
+    again = tmp_path / "again.csv"
+    again.write_text(text, encoding="utf-8")
+    assert [s.name for s in read_signatories(again, LIBRARY).signatories] == hostile
+
+
+def test_cli_clean_stats(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    path = csv_file(tmp_path, "Anna,Org A,KR,,a@example.org,yes\nBen,,KR,,,no\nAnna,,KR,,A@EXAMPLE.ORG,yes\n,,JP,,,yes\n")
+    out = tmp_path / "clean.csv"
+    code, stdout, err = run("signatories", "clean", path, "--out", out)
+    assert code == 0 and "2 signatories; 1 rejected, 1 duplicate" in stdout and "s.csv:5: empty name" in err
+    assert out.read_text(encoding="utf-8-sig").splitlines()[1:] == ["Anna,Org A,KR,,a@example.org,yes", "Ben,,KR,,,no"]
+    code, stdout, _err = run("signatories", "stats", path)
+    assert code == 0 and "public 1" in stdout and "not public 1" in stdout
+    assert any(line.startswith("KR Republic of Korea") and line.split()[-4:] == ["2", "1", "1", "1"] for line in stdout.splitlines())
+
+
+HOSTILE = ["<b>Bold</b> Person", "{{ 7 * 7 }} Curly", '=HYPERLINK("http://evil.example","x")', "Mal\u202eory Reversed"]
+
+
+def hostile_csv(tmp_path: Path, invalid: bool) -> Path:
+    rows = "".join(f'"{h.replace(chr(34), chr(34) * 2)}",,FR,Paris,h{i}@example.org,yes\n' for i, h in enumerate(HOSTILE))
+    rows += "Hidden Person,,FR,,secret@example.org,no\n"
+    if invalid:
+        rows += ",,FR,,,yes\nBad Land,,Atlantis,,,yes\n"
+    return csv_file(tmp_path, rows)
+
+
+def test_refusal_then_skip_invalid_and_names_printed_literally(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    path = hostile_csv(tmp_path, invalid=True)
+    out = tmp_path / "p.pdf"
+    code, _out, err = run("render", "petition", "--to", "cn-president", "--signatories", path, "--out", out, "--date", "2026-11-23")
+    assert code == 4 and "s.csv:7: empty name" in err and "s.csv:8: unknown country 'Atlantis'" in err and "--skip-invalid" in err
+    assert not out.exists()
+    code, _out, err = run(
+        "render", "petition", "--to", "cn-president", "--signatories", path, "--out", out, "--date", "2026-11-23", "--skip-invalid"
+    )
+    assert code == 0, err
+    assert "s.csv:7: left out: empty name" in err and "2 rejected row(s) left out" in err
+    text = pdf_text(out)
+    for name in ["<b>Bold</b> Person", "{{ 7 * 7 }} Curly", '=HYPERLINK("http://evil.example","x")', "Malory Reversed"]:
+        assert name in text
+    assert "49 Curly" not in text and "Hidden Person" not in text and "h0@example.org" not in text and "secret@" not in text
+    assert "This petition has been signed by 5 people, 1 of whom asked not to be named publicly." in " ".join(text.split())
+
+
+def test_signon_lists_organisations_in_collation_order(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    orgs = ["Zeta Rights", "Émile Foundation", "alpha Aid", "Eagle Watch", "Hidden Org"]
+    rows = "".join(f"P{i},{o},FR,,,{'no' if o == 'Hidden Org' else 'yes'}\n" for i, o in enumerate(orgs))
+    out = tmp_path / "s.html"
+    code, _o, err = run(
+        "render", "signon-xi", "--to", "cn-president", "--signatories", csv_file(tmp_path, rows), "--format", "html", "--out", out
+    )
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    positions = [html.index(f"<b>{o}</b>") for o in ["alpha Aid", "Eagle Watch", "Émile Foundation", "Zeta Rights"]]
+    assert positions == sorted(positions) and "Hidden Org" not in html
+    assert "the undersigned 5 organisations" in html and "by 1 further organisation" in html
+
+
+# -- the annex ----------------------------------------------------------------------------------
+
+
+def test_line_count_measures_wrapping() -> None:
+    assert annex.line_count("Anna Example, Paris", 30) == 1
+    assert annex.line_count("Anna " * 20, 15) >= 3
+    assert annex.line_count("x" * 200, 30) >= 4  # one long word breaks anywhere
+    assert annex.line_count("김" * 40, 21) == 2  # CJK: 1 em each, breaks between characters
+
+
+def test_plan_never_overfills_a_column() -> None:
+    geo = annex.geometry("A4")
+    people = [f"Person {i}, City" for i in range(1000)] + ["Very long name " * 12] + [f"黄娜 {i}" for i in range(300)]
+    groups = [annex.Group("A", "A (600)", people[:600]), annex.Group("B", "B (701)", people[600:])]
+    pages = annex.plan(groups, geo)
+    for p, page in enumerate(pages):
+        assert len(page) <= geo.columns
+        for c, column in enumerate(page):
+            budget = (geo.lines - (geo.intro_lines if p == 0 else 0)) * geo.line_pt
+            assert sum(e.height(geo) for e in column) <= budget
+            assert not column[-1].heading
+            if (p, c) != (0, 0):
+                assert column[0].heading  # a group going on repeats its heading
+    listed = [e.text for page in pages for column in page for e in column if not e.heading and e.text]
+    assert listed == people
+
+
+def test_annex_page_numbering_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(annex, "CHUNK_PAGES", 2)  # several chunks, rendered in this process
+    monkeypatch.setenv("ADVOCATE_WORKERS", "1")
+    rows = "".join(f"Person {i:04d},,{['FR', 'KR', 'JP'][i % 3]},,,yes\n" for i in range(1300))
+    out = tmp_path / "p.pdf"
+    code, _o, err = run("render", "petition", "--to", "cn-president", "--signatories", csv_file(tmp_path, rows), "--out", out)
+    assert code == 0, err
+    reader = PdfReader(out)
+    letter_pages = next(i for i, page in enumerate(reader.pages) if "Annex: signatories" in page.extract_text())
+    annex_pages = len(reader.pages) - letter_pages
+    assert annex_pages >= 5  # at least three chunks
+    for n in range(1, annex_pages + 1):
+        text = pdf_text(out, "-f", str(letter_pages + n), "-l", str(letter_pages + n))
+        assert f"Annex: signatories, page {n} of {annex_pages}" in text
+    assert reader.page_labels[: letter_pages + 2] == [*(str(i) for i in range(1, letter_pages + 1)), "A-1", "A-2"]
+    assert reader.metadata is not None and reader.metadata.title.startswith("Petition")
+    assert reader.get_fields()  # the letter's signature fields survive the join
+
+
+def test_annex_output_is_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ADVOCATE_WORKERS", "1")
+    path = csv_file(tmp_path, "".join(f"Person {i},,KR,,,yes\n" for i in range(300)))
+    outs = [tmp_path / "a.pdf", tmp_path / "b.pdf"]
+    for out in outs:
+        assert run("render", "petition", "--to", "cn-president", "--signatories", path, "--out", out, "--date", "2026-11-23")[0] == 0
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+
+
+def test_ten_thousand_name_petition(tmp_path: Path) -> None:
+    """Rendered by the real command (a process pool, several chunks): every public name exactly once."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from signatories import make_csv  # type: ignore[import-not-found]
+
+    path = tmp_path / "10k.csv"
+    make_csv(path, 10_000)
+    found = read_signatories(path, LIBRARY)
+    public = [s.name for s in found.public]
+    assert len(found.signatories) == 10_000 and 8_500 < len(public) < 9_500
+    out = tmp_path / "10k.pdf"
+    exe = Path(sys.executable).with_name("advocate")
+    done = subprocess.run(
+        [str(exe), "render", "petition", "--to", "cn-president", "--signatories", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    extracted = [clean_text(line) for line in pdf_text(out, "-raw").splitlines()]
+    lines = Counter(extracted) + Counter(_letters(line) for line in extracted if _rtl(line))
+    missing = [n for n in public if lines[n] != 1 and lines[_letters(n)] != 1]
+    assert not missing, missing[:10]
+    hidden = [s.name for s in found.signatories if not s.public]
+    assert not [n for n in hidden if lines[n] or lines[_letters(n)]]
+    assert f"This petition has been signed by {10_000:,} people" in " ".join(pdf_text(out, "-f", "1", "-l", "3").split())
+
+
+def _rtl(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def _letters(text: str) -> str:
+    """An Arabic name as pdftotext gives it back: words in visual order and the lam-alef ligature
+    as two letters in either order; compared by its letters and its number."""
+    number = "".join(ch for ch in text if ch.isdigit())
+    digits = [w for w in text.split() if w.isdigit()]
+    number = digits[0] if digits else number
+    return "rtl:" + number + ":" + "".join(sorted(ch for ch in text if not ch.isdigit() and not ch.isspace()))
