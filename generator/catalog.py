@@ -237,7 +237,8 @@ def do_init(ws: Workspace, lang: str) -> Path:
 
 
 def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
-    """Merge the template into every language; changed messages become fuzzy. Returns
+    """Merge the template into every language; changed messages become fuzzy, messages gone
+    from the letters are dropped. Returns
     (path, new, fuzzy) per language."""
     tpath, _count = do_extract(ws)
     template = read_catalog(tpath)
@@ -249,6 +250,7 @@ def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
         catalog = read_catalog(path, _babel_locale(lang))
         before = {m.id for m in catalog if m.id}
         catalog.update(template, update_header_comment=False)
+        catalog.obsolete.clear()  # messages no longer in any letter: their translations go too
         new = sum(1 for m in catalog if m.id and m.id not in before)
         fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
         write_catalog(path, catalog)
