@@ -441,4 +441,12 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
             raise RenderError(f"{name}: {exc}") from None
 
     annex = build_annex(ws, letter.spec.path, paper, groups, fill, workers)
+    if messages.missing:  # the annex's own messages, like the letter's, never fall back silently
+        from .build import untranslated
+        from .errors import CheckFailed
+
+        problem = untranslated(ws, request, messages.missing)
+        if request.strict:
+            raise CheckFailed([problem])
+        letter.warnings.append(problem)
     return join(letter.pdf, annex.chunks)

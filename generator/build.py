@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .citing import Note
 from markupsafe import Markup
 
 from .catalog import Recorder, po_path, recorder
+from .citing import Note
 from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
 from .errors import CheckFailed, InputError, Problem, Where, errors_in
 from .letters import load_addressees, load_letters
@@ -132,19 +132,22 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     html = render_html(loaded.ws, spec.name, context, messages)
     problems += runtime.problems
     if messages.missing:
-        listed = "; ".join(repr(" ".join(m.split())[:60]) for m in messages.missing[:5])
-        more = f" and {len(messages.missing) - 5} more" if len(messages.missing) > 5 else ""
-        problems.append(
-            Problem(
-                "error" if request.strict else "warning",
-                Where(po_path(loaded.ws.roots[0], request.lang)),
-                f"{len(messages.missing)} message(s) untranslated in {request.lang!r}, English used: {listed}{more}",
-                "translate them (`advocate i18n stats`), or render with --strict to refuse",
-            )
-        )
+        problems.append(untranslated(loaded.ws, request, messages.missing))
     if errors_in(problems):
         raise CheckFailed(problems)
     return RenderedLetter(request, spec, html, spec.title, runtime.citer.notes, problems)
+
+
+def untranslated(ws: Workspace, request: LetterRequest, missing: list[str]) -> Problem:
+    """The warning (error under --strict) for messages that fell back to English."""
+    listed = "; ".join(repr(" ".join(m.split())[:60]) for m in missing[:5])
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    return Problem(
+        "error" if request.strict else "warning",
+        Where(po_path(ws.roots[0], request.lang)),
+        f"{len(missing)} message(s) untranslated in {request.lang!r}, English used: {listed}{more}",
+        "translate them (`advocate i18n stats`), or render with --strict to refuse",
+    )
 
 
 def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf") -> RenderedLetter:
