@@ -261,7 +261,7 @@ def _display(addressee: Addressee, lang: str) -> str:
 def _letter_date(date: dt.date | None, lang: str) -> str:
     from . import i18n
 
-    return i18n.format_date(date or dt.date.today(), lang)
+    return i18n.format_date(date or dt.date.today(), lang, nbsp=False)  # plain text: ordinary spaces
 
 
 def _ohchr(spec: LetterSpec, addressee: Addressee, variables: dict[str, Any], letter_subject: str) -> dict[str, Any]:
