@@ -17,7 +17,7 @@ from jinja2 import nodes
 
 from .build import Loaded, compose_html, load
 from .catalog import check_all
-from .compose import LetterRequest, coerce
+from .compose import LetterRequest, Runtime, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where
 from .letters import TEMPLATE_NAME
 from .library import Library
@@ -27,30 +27,12 @@ from .signatories import load_signatories
 from .workspace import Workspace
 
 CITING_FUNCTIONS = {"cite", "cite_all", "obligations", "victims", "fact", "quote", "obligation", "title", "incident", "is_bound", "status"}
+# Names the render context defines (values and template functions): no letter variable may take them.
 RESERVED = {
-    "vars",
-    "lang",
-    "dir",
-    "letter",
-    "addressee",
-    "sender",
-    "signers",
-    "letter_date",
-    "date_iso",
-    "cc_list",
-    "signatories",
-    "signatory_count",
-    "hidden_signatory_count",
-    "confidential",
     *CITING_FUNCTIONS,
-    "note",
-    "state",
-    "date",
-    "number",
-    "country",
-    "join",
-    "place_names",
-    "list_sep",
+    *Runtime.FUNCTIONS,
+    *("vars", "lang", "dir", "html_lang", "list_sep", "letter", "addressee", "sender", "signers", "letter_date", "date_iso"),
+    *("cc_list", "signatories", "signatory_count", "hidden_signatory_count", "confidential", "wet_ink", "page_footer_css"),
 }
 
 

@@ -313,30 +313,29 @@ class Runtime:
     def _text(self, texts: dict[str, str] | None, context: str) -> str:
         return self.terms.text(texts, context)
 
+    FUNCTIONS = (
+        "cite",
+        "cite_all",
+        "fact",
+        "quote",
+        "obligation",
+        "obligations",
+        "status",
+        "victims",
+        "country",
+        "join",
+        "place_names",
+        "is_bound",
+        "note",
+        "title",
+        "state",
+        "incident",
+        "date",
+        "number",
+    )
+
     def functions(self) -> dict[str, Any]:
-        return {
-            name: getattr(self, name)
-            for name in (
-                "cite",
-                "cite_all",
-                "fact",
-                "quote",
-                "obligation",
-                "obligations",
-                "status",
-                "victims",
-                "country",
-                "join",
-                "place_names",
-                "is_bound",
-                "note",
-                "title",
-                "state",
-                "incident",
-                "date",
-                "number",
-            )
-        }
+        return {name: getattr(self, name) for name in self.FUNCTIONS}
 
 
 def _verified(source: Treaty | Document | Incident) -> bool:

@@ -306,3 +306,20 @@ def test_check_finds_unknown_key_in_template(ws: Path, run) -> None:  # type: ig
     code, _out, err = run("--workspace", ws, "check")
     assert code == 4
     assert template_line(err, 5, "unknown citation key 'coi-reprot-2014'"), err
+
+
+def test_reserved_names_cover_the_render_context() -> None:
+    """Every name the render context defines is reserved, so no letter variable can shadow it."""
+    import datetime as dt
+
+    from generator.build import _context, load
+    from generator.catalog import recorder
+    from generator.checks import RESERVED
+    from generator.compose import LetterRequest, Runtime
+    from generator.workspace import open_workspace
+
+    loaded = load(open_workspace())
+    spec, addressee = loaded.letters["china-nonrefoulement"], loaded.addressees["cn-mfa"]
+    context = _context(loaded, spec, addressee, LetterRequest(spec.name, "cn-mfa"), {}, dt.date(2026, 1, 1), recorder(loaded.ws, "en"))
+    runtime = Runtime(loaded.library, "en", dt.date(2026, 1, 1), "CN")
+    assert set(context) | set(runtime.functions()) | {"page_footer_css"} <= RESERVED
