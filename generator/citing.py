@@ -18,7 +18,7 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 
-from .i18n import format_date, typography
+from .i18n import format_date, list_separator, typography
 from .library import Library
 from .models import Document, Incident, Treaty
 
@@ -152,6 +152,7 @@ class Citer:
         article = ARTICLE_PARAGRAPH_RE.match(n)
         if label == "art" and article:  # "art 3(1)": article and paragraph, as each language writes them
             return self._pt("pinpoint", "art %(n)s(%(p)s)", n=article.group(1), p=article.group(2))
+        n = list_separator(self.lang).join(n.split(", "))  # "arts 6, 7, 9": the language's own list
         forms = {
             "art": lambda: self._pt("pinpoint", "art %(n)s", n=n),
             "arts": lambda: self._pt("pinpoint", "arts %(n)s", n=n),
@@ -203,16 +204,16 @@ class Citer:
     def _full_document(self, d: Document, pin: str | None) -> Markup:
         date = format_date(d.date, self.lang)
         if d.kind in UN_DOC_KINDS and d.title:
-            text = Markup("%s, <i>%s</i> (%s)") % (self._author(d), self._title(d.title), date)
+            text = Markup("%s%s<i>%s</i> (%s)") % (self._author(d), self.style.comma, self._title(d.title), date)
             if d.symbol:
                 text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
             return text + self._pin(pin)
         label = self._labels(d.kind)
         if d.title:
-            text = Markup("%s, ‘%s’") % (self._author(d), self._title(d.title))
+            text = Markup("%s%s‘%s’") % (self._author(d), self.style.comma, self._title(d.title))
             inner = [label] if label and d.kind != "news" else []
         else:
-            text = Markup("%s, %s") % (self._author(d), self._description(d))
+            text = Markup("%s%s%s") % (self._author(d), self.style.comma, self._description(d))
             inner = []
         if d.publisher:
             inner.append(d.publisher)

@@ -75,6 +75,7 @@ _CJK_NUMBER = re.compile(r"(?<=\d)(?=[年月日号名人個条])|(?<=[年月])(?
 _LATIN_RUN = re.compile(
     r"(?<![&#\w])(?:&#?\w+;\s*)?[“‘(\[]?(?:[0-9][0-9.,]*\s+)?[A-Za-z][A-Za-z0-9 .,:;'’‘“”()\[\]/&#%@+=?–—_-]*(?<=[A-Za-z0-9)\]’”.])"
 )
+_ENTITY_OR_TEXT = re.compile(r"&#?\w+;|[^&]+|&")
 _CHAR_OR_ENTITY = re.compile(r"&#?\w+;|.", re.S)
 _RAW = ("head", "style", "title", "script")
 
@@ -109,7 +110,7 @@ def typeset(html: str, lang: str) -> str:
         if lang in ("en", "fr"):
             part = _APOSTROPHE.sub("’", part)
         if lang in ("zh", "ja"):  # never break "2023年9月18日" or "500名" inside
-            part = _CJK_NUMBER.sub("\u2060", part)
+            part = _ENTITY_OR_TEXT.sub(lambda m: m.group(0) if m.group(0).startswith("&") else _CJK_NUMBER.sub("\u2060", m.group(0)), part)
         if lang in RTL:  # Latin runs (names, titles, UNTS references) keep their own order
             part = _LATIN_RUN.sub(lambda m: f'<span dir="ltr">{m.group(0)}</span>', part)
         if lang == "ko":
