@@ -219,8 +219,8 @@ SCRIPTS = {
     "ja": r"[\u3040-\u30ff]",
     "ar": r"[\u0600-\u06ff]",
     "ru": r"[\u0400-\u04ff]",
-    "fr": r"[éèàçê]",
-    "es": r"[ñáéíóú]",
+    "fr": r"\b(?:les|des|du|une|est|pour|aux)\b",  # Latin-script languages: their common words
+    "es": r"\b(?:los|las|del|una|por|que|para)\b",
 }
 FONTS = {"ko": "Noto-Serif-CJK-KR", "zh": "Noto-Serif-CJK-SC", "ja": "Noto-Serif-CJK-JP", "ar": "Noto-Naskh-Arabic"}
 
@@ -279,8 +279,8 @@ def _text(pdf: Path, *args: str) -> str:
 def test_letter_renders_in_the_language_with_its_script_and_fonts(rendered, letter: str, lang: str) -> None:  # type: ignore[no-untyped-def]
     pdf, _html = rendered(letter, lang)
     text = _text(pdf)
-    assert len(re.findall(SCRIPTS[lang], text)) > 100, f"too little {lang} text in {letter}"
-    if lang != "ja":
+    assert len(re.findall(SCRIPTS[lang], text)) > 40, f"too little {lang} text in {letter}"
+    if lang != "ja" and letter not in ("petition", "signon-xi"):  # signatories' names are data, in any script
         assert not re.search(r"[\u3040-\u30ff]", text), "kana in a non-Japanese letter"
     assert "Yours sincerely" not in text and "Page 1 of" not in text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
