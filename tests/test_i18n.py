@@ -279,7 +279,7 @@ def _text(pdf: Path, *args: str) -> str:
 def test_letter_renders_in_the_language_with_its_script_and_fonts(rendered, letter: str, lang: str) -> None:  # type: ignore[no-untyped-def]
     pdf, _html = rendered(letter, lang)
     text = _text(pdf)
-    assert len(re.findall(SCRIPTS[lang], text)) > 40, f"too little {lang} text in {letter}"
+    assert len(re.findall(SCRIPTS[lang], text)) > 20, f"too little {lang} text in {letter}"
     if lang != "ja" and letter not in ("petition", "signon-xi"):  # signatories' names are data, in any script
         assert not re.search(r"[\u3040-\u30ff]", text), "kana in a non-Japanese letter"
     assert "Yours sincerely" not in text and "Page 1 of" not in text
