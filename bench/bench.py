@@ -2,6 +2,8 @@
 
 Warm: every example of every letter rendered to PDF in one process, after one warm-up render,
 median of REPEAT runs. Cold: one `advocate render` as a new process, median of COLD_RUNS runs.
+Batch: `advocate batch` of a generated campaign (BENCH_BATCH_PAIRS letter-addressee pairs that
+render, 25 by default, each in every language: 200 letters), from an empty output folder.
 Prints a table; writes nothing but temporary files.
 """
 
@@ -80,6 +82,56 @@ def cold() -> float:
     return statistics.median(times)
 
 
+BATCH_PAIRS = int(os.environ.get("BENCH_BATCH_PAIRS", "25"))
+
+
+def batch_campaign(folder: Path) -> tuple[Path, int]:
+    """A campaign of BATCH_PAIRS (letter, addressee) pairs that render, each in every language of
+    its letter (25 x 8 = 200 letters with the bundled library), written into `folder`."""
+    import json
+
+    from generator.build import compose_html, load
+    from generator.compose import LetterRequest
+    from generator.errors import AdvocateError
+    from generator.workspace import open_workspace
+
+    loaded = load(open_workspace())
+    chosen: dict[str, list[str]] = {}
+    count = letters = 0
+    for spec in loaded.letters.values():
+        if spec.signatories != "none":
+            continue
+        for a in loaded.addressees.values():
+            if count == BATCH_PAIRS or a.kind not in spec.addressee_kinds or (a.state and a.state in spec.excluded_states):
+                continue
+            try:
+                compose_html(loaded, LetterRequest(spec.name, a.key, "en", {}, DATE))
+            except AdvocateError:  # e.g. an obligation the library cannot verify for that state
+                continue
+            chosen.setdefault(spec.name, []).append(a.key)
+            count += 1
+            letters += len(spec.languages)
+    entries = [{"name": name, "addressees": keys} for name, keys in chosen.items()]
+    text = f"name: bench\nletters: {json.dumps(entries)}\nlanguages: all\ndate: {DATE.isoformat()}\n"
+    text += "output: '{lang}/{letter}-{addressee}.pdf'\n"
+    path = folder / "bench-campaign.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path, letters
+
+
+def batch() -> tuple[int, float]:
+    """`advocate batch` of the generated campaign into an empty folder: (letters, wall seconds)."""
+    exe = Path(sys.executable).with_name("advocate")
+    with tempfile.TemporaryDirectory() as tmp:
+        campaign, letters = batch_campaign(Path(tmp))
+        start = time.perf_counter()
+        done = subprocess.run([str(exe), "batch", str(campaign), "--out", str(Path(tmp) / "out")], capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"advocate batch failed:\n{done.stdout}\n{done.stderr}")
+    return letters, seconds
+
+
 def main() -> None:
     print(f"advocate bench on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"\nwarm render, PDF, median of {REPEAT} (after one warm-up):")
@@ -94,6 +146,8 @@ def main() -> None:
     for lang, seconds in langs:
         print(f"  {lang}  {seconds * 1000:7.1f} ms  {seconds / english:4.2f}x English")
     print(f"\ncold `advocate render china-nonrefoulement --to cn-president`, median of {COLD_RUNS}: {cold():.2f} s")
+    letters, seconds = batch()
+    print(f"\n`advocate batch` of {letters} letters on {os.cpu_count()} cores: {seconds:.1f} s, {letters / seconds:.1f} letters/s")
 
 
 if __name__ == "__main__":

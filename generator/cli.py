@@ -393,6 +393,7 @@ def i18n_check(app: App) -> None:
 from .cli_delivery import register; register(main)  # noqa: E402, E702, I001 - delivery commands
 from .cli_signing import register as register_signing; register_signing(main)  # noqa: E402, E702, I001 - sign, verify
 from .cli_signatories import register as register_signatories; register_signatories(main)  # noqa: E402, E702, I001 - signatory lists
+from .cli_batch import register as register_batch; register_batch(main)  # noqa: E402, E702, I001 - batch (campaigns)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -93,7 +93,7 @@ Texts = dict[str, str]  # language -> text
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
 
 def _need_english(value: dict[str, str] | None) -> dict[str, str] | None:

@@ -45,6 +45,9 @@ def _make_fetcher(allowed: tuple[Path, ...]):  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=8)
 def _resources(roots: tuple[Path, ...], paper: str):  # type: ignore[no-untyped-def]
+    from .weasy import import_weasyprint
+
+    import_weasyprint()  # before any other weasyprint import: saves ~0.3 s of library lookups
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
@@ -61,25 +64,26 @@ def _resources(roots: tuple[Path, ...], paper: str):  # type: ignore[no-untyped-
 
 def write_pdf(ws: Workspace, html: str, base: Path, paper: str | None = None) -> bytes:
     """Lay out `html` (relative URLs resolve against `base`) and return the PDF bytes."""
+    fetcher, fonts, sheets = _resources(ws.roots, paper or ws.config.paper)
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher, fonts, sheets = _resources(ws.roots, paper or ws.config.paper)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
         source = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher)
         labels = _mark_signature_boxes(source.etree_element)
         document = source.render(stylesheets=sheets, font_config=fonts)
-        pdf: bytes = document.write_pdf()
     except FatalURLFetchingError as exc:
         raise RenderError(
             str(exc), hint="put images and stylesheets inside letters/ of the workspace; nothing is fetched from elsewhere"
         ) from None
-    if not labels:
-        return pdf
-    from .signing import add_signature_fields
+    finisher = None
+    if labels:  # the fields are written with the PDF itself (no pyHanko import, no second pass)
+        from .signing import signature_field_finisher
 
-    return add_signature_fields(pdf, signature_boxes(document, labels))
+        finisher = signature_field_finisher(signature_boxes(document, labels))
+    pdf: bytes = document.write_pdf(finisher=finisher)
+    return pdf
 
 
 SIGNATURE_BOX = "signature-box"

@@ -1,7 +1,7 @@
 """Digital signatures with pyHanko: signature fields, signing, co-signing and verifying.
 
-In: PDF bytes and the signature boxes the layout reserved (`add_signature_fields`, called by the
-pdf stage); PDF bytes and a signing key (`load_credentials` + `sign_pdf`); PDF bytes and trusted
+In: the signature boxes the layout reserved (`signature_field_finisher`, called by the pdf stage
+while WeasyPrint writes the PDF); PDF bytes and a signing key (`load_credentials` + `sign_pdf`); PDF bytes and trusted
 CA certificates (`verify_pdf`). Out: PDF bytes with empty signature fields (deterministic: the
 same input gives the same bytes); PDF bytes with one more PAdES signature (B-B, or B-T with a
 timestamp server) added as an incremental update, so every earlier signature stays valid; a
@@ -12,7 +12,6 @@ one line of user-facing text. Nothing is written here.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -47,36 +46,53 @@ def field_name(label: str) -> str:
     return " ".join(label.replace(".", " ").split())
 
 
-def add_signature_fields(pdf: bytes, boxes: list[SignatureBox]) -> bytes:
-    """Add one empty, visible signature field per box (an incremental update with a document ID
-    derived from the input, so the output is deterministic)."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+def signature_field_finisher(boxes: list[SignatureBox]):  # type: ignore[no-untyped-def]
+    """A WeasyPrint ``finisher`` that adds one empty, visible signature field per box to the PDF
+    being written (plain pydyf objects: no pyHanko import, no second pass over the file, and the
+    output stays deterministic). pyHanko fills these fields when the letter is signed."""
+    import pydyf
 
-    class FieldWriter(IncrementalPdfFileWriter):  # type: ignore[misc]
-        def _update_meta(self) -> None:
-            """Keep the document information as rendered: pyHanko would set /ModDate to now and
-            append itself to /Producer, which makes the output differ on every run."""
+    def finish(document, pdf) -> None:  # type: ignore[no-untyped-def]
+        kids = pdf.pages["Kids"][::3]
+        form = pdf.catalog.get("AcroForm")
+        if form is None:
+            form = pydyf.Dictionary({"Fields": pydyf.Array(), "SigFlags": 1})
+            pdf.catalog["AcroForm"] = form
+        seen: dict[str, int] = {}
+        for box in boxes:
+            name = field_name(box.label) or "Signature"
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                name = f"{name} {seen[name]}"
+            x1, y1, x2, y2 = (round(v) for v in box.rect)
+            appearance = pydyf.Stream(
+                [],
+                extra={
+                    "Type": "/XObject",
+                    "Subtype": "/Form",
+                    "BBox": pydyf.Array([0, 0, x2 - x1, y2 - y1]),
+                    "Resources": pydyf.Dictionary({}),
+                },
+            )
+            pdf.add_object(appearance)
+            page = pdf.objects[kids[box.page]]
+            widget = pydyf.Dictionary(
+                {
+                    "FT": "/Sig",
+                    "T": pydyf.String(name),
+                    "Type": "/Annot",
+                    "Subtype": "/Widget",
+                    "F": 132,  # print, locked
+                    "Rect": pydyf.Array([x1, y1, x2, y2]),
+                    "P": page.reference,
+                    "AP": pydyf.Dictionary({"N": appearance.reference}),
+                }
+            )
+            pdf.add_object(widget)
+            page.setdefault("Annots", pydyf.Array()).append(widget.reference)
+            form["Fields"].append(widget.reference)
 
-    writer = FieldWriter(io.BytesIO(pdf), strict=False)
-    seen: dict[str, int] = {}
-    for box in boxes:
-        name = field_name(box.label) or "Signature"
-        seen[name] = seen.get(name, 0) + 1
-        if seen[name] > 1:
-            name = f"{name} {seen[name]}"
-        x1, y1, x2, y2 = (round(v) for v in box.rect)
-        append_signature_field(writer, SigFieldSpec(name, on_page=box.page, box=(x1, y1, x2, y2)))
-    digest = hashlib.sha256(pdf + repr(boxes).encode()).digest()[:16]
-    try:  # pyHanko invents random IDs: keep the input's first ID, derive the second from the input
-        first = writer.prev.trailer["/ID"][0]
-    except KeyError:
-        first = generic.ByteStringObject(hashlib.sha256(pdf).digest()[:16])
-    writer._document_id = generic.ArrayObject([first, generic.ByteStringObject(digest)])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return finish
 
 
 @dataclass(frozen=True)

@@ -215,7 +215,7 @@ def test_cosigning_keeps_every_signature_valid(pki: Pki, cosigned: Path) -> None
     assert code == 0, report
     first, second = report["signatures"]
     assert (first["field"], first["signer"], second["field"], second["signer"]) == (SIGNERS[0], "Alice Example", SIGNERS[1], "Bora Kim")
-    assert first["intact"] and first["trusted"] and first["covers"].startswith("revision 3 of 4")  # rendered, fields, A, B
+    assert first["intact"] and first["trusted"] and first["covers"].startswith("revision 2 of 3")  # rendered with its fields, A, B
     assert first["changes_after"].startswith("later signatures or form filling")
     assert second["covers"] == "the whole file" and second["changes_after"] == "none"
     assert second["timestamp"] and second["timestamp_ok"], "B-T: a trusted timestamp from the TSA"
