@@ -101,7 +101,7 @@ class _Reader:
     def where(self, node: Any = None, key: Any = None) -> Where:
         node = self.data if node is None else node
         if isinstance(node, LDict) and key in node:
-            return Where(self.path, node.lines[key], str(key))
+            return Where(self.path, node.lines[key])
         if isinstance(node, LList) and isinstance(key, int) and 0 <= key < len(node):
             return Where(self.path, node.lines[key])
         return Where(self.path, getattr(node, "line", 0))
@@ -160,7 +160,9 @@ def load_campaign(path: Path, loaded: Loaded) -> Campaign:
     if not r.problems and not jobs:
         r.error(r.where(data, "addressees"), "the campaign selects no letter at all", "no selected addressee is accepted by the letter(s)")
     if r.problems:  # a problem found once per letter is listed once
-        raise CampaignInvalid(list(dict.fromkeys(r.problems)), path)
+        problems = list(dict.fromkeys(r.problems))
+        problems.sort(key=lambda p: p.where.line if isinstance(p.where, Where) and p.where.path == path else 0)
+        raise CampaignInvalid(problems, path)
     return Campaign(path, name, jobs, sig_path, warnings)
 
 
