@@ -158,7 +158,13 @@ def extract_library(root: Path, catalog: Catalog) -> None:
             for victim in data.get("victims") or []:
                 text = _english(victim.get("details")) if isinstance(victim, dict) else None
                 if text:
-                    catalog.add(text, None, [(rel, victim.line)], auto_comments=["details of a named victim (confidential annex)"], context="victim details")
+                    catalog.add(
+                        text,
+                        None,
+                        [(rel, victim.line)],
+                        auto_comments=["details of a named victim (confidential annex)"],
+                        context="victim details",
+                    )
     path = root / "letters" / "addressees.yaml"
     if path.is_file():
         data = load_yaml(path)

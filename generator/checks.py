@@ -54,7 +54,9 @@ def check_library(lib: Library) -> Iterator[Problem]:
                 yield Problem("error", lib.where(key, "parties", code), f"{key}: party {code!r} is not declared in citations/states.yaml")
         for lang in treaty.title_flags:
             if lang not in treaty.title:
-                yield Problem("error", lib.where(key, "title_flags", lang), f"{key}: title_flags names {lang!r} but there is no {lang!r} title")
+                yield Problem(
+                    "error", lib.where(key, "title_flags", lang), f"{key}: title_flags names {lang!r} but there is no {lang!r} title"
+                )
     for key, incident in lib.incidents.items():
         yield from _check_incident(lib, key, incident)
 

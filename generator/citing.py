@@ -12,8 +12,8 @@ counter, so "(n N)" can be computed while the template is filled.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from markupsafe import Markup, escape
@@ -247,5 +247,3 @@ class Citer:
 
     def _author(self, d: Document) -> str:
         return self.terms.text({"en": d.author}, "author")
-
-

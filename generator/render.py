@@ -111,8 +111,9 @@ def typeset(html: str, lang: str) -> str:
             part = _APOSTROPHE.sub("’", part)
         if lang in ("zh", "ja"):  # never break "2023年9月18日" or "500名" inside
             part = _ENTITY_OR_TEXT.sub(lambda m: m.group(0) if m.group(0).startswith("&") else _CJK_NUMBER.sub("\u2060", m.group(0)), part)
-        if lang in RTL:  # Latin runs (names, titles, UNTS references) keep their own order
-            part = _LATIN_RUN.sub(lambda m: f'<span dir="ltr">{m.group(0)}</span>', part)
+        if lang in RTL:  # Latin runs (names, titles, UNTS references) keep their order: bidi isolates (LRI ... PDI),
+            # which cost the layout nothing, unlike one inline box per run
+            part = _LATIN_RUN.sub(lambda m: f"\u2066{m.group(0)}\u2069", part)
         if lang == "ko":
             part = _HANGUL_WORD.sub(lambda m: "\u2060".join(_CHAR_OR_ENTITY.findall(m.group(0))), part)
         return part

@@ -80,7 +80,9 @@ def init_workspace(folder: Path) -> list[Path]:
     }
     existing = [p for p in files if p.exists()]
     if existing:
-        raise InputError("refusing to overwrite an existing file", Where(existing[0]), hint="choose a new or empty folder, or move that file away")
+        raise InputError(
+            "refusing to overwrite an existing file", Where(existing[0]), hint="choose a new or empty folder, or move that file away"
+        )
     for path, text in files.items():
         write_atomic(path, text)
     for sub in ("treaties", "incidents"):

@@ -31,7 +31,9 @@ def _save(ws: Path, catalog, lang: str = "fr") -> None:  # type: ignore[no-untyp
 
 FRENCH = {
     "Forced returns of North Korean escapees": "Retours forcés d’évadés nord-coréens",
-    "We write to you about the forced return of North Korean escapees from China.": "Nous vous écrivons au sujet du retour forcé d’évadés nord-coréens depuis la Chine.",
+    "We write to you about the forced return of North Korean escapees from China.": (
+        "Nous vous écrivons au sujet du retour forcé d’évadés nord-coréens depuis la Chine."
+    ),
     "China has been a party to the Convention against Torture since %(date)s. Article 3(1) provides: %(quote1)s": (
         "La Chine est partie à la Convention contre la torture depuis le %(date)s. L’article 3, paragraphe 1, dispose : %(quote1)s"
     ),
@@ -73,7 +75,9 @@ def test_extract_takes_trans_blocks_comments_and_library_texts(workspace: Path, 
 
 def test_french_render_uses_the_catalogue_and_warns_about_the_rest(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "fr.html"
-    code, _out, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--format", "html", "--out", out)
+    code, _out, err = run(
+        "-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--format", "html", "--out", out
+    )
     assert code == 0, err
     html = out.read_text(encoding="utf-8")
     assert "Nous vous écrivons au sujet du retour forcé" in html
@@ -201,11 +205,29 @@ def test_translation_is_never_trusted_as_markup_even_when_it_matches(french: Pat
     """A variable's value stays text inside a translated message."""
     write(
         french / "letters" / "example" / "letter.yaml",
-        (french / "letters" / "example" / "letter.yaml").read_text(encoding="utf-8").replace("variables:", "variables:\n  note:\n    type: str"),
+        (french / "letters" / "example" / "letter.yaml")
+        .read_text(encoding="utf-8")
+        .replace("variables:", "variables:\n  note:\n    type: str"),
     )
     out = tmp_path / "fr.html"
-    code, _o, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--format", "html", "--out", out,
-                        "--var", "reference=<b>x</b>")
+    code, _o, err = run(
+        "-w",
+        french,
+        "render",
+        "example",
+        "--to",
+        "cn-mfa",
+        "--lang",
+        "fr",
+        "--date",
+        DATE,
+        "--format",
+        "html",
+        "--out",
+        out,
+        "--var",
+        "reference=<b>x</b>",
+    )
     assert code == 0, err
     assert "&lt;b&gt;x&lt;/b&gt;" in out.read_text(encoding="utf-8")
 
