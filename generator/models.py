@@ -12,7 +12,7 @@ from functools import total_ordering
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 
 from .errors import Problem, Where
 from .yamlio import line_of
@@ -89,7 +89,6 @@ class PartialDate:
 
 
 PDate = Annotated[PartialDate, BeforeValidator(PartialDate.parse)]
-Texts = dict[str, str]  # language -> text
 
 
 class Model(BaseModel):
@@ -106,7 +105,6 @@ def _need_english(value: dict[str, str] | None) -> dict[str, str] | None:
     return value
 
 
-LangTexts = Annotated[dict[str, str], BeforeValidator(lambda v: v), Field()]
 
 
 class Fact(Model):
