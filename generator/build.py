@@ -229,14 +229,14 @@ def example_requests(loaded: Loaded, letter_date: dt.date | None = None) -> list
                 signatories, problems = load_signatories(spec.path / example.signatories)
                 if errors_in(problems):
                     raise CheckFailed(problems)
-            stem = example.name or f"{spec.name}-{example.to}-en" + ("-confidential" if example.confidential else "")
+            stem = example.name or f"{spec.name}-{example.to}-{example.lang}" + ("-confidential" if example.confidential else "")
             base, n = stem, 1
             while stem in seen:
                 n += 1
                 stem = f"{base}-{n}"
             seen.add(stem)
             request = LetterRequest(
-                spec.name, example.to, "en", dict(example.vars), letter_date, signatories, confidential=example.confidential
+                spec.name, example.to, example.lang, dict(example.vars), letter_date, signatories, confidential=example.confidential
             )
             requests.append((stem, request))
     return requests

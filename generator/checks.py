@@ -156,7 +156,7 @@ def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             signatories, sig_problems = load_signatories(spec.path / example.signatories)
             yield from sig_problems
         request = LetterRequest(
-            spec.name, example.to, "en", dict(example.vars), dt.date.today(), signatories, confidential=example.confidential
+            spec.name, example.to, example.lang, dict(example.vars), dt.date.today(), signatories, confidential=example.confidential
         )
         try:
             compose_html(loaded, request)

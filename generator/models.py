@@ -311,6 +311,7 @@ class Variable(Model):
 
 class Example(Model):
     to: str
+    lang: str = "en"
     vars: dict[str, Any] = {}
     signatories: str | None = None
     confidential: bool = False

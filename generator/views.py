@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from .build import Loaded, get_addressee, get_letter
 from .checks import letter_citations
 from .citing import Citer
-from .errors import InputError
+from .errors import InputError, _relative
 from .i18n import format_date
 from .library import _suggest
 from .models import Document, Incident, Treaty
@@ -55,7 +55,14 @@ def letter_detail(loaded: Loaded, name: str) -> str:
     for key in letter_citations(loaded.ws, spec):
         source = loaded.library.get(key)
         out.append(f"  {key}" + (f" ({type(source).__name__.lower()})" if source else " (MISSING)"))
-    out += ["", "examples:"] + [f"  advocate render {spec.name} --to {e.to}" for e in spec.examples]
+    out += ["", "examples:"] + [
+        f"  advocate render {spec.name} --to {e.to}"
+        + (f" --lang {e.lang}" if e.lang != "en" else "")
+        + (" --confidential" if e.confidential else "")
+        + (f" --signatories {_relative(spec.path / e.signatories)}" if e.signatories else "")
+        + "".join(f" --var {k}={v}" for k, v in e.vars.items())
+        for e in spec.examples
+    ]
     return "\n".join(out)
 
 
