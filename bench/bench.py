@@ -49,11 +49,9 @@ def _median_render(loaded, request) -> float:  # type: ignore[no-untyped-def]
 
 def languages() -> list[tuple[str, float]]:
     """The same letter in every language (warm), for the 1.3x-of-English target."""
-    from generator.build import load
+    from generator.build import build_letter, load
     from generator.compose import LetterRequest
     from generator.workspace import open_workspace
-
-    from generator.build import build_letter
 
     loaded = load(open_workspace())
     spec = loaded.letters["china-nonrefoulement"]
