@@ -28,17 +28,21 @@ EXIT_INTERNAL = 70
 class App:
     workspace: str | None
     debug: bool
+    _workspace: Any = None
 
     def workspace_obj(self):  # type: ignore[no-untyped-def]
-        from .workspace import open_workspace
+        """The workspace, opened once per command."""
+        if self._workspace is None:
+            from .workspace import open_workspace
 
-        return open_workspace(self.workspace)
+            self._workspace = open_workspace(self.workspace)
+        return self._workspace
 
     def loaded(self):  # type: ignore[no-untyped-def]
+        """The loaded workspace (library, letters, addressees), loaded once per command."""
         from .build import load
-        from .workspace import open_workspace
 
-        return load(open_workspace(self.workspace))
+        return load(self.workspace_obj())
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -289,9 +293,8 @@ def addressees_show(app: App, key: str) -> None:
 def check_cmd(app: App, strict: bool) -> None:
     """Validate the whole workspace and list every problem with file and line."""
     from .checks import check_workspace
-    from .workspace import open_workspace
 
-    problems = check_workspace(open_workspace(app.workspace))
+    problems = check_workspace(app.workspace_obj())
     _print_problems(problems)
     errors = [p for p in problems if p.severity == "error" or strict]
     warnings = len(problems) - len([p for p in problems if p.severity == "error"])
