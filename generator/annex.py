@@ -404,9 +404,7 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         return letter.pdf  # type: ignore[no-any-return]
     messages = recorder(ws, lang)
     env = environment(ws)
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        messages.gettext, messages.ngettext, newstyle=True, pgettext=messages.pgettext, npgettext=messages.npgettext
-    )
+    messages.install(env)
     name = f"{letter.spec.name}/{ANNEX_TEMPLATE}"
     try:
         template = env.get_template(name)

@@ -21,7 +21,7 @@ from .compose import LetterRequest, Runtime, addressee_context, check_variables,
 from .errors import CheckFailed, InputError, Problem, Where, errors_in
 from .letters import load_addressees, load_letters
 from .library import Library, _suggest, load_library
-from .models import Addressee, LetterSpec
+from .models import Addressee, Example, LetterSpec
 from .workspace import Workspace
 
 
@@ -216,6 +216,13 @@ def _context(
     }
 
 
+def example_request(spec: LetterSpec, example: Example, letter_date: dt.date | None, signatories: Any = None) -> LetterRequest:
+    """The render request one example of a letter declares."""
+    return LetterRequest(
+        spec.name, example.to, example.lang, dict(example.vars), letter_date, signatories, confidential=example.confidential
+    )
+
+
 def example_requests(loaded: Loaded, letter_date: dt.date | None = None) -> list[tuple[str, LetterRequest]]:
     """(output file stem, request) for every example every letter declares."""
     from .signatories import load_signatories
@@ -235,8 +242,5 @@ def example_requests(loaded: Loaded, letter_date: dt.date | None = None) -> list
                 n += 1
                 stem = f"{base}-{n}"
             seen.add(stem)
-            request = LetterRequest(
-                spec.name, example.to, example.lang, dict(example.vars), letter_date, signatories, confidential=example.confidential
-            )
-            requests.append((stem, request))
+            requests.append((stem, example_request(spec, example, letter_date, signatories)))
     return requests

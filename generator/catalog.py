@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
@@ -428,6 +429,11 @@ class Recorder:
     def _miss(self, msgid: str) -> None:
         if self.lang != SOURCE_LANG and msgid not in self.missing:
             self.missing.append(msgid)
+
+    def install(self, env: Any) -> None:
+        """Make a Jinja environment's {% trans %} blocks use this language (newstyle gettext).
+        One language per render: processes render one letter at a time."""
+        env.install_gettext_callables(self.gettext, self.ngettext, newstyle=True, pgettext=self.pgettext, npgettext=self.npgettext)
 
     def text(self, texts: dict[str, str] | None, context: str) -> str:
         """A library text in this language: its own per-language version if the YAML has one,

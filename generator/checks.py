@@ -15,9 +15,9 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 
-from .build import Loaded, compose_html, load
+from .build import Loaded, compose_html, example_request, load
 from .catalog import check_all
-from .compose import LetterRequest, Runtime, coerce
+from .compose import Runtime, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where
 from .letters import TEMPLATE_NAME
 from .library import Library
@@ -155,11 +155,8 @@ def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
         if example.signatories:
             signatories, sig_problems = load_signatories(spec.path / example.signatories)
             yield from sig_problems
-        request = LetterRequest(
-            spec.name, example.to, example.lang, dict(example.vars), dt.date.today(), signatories, confidential=example.confidential
-        )
         try:
-            compose_html(loaded, request)
+            compose_html(loaded, example_request(spec, example, dt.date.today(), signatories))
         except CheckFailed as exc:
             yield from exc.problems
         except AdvocateError as exc:

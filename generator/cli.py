@@ -296,10 +296,9 @@ def check_cmd(app: App, strict: bool) -> None:
 
     problems = check_workspace(app.workspace_obj())
     _print_problems(problems)
-    errors = [p for p in problems if p.severity == "error" or strict]
-    warnings = len(problems) - len([p for p in problems if p.severity == "error"])
-    click.echo(f"{len([p for p in problems if p.severity == 'error'])} error(s), {warnings} warning(s)")
-    if errors:
+    errors = sum(p.severity == "error" for p in problems)
+    click.echo(f"{errors} error(s), {len(problems) - errors} warning(s)")
+    if errors or (strict and problems):
         sys.exit(CheckFailed.exit_code)
 
 

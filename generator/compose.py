@@ -137,7 +137,7 @@ class Runtime:
         """One footnote citing several sources: each item is a key or a (key, pinpoint) pair."""
         refs: list[tuple[str, str | None]] = []
         for item in items:
-            key, pin = (item, None) if isinstance(item, str) else (item[0], item[1] if len(item) > 1 else None)
+            key, pin = _ref(item)
             if self._lookup(key) is not None:
                 refs.extend(self._refs(key, pin))
         if not refs:
@@ -186,7 +186,7 @@ class Runtime:
         """One footnote for obligations under several treaties (keys or (key, pinpoint) pairs)."""
         refs: list[tuple[str, str | None]] = []
         for item in items:
-            key, pin = (item, None) if isinstance(item, str) else (item[0], item[1] if len(item) > 1 else None)
+            key, pin = _ref(item)
             source = self._lookup(key)
             if not isinstance(source, Treaty):
                 if source is not None:
@@ -336,6 +336,13 @@ class Runtime:
 
     def functions(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.FUNCTIONS}
+
+
+def _ref(item: str | tuple[str, str | None] | list[Any]) -> tuple[str, str | None]:
+    """A citation argument: a key, or a (key, pinpoint) pair."""
+    if isinstance(item, str):
+        return item, None
+    return item[0], item[1] if len(item) > 1 else None
 
 
 def _verified(source: Treaty | Document | Incident) -> bool:

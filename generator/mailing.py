@@ -198,11 +198,14 @@ def _one(
         pdf, letter_subject = _render(loaded, spec, addressee, lang, request)
         filename = f"{spec.name}-{addressee.key}-{lang}{'-confidential' if request.confidential else ''}.pdf"
     from_header, envelope_from, reply_to = identity
+    from .catalog import recorder
+
+    messages = recorder(loaded.ws, lang)
     context = {
         "lang": lang,
         "letter": spec,
         "letter_subject": letter_subject,
-        "addressee": addressee_context(addressee, loaded.library, lang),
+        "addressee": addressee_context(addressee, loaded.library, lang, messages),
         "sender": loaded.ws.config.sender,
         "signers": loaded.ws.config.sender.signers,
         "letter_date": _letter_date(request.date, lang),
@@ -214,7 +217,7 @@ def _one(
         "mandates": [],
     }
     if addressee.email and addressee.email.lower().endswith("@ohchr.org"):
-        context.update(_ohchr(spec, addressee, variables, letter_subject))
+        context.update(_ohchr(spec, addressee, variables, letter_subject, messages.gettext))
     subject, text, html = render_mail(loaded.ws, lang, context)
     version = hashlib.sha256(
         b"\0".join([pdf, subject.encode(), text.encode(), html.encode(), from_header.encode(), reply_to.encode()])
@@ -264,7 +267,9 @@ def _letter_date(date: dt.date | None, lang: str) -> str:
     return i18n.format_date(date or dt.date.today(), lang, nbsp=False)  # plain text: ordinary spaces
 
 
-def _ohchr(spec: LetterSpec, addressee: Addressee, variables: dict[str, Any], letter_subject: str) -> dict[str, Any]:
+def _ohchr(
+    spec: LetterSpec, addressee: Addressee, variables: dict[str, Any], letter_subject: str, gettext: Callable[[str], str]
+) -> dict[str, Any]:
     urgency = variables.get("urgency")
     mandates = variables.get("mandates") or variables.get("mandate")
     if isinstance(mandates, str):
@@ -277,7 +282,8 @@ def _ohchr(spec: LetterSpec, addressee: Addressee, variables: dict[str, Any], le
         )
     mandates = [str(m) for m in mandates]
     norm = _fold(letter_subject)
-    follows = _fold(_urgency_label(str(urgency))) in norm and all(_fold(m) in norm for m in mandates)
+    label = gettext(_urgency_label(str(urgency)))  # as the letter's language writes it ("Lettre d'allégation")
+    follows = _fold(label) in norm and all(_fold(m) in norm for m in mandates)
     return {"ohchr": True, "subject_follows_practice": follows, "urgency": str(urgency), "mandates": mandates}
 
 
@@ -321,28 +327,12 @@ def _urgency_label(code: str) -> str:
     return URGENCY.get(code, code.replace("_", " ").upper())
 
 
-def _gettext_for(ws: Any, lang: str) -> tuple[Callable[..., str], ...] | None:
-    """The workspace's gettext callables for `lang` (None: English source text)."""
-    try:
-        from .catalog import recorder
-    except ImportError:  # pragma: no cover - translations come with the languages issue
-        return None
-    try:
-        rec = recorder(ws, lang)
-    except InputError:
-        return None
-    return rec.gettext, rec.ngettext, rec.pgettext, rec.npgettext
-
-
 def render_mail(ws: Any, lang: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, plain text, HTML) from ``letters/_mail/`` (user workspace first)."""
+    from .catalog import recorder
+
     env = _environment(ws.roots)
-    callables = _gettext_for(ws, lang)
-    if callables is None:
-        env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    else:
-        gettext, ngettext, pgettext, npgettext = callables
-        env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext)  # type: ignore[attr-defined]
+    recorder(ws, lang).install(env)  # a broken catalogue stops here with its file and line
     out = []
     for name in TEMPLATES:
         try:

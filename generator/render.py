@@ -45,10 +45,8 @@ def environment(ws: Workspace) -> jinja2.Environment:
 
 def render_html(ws: Workspace, letter: str, context: dict[str, Any], messages: Recorder | None = None) -> str:
     env = environment(ws)
-    if messages is not None:  # one language per render; processes render one letter at a time
-        env.install_gettext_callables(  # type: ignore[attr-defined]
-            messages.gettext, messages.ngettext, newstyle=True, pgettext=messages.pgettext, npgettext=messages.npgettext
-        )
+    if messages is not None:
+        messages.install(env)
     name = f"{letter}/letter.html.j2"
     try:
         template = env.get_template(name)

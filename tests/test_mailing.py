@@ -124,3 +124,22 @@ def test_ohchr_without_urgency_is_refused(workspace, run):
     write(workspace / "letters" / "plain" / "letter.html.j2", SUBMISSION_J2)
     code, _, err = run("-w", workspace, "mail", "queue", "plain", "--to", "ohchr-urgent-action", "--dry-run")
     assert code == 6 and "needs the urgency and the intended mandate(s) in its subject line" in err
+
+
+def test_translated_ohchr_message_names_urgency_once_and_greets_in_its_language(run, tmp_path):
+    """The bundled UN submission in French: its own subject already names the urgency (in French)
+    and the mandates, so the mail subject is not prefixed a second time; the greeting is French."""
+    out = tmp_path / "eml"
+    repo = Path(__file__).resolve().parent.parent  # the bundled letters and catalogues, as a workspace
+    code, _stdout, err = run(
+        "-w", repo, "mail", "queue", "un-special-procedures", "--to", "ohchr-urgent-action", "--lang", "fr",
+        "--date", "2026-11-23", "--dry-run", "--out", out,
+    )  # fmt: skip
+    assert code == 0, err
+    msg = parse(out / "un-special-procedures-ohchr-urgent-action-fr.eml")
+    subject = msg["Subject"]
+    assert subject.startswith("Lettre d’allégation")
+    assert subject.casefold().count("allégation") == 1
+    assert subject.count("Working Group on Enforced or Involuntary Disappearances") == 1
+    text = msg.get_body(("plain",)).get_content()
+    assert text.startswith("Madame, Monsieur,")
