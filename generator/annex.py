@@ -261,12 +261,12 @@ def _render_chunk(ws: Workspace, base: Path, paper: str, chunk: Chunk, bottom_px
     """Lay out one chunk (in a worker process) and verify it: (index, PDF, pages, overflowing columns)."""
     import logging
 
+    from .pdf import _resources
+
+    fetcher, fonts, sheets = _resources(ws.roots, paper)  # imports WeasyPrint the quick way first
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
-    from .pdf import _resources
-
-    fetcher, fonts, sheets = _resources(ws.roots, paper)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
         document = HTML(string=chunk.html, base_url=str(base) + "/", url_fetcher=fetcher).render(stylesheets=sheets, font_config=fonts)

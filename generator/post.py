@@ -357,7 +357,10 @@ def _assemble(
     loaded: Any, letters: list[PostLetter], readers: list[Any], envelope: Envelope, request: PostRequest
 ) -> tuple[bytes, int, int]:
     from pypdf import PdfReader, PdfWriter
-    from weasyprint import HTML
+
+    from .weasy import import_weasyprint
+
+    HTML = import_weasyprint().HTML
 
     sender = loaded.ws.config.sender
     sizes = [envelope.paper_size, *(item.size for item in letters)]
