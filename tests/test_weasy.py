@@ -1,6 +1,6 @@
-"""The footnote-area change in generator/weasy.py: the PDFs are byte for byte those WeasyPrint
-makes without it, both where it measures footnotes one by one and where it falls back to
-WeasyPrint's own method."""
+"""The two layout changes in generator/weasy.py (footnote areas measured once per footnote,
+right-to-left lines laid out once): the PDFs are byte for byte those WeasyPrint makes without
+them, both where footnotes are measured one by one and where WeasyPrint's own method runs."""
 
 from __future__ import annotations
 
@@ -16,33 +16,43 @@ from generator.workspace import open_workspace
 
 import_weasyprint()
 from weasyprint import HTML  # noqa: E402
-from weasyprint.layout import LayoutContext  # noqa: E402
+from weasyprint.layout import LayoutContext, inline  # noqa: E402
 
 DATE = dt.date(2026, 11, 23)
 
 
-def _both(render: Any) -> tuple[bytes, bytes, int]:
-    """render() with the change, then with WeasyPrint's method only; and how many times the change
-    fell back to WeasyPrint's method."""
-    patched: Any = LayoutContext._update_footnote_area
-    assert getattr(patched, "advocate", False), "the footnote change is not installed"
-    original = patched.original
-    fallbacks = 0
+class Counts:
+    fallbacks = 0  # footnote areas measured by WeasyPrint's own method
+    lines = 0  # text boxes split into lines
 
-    def counting(context: Any) -> Any:
-        nonlocal fallbacks
-        fallbacks += 1
+
+def _both(render: Any) -> tuple[bytes, bytes, Counts, Counts]:
+    """render() with the changes, then with WeasyPrint as published; and what each run counted."""
+    footnotes: Any = LayoutContext._update_footnote_area
+    linebox: Any = inline.get_next_linebox
+    assert getattr(footnotes, "advocate", False), "the footnote change is not installed"
+    assert getattr(linebox, "advocate", False), "the right-to-left change is not installed"
+    original, split = footnotes.original, inline.split_first_line
+    counts = Counts()
+
+    def fallback(context: Any) -> Any:
+        counts.fallbacks += 1
         return original(context)
 
-    patched.original = counting
+    def counting_split(*args: Any, **kwargs: Any) -> Any:
+        counts.lines += 1
+        return split(*args, **kwargs)
+
+    footnotes.original, inline.split_first_line = fallback, counting_split
     try:
         changed = render()
-        LayoutContext._update_footnote_area = original
+        changed_counts, counts = counts, Counts()
+        LayoutContext._update_footnote_area, inline.get_next_linebox = original, linebox.original
         plain = render()
     finally:
-        LayoutContext._update_footnote_area = patched
-        patched.original = original
-    return changed, plain, fallbacks
+        LayoutContext._update_footnote_area, inline.get_next_linebox = footnotes, linebox
+        footnotes.original, inline.split_first_line = original, split
+    return changed, plain, changed_counts, counts
 
 
 @pytest.mark.parametrize(
@@ -58,9 +68,9 @@ def _both(render: Any) -> tuple[bytes, bytes, int]:
 def test_letters_are_byte_identical(letter: str, to: str, lang: str) -> None:
     loaded = load(open_workspace(None))
     request = LetterRequest(letter, to, lang, {}, DATE)
-    changed, plain, fallbacks = _both(lambda: build_letter(loaded, request).pdf)
+    changed, plain, counts, _ = _both(lambda: build_letter(loaded, request).pdf)
     assert changed == plain
-    assert fallbacks == 0  # the bundled stylesheet's footnotes are all measured one by one
+    assert counts.fallbacks == 0  # the bundled stylesheet's footnotes are all measured one by one
 
 
 def _many_notes(style: str) -> str:
@@ -71,7 +81,8 @@ def _many_notes(style: str) -> str:
         note = " ".join(["A footnote that runs over several lines to fill the area."] * (1 + i % 6))
         words = " ".join(["Body text of the letter, long enough to be set on a few lines."] * (2 + i % 3))
         paragraphs.append(f'<p>{words}<span class="fn">{note}</span> {words}<span class="fn">Ibid.</span></p>')
-    css = f"@page {{ size: A5; margin: 15mm; @footnote {{ border-top: 0.5pt solid; padding-top: 2pt }} }} .fn {{ float: footnote; {style} }}"
+    area = "border-top: 0.5pt solid; padding-top: 2pt"
+    css = f"@page {{ size: A5; margin: 15mm; @footnote {{ {area} }} }} .fn {{ float: footnote; {style} }}"
     return f"<html lang='en'><head><style>{css}</style></head><body>{''.join(paragraphs)}</body></html>"
 
 
@@ -80,21 +91,31 @@ def _pdf(html: str) -> bytes:
 
 
 def test_many_footnotes_across_pages() -> None:
-    changed, plain, fallbacks = _both(lambda: _pdf(_many_notes("")))
+    changed, plain, counts, _ = _both(lambda: _pdf(_many_notes("")))
     assert changed == plain
-    assert fallbacks == 0
+    assert counts.fallbacks == 0
 
 
 @pytest.mark.parametrize("style", ["margin-top: 3pt", "margin-bottom: 2pt"])
 def test_footnotes_with_margins_fall_back(style: str) -> None:
     """Vertical margins collapse between footnotes: heights do not add up, WeasyPrint's method runs."""
-    changed, plain, fallbacks = _both(lambda: _pdf(_many_notes(style)))
+    changed, plain, counts, _ = _both(lambda: _pdf(_many_notes(style)))
     assert changed == plain
-    assert fallbacks > 0
+    assert counts.fallbacks > 0
 
 
 def test_area_with_a_maximum_height_falls_back() -> None:
     html = _many_notes("").replace("padding-top: 2pt", "padding-top: 2pt; max-height: 40mm")
-    changed, plain, fallbacks = _both(lambda: _pdf(html))
+    changed, plain, counts, _ = _both(lambda: _pdf(html))
     assert changed == plain
-    assert fallbacks > 0
+    assert counts.fallbacks > 0
+
+
+@pytest.mark.parametrize(("lang", "share"), [("ar", 0.6), ("en", 1.0)])
+def test_right_to_left_lines_are_laid_out_once(lang: str, share: float) -> None:
+    """WeasyPrint splits every Arabic line twice; with the change, once (English is unchanged)."""
+    loaded = load(open_workspace(None))
+    request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, DATE)
+    changed, plain, counts, plain_counts = _both(lambda: build_letter(loaded, request).pdf)
+    assert changed == plain
+    assert counts.lines <= plain_counts.lines * share
