@@ -1,17 +1,20 @@
-"""The two layout changes in generator/weasy.py (footnote areas measured once per footnote,
-right-to-left lines laid out once): the PDFs are byte for byte those WeasyPrint makes without
-them, both where footnotes are measured one by one and where WeasyPrint's own method runs."""
+"""The changes to WeasyPrint in generator/weasy.py. The layout changes (footnote areas measured
+once per footnote, right-to-left lines laid out once) leave the PDFs byte for byte as WeasyPrint
+makes them, both where footnotes are measured one by one and where WeasyPrint's own method runs;
+the compression change only makes the streams a little larger."""
 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator.build import build_letter, load
 from generator.compose import LetterRequest
-from generator.weasy import import_weasyprint
+from generator.weasy import CHANGES, as_published, import_weasyprint
 from generator.workspace import open_workspace
 
 import_weasyprint()
@@ -27,11 +30,10 @@ class Counts:
 
 
 def _both(render: Any) -> tuple[bytes, bytes, Counts, Counts]:
-    """render() with the changes, then with WeasyPrint as published; and what each run counted."""
+    """render() with the layout changes, then with WeasyPrint's own layout; and what each counted.
+    Both are compressed and subset alike (those changes stay), so the bytes can be compared."""
+    assert set(CHANGES) == {"footnotes", "rtl-lines", "compression", "font-subsets"}, "a change to WeasyPrint is not installed"
     footnotes: Any = LayoutContext._update_footnote_area
-    linebox: Any = inline.get_next_linebox
-    assert getattr(footnotes, "advocate", False), "the footnote change is not installed"
-    assert getattr(linebox, "advocate", False), "the right-to-left change is not installed"
     original, split = footnotes.original, inline.split_first_line
     counts = Counts()
 
@@ -47,10 +49,9 @@ def _both(render: Any) -> tuple[bytes, bytes, Counts, Counts]:
     try:
         changed = render()
         changed_counts, counts = counts, Counts()
-        LayoutContext._update_footnote_area, inline.get_next_linebox = original, linebox.original
-        plain = render()
+        with as_published("footnotes", "rtl-lines"):
+            plain = render()
     finally:
-        LayoutContext._update_footnote_area, inline.get_next_linebox = footnotes, linebox
         footnotes.original, inline.split_first_line = original, split
     return changed, plain, changed_counts, counts
 
@@ -119,3 +120,42 @@ def test_right_to_left_lines_are_laid_out_once(lang: str, share: float) -> None:
     changed, plain, counts, plain_counts = _both(lambda: build_letter(loaded, request).pdf)
     assert changed == plain
     assert counts.lines <= plain_counts.lines * share
+
+
+def test_streams_are_compressed_at_zlib_default_level() -> None:
+    """pydyf asks for level 9; at level 6 the PDF is a little larger and reads the same."""
+    html = _many_notes("")
+    changed = _pdf(html)
+    with as_published("compression"):
+        plain = _pdf(html)
+    assert changed != plain
+    assert len(plain) < len(changed) < len(plain) * 1.02
+
+    def text(pdf: bytes) -> str:
+        return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+    assert text(changed) == text(plain)
+    assert "A footnote that runs over several lines" in text(changed)
+
+
+def _pages(pdf: bytes, folder: Path, name: str) -> list[bytes]:
+    (folder / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(folder / f"{name}.pdf"), str(folder / name)], check=True)
+    return [page.read_bytes() for page in sorted(folder.glob(f"{name}-*.png"))]
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja", "ar"])
+def test_fonts_are_subset_in_one_pass(lang: str, tmp_path: Path) -> None:
+    """CJK (CFF) fonts come out byte for byte as from WeasyPrint's two passes; the Arabic TrueType
+    font keeps a few more glyphs (components past the last glyph used); every page looks the same."""
+    loaded = load(open_workspace(None))
+    request = LetterRequest("dprk-whereabouts", "kp-mfa", lang, {}, DATE)
+    changed = build_letter(loaded, request).pdf
+    with as_published("font-subsets"):
+        plain = build_letter(loaded, request).pdf
+    assert changed is not None and plain is not None
+    if lang == "ar":
+        assert len(plain) <= len(changed) < len(plain) * 1.01
+    else:
+        assert changed == plain
+    assert _pages(changed, tmp_path, "changed") == _pages(plain, tmp_path, "plain")
