@@ -18,6 +18,7 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 
+from .i18n import comma as language_comma
 from .i18n import format_date, list_separator, typography
 from .library import Library
 from .models import Document, Incident, Treaty
@@ -47,9 +48,9 @@ NOTE_STYLES = {
     "fr": NoteStyle(pin=", "),
     "es": NoteStyle(pin=", "),
     "ru": NoteStyle(pin=", "),
-    "zh": NoteStyle(stop="。", between="；", comma="，", pin="", space=""),
-    "ja": NoteStyle(stop="。", between="；", comma="、", pin="", space=""),
-    "ar": NoteStyle(between="؛ ", comma="، ", pin="، "),
+    "zh": NoteStyle(stop="。", between="；", comma=language_comma("zh"), pin="", space=""),
+    "ja": NoteStyle(stop="。", between="；", comma=language_comma("ja"), pin="", space=""),
+    "ar": NoteStyle(between="؛ ", comma=language_comma("ar"), pin="، "),
 }
 
 
@@ -218,7 +219,7 @@ class Citer:
         if d.publisher:
             inner.append(d.publisher)
         inner.append(date)
-        text += Markup(" (%s)") % ", ".join(inner)
+        text += Markup(" (%s)") % self.style.comma.join(inner)
         if d.symbol:
             text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
         if pin:

@@ -380,6 +380,7 @@ def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None
         "title": title,
         "salutation": salutation,
         "address_lines": lines,
+        "address_inline": i18n.comma(lang).join(lines),  # on one line: a cc list
         "email": a.email or "",
     }
 

@@ -68,6 +68,14 @@ def list_separator(lang: str = "en") -> str:
     return text[text.index("\x00") + 1 : text.index("\x01")]
 
 
+# The comma between the parts of one item (an address on one line, a publisher and a date).
+COMMAS = {"zh": "，", "ja": "、", "ar": "، "}
+
+
+def comma(lang: str = "en") -> str:
+    return COMMAS.get(lang, ", ")
+
+
 def join(items: list[str], lang: str = "en") -> str:
     return format_list(items, locale=locale(lang)) if items else ""
 

@@ -110,7 +110,7 @@ CALL_BEFORE = r"[A-Za-z.,;:’”)\]]"
 def test_footnotes_are_on_the_page_of_their_call(rendered: Rendered, notes) -> None:  # type: ignore[no-untyped-def]
     assert len(notes) >= 10
     for note in notes:
-        first_words = " ".join(note.text.split()[:2])
+        first_words = " ".join(note.text.split()[:2]).replace("'", "’")  # typeset: typographic apostrophes
         found = [(p, i) for p, text in enumerate(rendered.pages) if (i := _footnote_line(text.splitlines(), note.number, first_words)) is not None]  # noqa: E501
         assert len(found) == 1, f"footnote {note.number} ({first_words!r}) found on pages {[p + 1 for p, _ in found]}"
         page, index = found[0]
