@@ -43,11 +43,22 @@ def _make_fetcher(allowed: tuple[Path, ...]):  # type: ignore[no-untyped-def]
     return SandboxFetcher()
 
 
+GC_THRESHOLD = (50_000, 20, 100)
+"""Layout allocates millions of short-lived objects, few in reference cycles: with CPython's default
+first threshold (700) the cycle collector ran thousands of times per letter. At 50,000 rendering is
+about 4% faster (measured over 16 letters in 8 languages); memory peaks stay the same (make bench)."""
+
+
 @lru_cache(maxsize=8)
 def _resources(roots: tuple[Path, ...], paper: str):  # type: ignore[no-untyped-def]
+    """What a process needs to render, made once: WeasyPrint imported (and changed, see weasy.py),
+    the garbage collector set for layout, the stylesheet parsed, the fonts configured."""
+    import gc
+
     from .weasy import import_weasyprint
 
     import_weasyprint()  # before any other weasyprint import: saves ~0.3 s of library lookups
+    gc.set_threshold(*GC_THRESHOLD)
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
