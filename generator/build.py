@@ -201,6 +201,7 @@ def _context(
         "dir": i18n.direction(lang),
         "html_lang": i18n.html_lang(lang),
         "list_sep": i18n.list_separator(lang),
+        "formula_closes": lang in i18n.FORMULA_CLOSES,
         "letter": spec,
         "addressee": addressee_context(addressee, lib, lang, messages),
         "sender": sender,

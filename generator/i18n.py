@@ -37,6 +37,12 @@ def html_lang(lang: str) -> str:
     return HTML_LANG.get(lang, lang)
 
 
+# Languages whose diplomatic closing formula is itself the close of the letter: no complimentary
+# close follows it ("Veuillez agréer ... l'assurance de notre très haute considération." is the end
+# of a French letter; "Respectueusement," after it would close it twice).
+FORMULA_CLOSES = frozenset({"fr"})
+
+
 def direction(lang: str) -> str:
     return "rtl" if lang in RTL else "ltr"
 

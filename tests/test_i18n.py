@@ -371,3 +371,21 @@ def test_bundled_catalogues_pass_the_checks_and_are_complete(run) -> None:  # ty
     rows = [line.split() for line in out.splitlines()[1:]]
     assert sorted(r[0] for r in rows) == sorted(LANGS)
     assert all(r[-1] == "100.0%" for r in rows), out
+
+
+@pytest.mark.parametrize(("lang", "closes"), [("en", ["highest consideration", "Yours sincerely"]), ("fr", ["très haute considération"])])
+def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str]) -> None:
+    """After the diplomatic formula a French letter ends (no "Respectueusement,"); English keeps both."""
+    import datetime as dt
+
+    from generator.build import build_letter, load
+    from generator.compose import LetterRequest
+    from generator.workspace import open_workspace
+
+    request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
+    html = build_letter(load(open_workspace(None)), request, "html").html
+    closing = re.search(r'<div class="closing">(.*?)</div>', html, re.S).group(1)  # type: ignore[union-attr]
+    paragraphs = re.findall(r"<p>(.*?)</p>", closing, re.S)
+    assert len(paragraphs) == len(closes)
+    for paragraph, expected in zip(paragraphs, closes, strict=True):
+        assert expected in paragraph.replace("\u202f", " ")
