@@ -31,7 +31,8 @@ CITING_FUNCTIONS = {"cite", "cite_all", "obligations", "victims", "fact", "quote
 RESERVED = {
     *CITING_FUNCTIONS,
     *Runtime.FUNCTIONS,
-    *("vars", "lang", "dir", "html_lang", "list_sep", "formula_closes", "letter", "addressee", "sender", "signers", "letter_date", "date_iso"),
+    *("vars", "lang", "dir", "html_lang", "list_sep", "formula_closes", "letter", "addressee", "sender", "signers"),
+    *("letter_date", "date_iso"),
     *("cc_list", "signatories", "signatory_count", "hidden_signatory_count", "confidential", "wet_ink", "page_footer_css"),
 }
 

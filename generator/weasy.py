@@ -145,9 +145,10 @@ def _measure_footnotes_once() -> None:
 
     def alone(context, area, footnote):  # type: ignore[no-untyped-def]
         """(content height, height of the area's margins, borders and padding) of `area` holding
-        `footnote` alone, or None when heights may not add up. Cached per layout and page size."""
+        `footnote` alone, or None when heights may not add up. Cached per layout, page size and
+        area style (a page type may style its footnote area differently)."""
         cache = context.__dict__.setdefault("_advocate_footnotes", {})
-        key = (id(footnote), area.page.width, area.page.height)
+        key = (id(footnote), id(area.style), area.page.width, area.page.height)
         if key not in cache:
             copy = build.create_anonymous_boxes(area.copy_with_children([footnote]).deepcopy())
             laid = block_level_layout(context, copy, -inf, None, area.page)[0]
@@ -160,9 +161,9 @@ def _measure_footnotes_once() -> None:
                 and child.margin_bottom == 0
                 and child.position_y + child.margin_height() <= laid.content_box_y() + laid.height
             )
-            # the footnote itself is kept in the entry, so that its id cannot be reused meanwhile
-            cache[key] = (footnote, (laid.height, laid.margin_height() - laid.height) if additive else None)
-        return cache[key][1]
+            # the footnote and the style are kept in the entry, so that their ids cannot be reused meanwhile
+            cache[key] = (footnote, area.style, (laid.height, laid.margin_height() - laid.height) if additive else None)
+        return cache[key][2]
 
     def update_footnote_area(context):  # type: ignore[no-untyped-def]
         area = context.current_footnote_area

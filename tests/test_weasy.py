@@ -159,3 +159,12 @@ def test_fonts_are_subset_in_one_pass(lang: str, tmp_path: Path) -> None:
     else:
         assert changed == plain
     assert _pages(changed, tmp_path, "changed") == _pages(plain, tmp_path, "plain")
+
+
+def test_first_page_with_its_own_footnote_area() -> None:
+    """A page type that styles its footnote area differently (more padding on the first page)."""
+    first = "@page :first { @footnote { padding-top: 36pt; border-top: 2pt solid } } "  # a note moves from page 1 to page 2
+    html = _many_notes("").replace("@page {", first + "@page {", 1)
+    changed, plain, counts, _ = _both(lambda: _pdf(html))
+    assert changed == plain
+    assert counts.fallbacks == 0
