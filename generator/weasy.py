@@ -18,8 +18,9 @@ learn its height. A page with k footnotes costs k(k+1)/2 footnote layouts; in a 
 eleven notes that was about a quarter of the render time. `_update_footnote_area` below keeps
 WeasyPrint's meaning but measures each footnote once, alone in a copy of the area, and adds the
 heights. Heights add up only when nothing can make a footnote's layout depend on its neighbours;
-where that is not certain (a footnote with vertical margins, which collapse; an area with a
-minimum or maximum height; floats in the formatting context; a footnote that overflows alone)
+where that is not certain (an inline footnote, which shares lines with others; a footnote with
+vertical margins, which collapse; an area with a minimum or maximum height; floats in the
+formatting context; a footnote that overflows alone)
 WeasyPrint's own method runs. The final layout of the area, the one drawn, is WeasyPrint's.
 
 Right-to-left lines: `weasyprint.layout.inline.get_next_linebox` lays a line out, then asks
@@ -149,6 +150,8 @@ def _measure_footnotes_once() -> None:
         area style (a page type may style its footnote area differently)."""
         cache = context.__dict__.setdefault("_advocate_footnotes", {})
         key = (id(footnote), id(area.style), area.page.width, area.page.height)
+        if key not in cache and footnote.style["footnote_display"] != "block":  # inline notes share lines
+            cache[key] = (footnote, area.style, None)
         if key not in cache:
             copy = build.create_anonymous_boxes(area.copy_with_children([footnote]).deepcopy())
             laid = block_level_layout(context, copy, -inf, None, area.page)[0]

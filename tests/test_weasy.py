@@ -97,9 +97,10 @@ def test_many_footnotes_across_pages() -> None:
     assert counts.fallbacks == 0
 
 
-@pytest.mark.parametrize("style", ["margin-top: 3pt", "margin-bottom: 2pt"])
-def test_footnotes_with_margins_fall_back(style: str) -> None:
-    """Vertical margins collapse between footnotes: heights do not add up, WeasyPrint's method runs."""
+@pytest.mark.parametrize("style", ["margin-top: 3pt", "margin-bottom: 2pt", "footnote-display: inline"])
+def test_footnotes_with_margins_or_inline_fall_back(style: str) -> None:
+    """Vertical margins collapse between footnotes, inline footnotes share lines: heights do not
+    add up, WeasyPrint's method runs."""
     changed, plain, counts, _ = _both(lambda: _pdf(_many_notes(style)))
     assert changed == plain
     assert counts.fallbacks > 0
