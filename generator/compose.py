@@ -299,6 +299,20 @@ class Runtime:
     def number(self, value: int) -> str:
         return i18n.format_number(value, self.lang)
 
+    def ga_session(self, given: int | None = None) -> int:
+        """`given`, or the United Nations General Assembly session in progress at the letter's date:
+        regular session N opens in September of 1945 + N. In September itself the opening day
+        decides, which the library does not hold: the new session is assumed, with a warning (an
+        error under --strict)."""
+        if given:
+            return int(given)
+        year, month = self.letter_date.year, self.letter_date.month
+        session = year - 1945 if month >= 9 else year - 1946
+        message = f"the General Assembly session is taken to be {session}: a new session opens in September"
+        if month == 9 and not any(p.message == message for p in self.problems):  # once, though the subject renders often
+            self._problem("warning", message, "check the opening date and give the session: --var session=N")
+        return session
+
     def place_names(self, key: str) -> list[str]:
         """The incident's places in the letter's language (translated through the catalogue)."""
         source = self._lookup(key)
@@ -332,6 +346,7 @@ class Runtime:
         "incident",
         "date",
         "number",
+        "ga_session",
     )
 
     def functions(self) -> dict[str, Any]:

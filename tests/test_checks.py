@@ -323,3 +323,22 @@ def test_reserved_names_cover_the_render_context() -> None:
     context = _context(loaded, spec, addressee, LetterRequest(spec.name, "cn-mfa"), {}, dt.date(2026, 1, 1), recorder(loaded.ws, "en"))
     runtime = Runtime(loaded.library, "en", dt.date(2026, 1, 1), "CN")
     assert set(context) | set(runtime.functions()) | {"page_footer_css"} <= RESERVED
+
+
+@pytest.mark.parametrize(
+    ("day", "given", "session", "warned"),
+    [("2023-10-17", None, 78, False), ("2026-08-31", None, 80, False), ("2026-11-23", None, 81, False),
+     ("2026-09-10", None, 81, True), ("2026-09-10", 80, 80, False), ("2027-01-15", None, 81, False)],
+)
+def test_general_assembly_session_follows_the_letter_date(day: str, given: int | None, session: int, warned: bool) -> None:
+    """Session N opens in September of 1945 + N; in September the opening day decides, so a warning."""
+    import datetime as dt
+
+    from generator.build import load
+    from generator.compose import Runtime
+    from generator.workspace import open_workspace
+
+    runtime = Runtime(load(open_workspace()).library, "en", dt.date.fromisoformat(day), "CN")
+    assert runtime.ga_session(given) == session
+    runtime.ga_session(given)  # asked again (the subject is rendered more than once): one warning at most
+    assert [p.severity for p in runtime.problems] == (["warning"] if warned else [])
