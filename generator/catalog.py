@@ -177,6 +177,10 @@ def extract_library(root: Path, catalog: Catalog) -> None:
                 text = _english(entry.get(name))
                 if text:
                     catalog.add(text, None, [(rel, entry.lines[name])], auto_comments=[f"{context} of addressee {key}"], context=context)
+            address = entry.get("address")
+            if isinstance(address, LDict) and isinstance(address.get("locality"), str):
+                line = address.lines["locality"]
+                catalog.add(address["locality"], None, [(rel, line)], auto_comments=[f"city of addressee {key}"], context="place name")
 
 
 def template_path(ws: Workspace) -> Path:

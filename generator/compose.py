@@ -383,7 +383,8 @@ def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None
     lines = [x for x in (name, title) if x]
     if a.address:
         lines += a.address.lines
-        place = " ".join(x for x in (a.address.postal_code, a.address.locality) if x)
+        locality = text({"en": a.address.locality}, "place name") if a.address.locality else None
+        place = " ".join(x for x in (a.address.postal_code, locality) if x)
         if place:
             lines.append(place)
         lines.append(lib.state_name(a.address.country, lang, "formal"))

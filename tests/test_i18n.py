@@ -389,3 +389,17 @@ def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str])
     assert len(paragraphs) == len(closes)
     for paragraph, expected in zip(paragraphs, closes, strict=True):
         assert expected in paragraph.replace("\u202f", " ")
+
+
+@pytest.mark.parametrize(("lang", "city"), [("zh", "北京"), ("ar", "بكين"), ("fr", "Pékin"), ("en", "Beijing")])
+def test_address_block_city_is_in_the_letters_language(lang: str, city: str) -> None:
+    import datetime as dt
+
+    from generator.build import build_letter, load
+    from generator.compose import LetterRequest
+    from generator.workspace import open_workspace
+
+    request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
+    html = build_letter(load(open_workspace(None)), request, "html").html
+    recipient = re.search(r'<div class="recipient">(.*?)</div>\s*<div class="dateline">', html, re.S).group(1)  # type: ignore[union-attr]
+    assert f"<div>{city}</div>" in recipient
