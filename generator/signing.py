@@ -25,6 +25,14 @@ PassphraseSource = Callable[[], str | None]
 """Asked only when a key turns out to be encrypted; returns the passphrase (None: none given)."""
 
 STAMP_FONTS = ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# Signer names, reasons and places in Korean, Japanese or Chinese: the face of Noto Sans CJK (which
+# has Latin letters too) for the script, taken out of the collection (pyHanko reads single fonts).
+CJK_STAMP_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+CJK_FACES = (
+    (r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]", "Noto Sans CJK KR"),
+    (r"[\u3040-\u30ff]", "Noto Sans CJK JP"),
+    (r"[\u3400-\u9fff]", "Noto Sans CJK SC"),
+)
 
 
 # -- signature fields (the pdf stage) ---------------------------------------------------------
@@ -325,7 +333,7 @@ def _empty_hint(fields: list[FieldInfo]) -> str:
     return f"empty fields: {', '.join(repr(n) for n in empty)}" if empty else "every field is signed"
 
 
-def _stamp_style(reason: str | None, location: str | None) -> Any:
+def _stamp_style(reason: str | None, location: str | None, signer: str) -> Any:
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
@@ -336,21 +344,46 @@ def _stamp_style(reason: str | None, location: str | None) -> Any:
     if location:
         lines.append("Location: %(location)s")
 
+    @dataclass(frozen=True)
     class InMemoryFont(GlyphAccumulatorFactory):  # type: ignore[misc]
-        """pyHanko's factory leaves the font file open (a ResourceWarning): hand it the bytes."""
+        """The font given as bytes (pyHanko's factory takes a path and leaves the file open)."""
+
+        font_bytes: bytes = b""
 
         def create_font_engine(self, writer: Any, obj_stream: Any = None) -> Any:
             if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
                 obj_stream = writer.prepare_object_stream()
-            return GlyphAccumulator(
-                writer=writer, font_handle=io.BytesIO(Path(self.font_file).read_bytes()), font_size=self.font_size, obj_stream=obj_stream
-            )
+            return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(self.font_bytes), font_size=self.font_size, obj_stream=obj_stream)
 
-    font = next((f for f in STAMP_FONTS if Path(f).is_file()), None)
-    text_style = TextBoxStyle(font=InMemoryFont(font, font_size=10), leading=13) if font else TextBoxStyle(leading=13)
+    font = _stamp_font(" ".join(x for x in (signer, reason, location) if x))
+    text_style = TextBoxStyle(font=InMemoryFont("", font_size=10, font_bytes=font), leading=13) if font else TextBoxStyle(leading=13)
     return TextStampStyle(
         stamp_text="\n".join(lines), text_box_style=text_style, border_width=1, border_color=(0.11, 0.21, 0.34), background=None
     )
+
+
+def _stamp_font(text: str) -> bytes | None:
+    """The font for the signature's visible text: the Noto Sans CJK face for Korean, Japanese or
+    Chinese text in it, else Noto Sans (DejaVu Sans if missing); None: pyHanko's own font."""
+    import re
+
+    face = next((name for pattern, name in CJK_FACES if re.search(pattern, text)), None)
+    if face and Path(CJK_STAMP_FONT).is_file():
+        return _collection_face(CJK_STAMP_FONT, face)
+    path = next((f for f in STAMP_FONTS if Path(f).is_file()), None)
+    return Path(path).read_bytes() if path else None
+
+
+def _collection_face(path: str, family: str) -> bytes | None:
+    from fontTools.ttLib import TTCollection
+
+    with open(path, "rb") as handle:  # read inside: fontTools reads the tables lazily
+        for font in TTCollection(handle, lazy=True).fonts:
+            if font["name"].getDebugName(1) == family:
+                out = io.BytesIO()
+                font.save(out)
+                return out.getvalue()
+    return None
 
 
 def sign_pdf(pdf: bytes, creds: Credentials, request: SignRequest, what: str = "the file") -> Signed:
@@ -382,7 +415,7 @@ def sign_pdf(pdf: bytes, creds: Credentials, request: SignRequest, what: str = "
         meta,
         creds.signer,
         timestamper=timestamper,
-        stamp_style=_stamp_style(request.reason, request.location),
+        stamp_style=_stamp_style(request.reason, request.location, creds.subject),
         new_field_spec=None if exists else sig_fields.SigFieldSpec(name),
     )
     try:

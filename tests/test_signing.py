@@ -187,6 +187,21 @@ def test_field_names_have_no_periods() -> None:
 # -- signing, co-signing, verifying ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("reason", "font"), [("Approved", "NotoSans-Regular"), ("공동 서한 서명", "NotoSansCJKkr"), ("共同署名", "NotoSansCJKsc")]
+)
+def test_visible_signature_has_a_font_for_its_text(pki: Pki, letter: Path, tmp_path: Path, reason: str, font: str) -> None:
+    """The stamp's text (signer, reason, place) in Korean, Japanese or Chinese is set in Noto Sans CJK."""
+    out = tmp_path / "signed.pdf"
+    code, _stdout, stderr = sign_a(pki, letter, out, "--reason", reason)
+    assert code == 0, stderr
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    stamp = [line for line in fonts.splitlines() if "Noto-Serif" not in line][2:]  # the letter's own fonts are Noto Serif
+    assert len(stamp) == 1 and font in stamp[0] and " yes yes " in stamp[0], fonts
+    code, report, _ = verify(out, "--trust", pki.ca_pem)
+    assert code == 0 and report["ok"]
+
+
 def test_sign_b_b_fills_the_first_empty_field(pki: Pki, letter: Path, tmp_path: Path) -> None:
     out = tmp_path / "signed.pdf"
     code, stdout, stderr = sign_a(pki, letter, out, "--reason", "Approved")
