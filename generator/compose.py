@@ -109,14 +109,14 @@ class Runtime:
         doc = self.library.documents.get(key)
         return doc is not None and doc.date.first_day() <= self.letter_date
 
-    def _call(self, note: Note) -> Markup:
+    def _call(self, note: Note, attributes: str = "") -> Markup:
         if len(note.text) > MAX_NOTE_CHARS:
             self._problem(
                 "error",
                 f"footnote {note.number} is {len(note.text)} characters long (limit {MAX_NOTE_CHARS})",
                 "split the citation: a footnote taller than the page is cut off by the PDF renderer",
             )
-        return Markup('<span class="footnote">%s</span>') % note.html
+        return Markup('<span class="footnote"%s>%s</span>') % (Markup(attributes), note.html)
 
     def _refs(self, key: str, pinpoint: str | None) -> list[tuple[str, str | None]]:
         source = self.library.get(key)
@@ -172,11 +172,17 @@ class Runtime:
             return Markup("")
         if not art.verified:
             self._problem("error", f"the text of {treaty} art {article} is unverified (U)")
-        call = self._call(self.citer.cite([(treaty, f"art {article}")]))
+        note = self.citer.cite([(treaty, f"art {article}")])
         text = art.text.get(self.lang)
-        if text is None:  # never a translation of a treaty: the authentic English text, marked as English
-            return Markup('<span lang="en" dir="ltr">%s</span>') % i18n.quoted(i18n.inner_quotes(art.text["en"]), "en") + call
-        return i18n.quoted(i18n.inner_quotes(text, self.lang), self.lang) + call
+        if text is None:  # never a translation of a treaty: the authentic English text, marked as English,
+            # with its call inside (a right-to-left letter sets it apart as a block); the note keeps the letter's language
+            own = str(Markup(' lang="%s" dir="%s"') % (i18n.html_lang(self.lang), i18n.direction(self.lang)))
+            call = self._call(note, own)
+            return Markup('<span class="foreign-quote" lang="en" dir="ltr">%s%s</span>') % (
+                i18n.quoted(i18n.inner_quotes(art.text["en"]), "en"),
+                call,
+            )
+        return i18n.quoted(i18n.inner_quotes(text, self.lang), self.lang) + self._call(note)
 
     def obligation(self, treaty: str, pinpoint: str | None = None, state: str | None = None) -> Markup:
         """A footnote for an obligation asserted against `state` (default: the letter's respondent)."""
