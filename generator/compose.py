@@ -109,14 +109,22 @@ class Runtime:
         doc = self.library.documents.get(key)
         return doc is not None and doc.date.first_day() <= self.letter_date
 
-    def _call(self, note: Note, attributes: str = "") -> Markup:
+    def _call(self, note: Note, own_language: bool = False) -> Markup:
+        """The footnote element; `own_language` marks it with the letter's language and direction
+        (inside a quotation in another language)."""
         if len(note.text) > MAX_NOTE_CHARS:
             self._problem(
                 "error",
                 f"footnote {note.number} is {len(note.text)} characters long (limit {MAX_NOTE_CHARS})",
                 "split the citation: a footnote taller than the page is cut off by the PDF renderer",
             )
-        return Markup('<span class="footnote"%s>%s</span>') % (Markup(attributes), note.html)
+        if own_language:
+            return Markup('<span class="footnote" lang="%s" dir="%s">%s</span>') % (
+                i18n.html_lang(self.lang),
+                i18n.direction(self.lang),
+                note.html,
+            )
+        return Markup('<span class="footnote">%s</span>') % note.html
 
     def _refs(self, key: str, pinpoint: str | None) -> list[tuple[str, str | None]]:
         source = self.library.get(key)
@@ -176,11 +184,9 @@ class Runtime:
         text = art.text.get(self.lang)
         if text is None:  # never a translation of a treaty: the authentic English text, marked as English,
             # with its call inside (a right-to-left letter sets it apart as a block); the note keeps the letter's language
-            own = str(Markup(' lang="%s" dir="%s"') % (i18n.html_lang(self.lang), i18n.direction(self.lang)))
-            call = self._call(note, own)
             return Markup('<span class="foreign-quote" lang="en" dir="ltr">%s%s</span>') % (
                 i18n.quoted(i18n.inner_quotes(art.text["en"]), "en"),
-                call,
+                self._call(note, own_language=True),
             )
         return i18n.quoted(i18n.inner_quotes(text, self.lang), self.lang) + self._call(note)
 
