@@ -10,11 +10,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 # WeasyPrint, poppler-utils (pdftotext, pdffonts, pdftoppm) for the tests and for looking at pages,
 # gettext (msgfmt --check, the reference checker of the translation catalogues)
 # libnss3-tools (certutil: the NSS database that lets pdfsig trust the signing tests' CA)
-# libicu-dev, pkg-config, g++, python3-dev: to build PyICU (collation of signatory names per language)
-SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext libnss3-tools libicu-dev pkg-config g++ python3-dev
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext libnss3-tools
 DEMO_DATE ?=
+# The Python environment comes from uv.lock (every package, exact version and hash, for every
+# platform), installed by uv; uv itself is pinned here and installed with pip into .tools/.
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup system bench golden lint clean
+.PHONY: demo test setup system bench golden lint clean upgrade lock
 
 demo: setup
 	$(BIN)/advocate check
@@ -22,7 +28,7 @@ demo: setup
 	@echo "The sample letters are in out/ (pdftoppm -png -r 60 out/FILE.pdf page turns them into images)."
 
 test: setup
-	$(BIN)/python -m pytest
+	ADVOCATE_UV=$(abspath $(UV)) $(BIN)/python -m pytest
 
 bench: setup
 	$(BIN)/python bench/bench.py
@@ -48,11 +54,28 @@ system:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,dask]'
+# --locked: stop (and change nothing) when uv.lock no longer matches pyproject.toml
+$(STAMP): pyproject.toml uv.lock $(UV)
+	@$(UV) sync --locked --all-extras --python $(PYTHON) --quiet || { \
+	  echo "error: uv.lock does not match pyproject.toml (or could not be installed)"; \
+	  echo "  hint: run 'make lock' after changing dependencies in pyproject.toml, and commit uv.lock"; exit 1; }
 	touch $(STAMP)
 
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q "uv==$(UV_VERSION)"
+
+# Maintainers: after editing dependencies in pyproject.toml (keeps every other pin)
+lock: system $(UV)
+	$(UV) lock --python $(PYTHON)
+
+# Maintainers: every package to its newest version allowed by pyproject.toml, then the whole suite,
+# so that a breaking release is met here on purpose; commit uv.lock when it passes
+upgrade: system $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+	$(UV) sync --locked --all-extras --python $(PYTHON)
+	touch $(STAMP)
+	ADVOCATE_UV=$(abspath $(UV)) $(BIN)/python -m pytest
+
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(TOOLS) out dist .pytest_cache .mypy_cache .ruff_cache *.egg-info

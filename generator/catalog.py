@@ -226,6 +226,7 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
 
 
 def do_extract(ws: Workspace) -> tuple[Path, int]:
+    ws.writable_root()
     catalog = extract(ws)
     path = template_path(ws)
     write_catalog(path, catalog)
@@ -235,9 +236,10 @@ def do_extract(ws: Workspace) -> tuple[Path, int]:
 def do_init(ws: Workspace, lang: str) -> Path:
     from .models import LANGS
 
+    root = ws.writable_root()
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r}", "LANG", hint=f"languages: {', '.join(LANGS)}")
-    path = po_path(ws.roots[0], lang)
+    path = po_path(root, lang)
     if path.exists():
         raise InputError("catalogue exists already", Where(path), hint="use `advocate i18n update` to merge new messages")
     template = read_catalog(template_path(ws)) if template_path(ws).is_file() else extract(ws)
@@ -251,11 +253,12 @@ def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
     """Merge the template into every language; changed messages become fuzzy, messages gone
     from the letters are dropped. Returns
     (path, new, fuzzy) per language."""
+    root = ws.writable_root()
     tpath, _count = do_extract(ws)
     template = read_catalog(tpath)
     results = []
     for lang in available_languages(ws, own=True):
-        path = po_path(ws.roots[0], lang)
+        path = po_path(root, lang)
         if lang == SOURCE_LANG or not path.is_file():
             continue
         catalog = read_catalog(path, _babel_locale(lang))
@@ -382,9 +385,10 @@ def _complete(message: Message) -> bool:
 
 
 def do_compile(ws: Workspace) -> list[Path]:
+    root = ws.writable_root()
     problems = []
     for lang in available_languages(ws, own=True):
-        path = po_path(ws.roots[0], lang)
+        path = po_path(root, lang)
         if lang != SOURCE_LANG and path.is_file():
             problems += [p for p in check_catalog(path, lang) if p.severity == "error"]
     if problems:
@@ -393,7 +397,7 @@ def do_compile(ws: Workspace) -> list[Path]:
         raise CheckFailed(problems)
     written = []
     for lang in available_languages(ws, own=True):
-        path = po_path(ws.roots[0], lang)
+        path = po_path(root, lang)
         if lang != SOURCE_LANG and path.is_file():
             catalog = read_catalog(path, _babel_locale(lang))
             buf = io.BytesIO()

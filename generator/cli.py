@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +97,16 @@ def boundary(func: F) -> F:
 @click.pass_context
 def main(ctx: click.Context, workspace: str | None, debug: bool) -> None:
     """Advocacy letters and petitions with legal footnotes, rendered as PDF."""
+    if not debug:
+        _quiet_dependencies()
     ctx.obj = App(workspace, debug)
+
+
+def _quiet_dependencies() -> None:
+    """Warnings raised inside dependencies (a deprecation in cryptography that pyHanko triggers,
+    ...) are not the user's to act on: shown only with --debug. advocate's own stay."""
+    warnings.filterwarnings("ignore")
+    warnings.filterwarnings("default", module=r"generator(\.|$)")
 
 
 @main.command("letters")

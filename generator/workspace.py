@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from pydantic import ConfigDict, Field, ValidationError
@@ -17,8 +18,24 @@ from pydantic import ConfigDict, Field, ValidationError
 from .errors import InputError, Where
 from .models import Model
 
-BUNDLED = Path(__file__).resolve().parent.parent
 CONFIG_NAME = "advocate.toml"
+
+
+def bundled_root() -> Path:
+    """The bundled library (letters/, citations/, locales/, advocate.toml): ``generator/_bundle/``
+    in an installed wheel (the build maps the repository's top-level folders there), the
+    repository's top level in a checkout (editable install)."""
+    package = resources.files("generator")
+    shipped = package / "_bundle"
+    root = Path(str(shipped)) if shipped.is_dir() else Path(str(package)).parent
+    if not (root / CONFIG_NAME).is_file():
+        raise InputError(
+            "the bundled letters and citation library are missing", Where(root), hint="reinstall advocate-letters"
+        )
+    return root.resolve()
+
+
+BUNDLED = bundled_root()
 
 
 class Signer(Model):
@@ -55,6 +72,18 @@ class Workspace:
     config: Config
     config_path: Path
     user_root: Path | None = None
+
+    def writable_root(self) -> Path:
+        """The folder that commands writing the workspace's own files (`i18n extract`, `update`,
+        `init`, `compile`) write into: the user's workspace, or the repository in a checkout;
+        never the bundle inside an installed package."""
+        if self.user_root is None and BUNDLED.parent.name == "generator":
+            raise InputError(
+                "the bundled library of an installed package is read-only",
+                "--workspace",
+                hint="give --workspace DIR (create one with `advocate init DIR`)",
+            )
+        return self.roots[0]
 
     def find(self, *parts: str) -> list[Path]:
         """Every existing `parts` path, user workspace first."""

@@ -151,6 +151,12 @@ def test_collation_english() -> None:
     assert collate(["zoe", "Émile", "adam", "Eve", "Zoë", "emile"], "en") == ["adam", "emile", "Émile", "Eve", "zoe", "Zoë"]
 
 
+def test_collation_french_accents_after_base_letters() -> None:
+    # CLDR French (France): accents compared forwards, after the base letters; case last; Œ as OE
+    names = ["côté", "Zoé", "cote", "Œdipe", "Côte", "zèbre", "coté", "école", "Oeuvre", "Ecole"]
+    assert collate(names, "fr") == ["cote", "coté", "Côte", "côté", "Ecole", "école", "Œdipe", "Oeuvre", "zèbre", "Zoé"]
+
+
 def test_collation_korean_dictionary_order() -> None:
     names = ["최수아", "김민준", "Adam", "박지훈", "이서연", "강하은", "정예준"]
     assert collate(names, "ko") == ["강하은", "김민준", "박지훈", "이서연", "정예준", "최수아", "Adam"]
