@@ -19,6 +19,9 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# compiled at install, as pip does (uv does not by default): a cold start need not compile
+# every module, and with PYTHONDONTWRITEBYTECODE set it never would be cached
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: demo test setup system bench golden lint clean upgrade lock
 

@@ -1,16 +1,15 @@
-"""Importing WeasyPrint quickly, with four costs of WeasyPrint 70 removed.
+"""WeasyPrint 70.0, with three of its costs removed, each change contained and checked.
 
-In: nothing. Out: the `weasyprint` module, imported once per process, with the changes below
-made. Call `import_weasyprint` before using WeasyPrint anywhere (a plain ``import weasyprint``
-first would make the import slow; the changes are made on the first call either way).
+In: nothing. Out: the `weasyprint` module with the changes below made. Call `import_weasyprint`
+before using WeasyPrint anywhere (the changes are made on its first call).
 
-WeasyPrint opens Pango, HarfBuzz and fontconfig through cffi, trying several names per library
-(``libgobject-2.0-0``, ``gobject-2.0-0``, ... ``libgobject-2.0.so.0``). Each name that does not
-open directly makes cffi call `ctypes.util.find_library`, which on Linux starts ``ldconfig``,
-``gcc`` and ``ld`` as subprocesses: about 50 processes and 0.3 s of every cold ``advocate render``.
-Here `find_library` is answered, for the duration of the import only, from one ``ldconfig -p``
-listing read once; the real function is restored afterwards. If the import fails that way, it is
-retried with the real `find_library`, so the result is never worse than a plain import.
+Each change replaces one WeasyPrint function, and only when the installed function's source has
+the SHA-256 of the one the change was written and tested against (`Change.sha256`, WeasyPrint
+70.0; pyproject.toml pins weasyprint and pydyf exactly). A release that changes the function
+runs WeasyPrint as published for that change and logs one debug line ("advocate.weasy").
+``ADVOCATE_WEASYPRINT_AS_PUBLISHED=1`` runs WeasyPrint as published, with none of the changes.
+Nothing outside WeasyPrint's own functions is changed: no module of the standard library, no
+other package. docs/weasyprint.md has each change as an upstream bug report, ready to file.
 
 Footnotes: each time a footnote call is laid out (or a footnote is moved to the next page),
 WeasyPrint lays out the whole footnote area again, every footnote of the page so far, only to
@@ -28,13 +27,8 @@ whether floats push it elsewhere and, if the line moved, lays it out again. For 
 text it compares the line's right edge (cursor + width) with the first cursor plus a width that
 is still 0, so the test fails on every line and every Arabic line was laid out twice (Arabic
 letters took 1.45 times as long as English ones). The cursor `avoid_collisions` returns is the
-right bound in both directions, so the comparison is made as for left-to-right text. The change
-is made in WeasyPrint's own source text of that function, and only if the text is found as
-expected; otherwise WeasyPrint runs unchanged.
-
-Compression: pydyf, WeasyPrint's PDF writer, compresses every stream at zlib level 9. Level 6,
-zlib's default, makes files 0.4% larger and the whole render 3% faster (measured on the bundled
-letters in eight languages).
+right bound in both directions, so the comparison is made as for left-to-right text: a copy of
+the function with that one change, in its own module (generator/weasy_inline.py).
 
 Font subsets: WeasyPrint subsets each embedded font twice with HarfBuzz, first keeping the glyph
 ids of the glyphs used, then again keeping every glyph up to the last one used, to drop the
@@ -47,32 +41,63 @@ which the second pass would cut off.
 
 The layout changes do not change a byte of any PDF, nor does the subset change for CFF fonts:
 tests/test_weasy.py renders with and without them (`as_published`) and compares.
-docs/weasyprint.md has the upstream reports.
+
+Two earlier changes were given up because they reached outside WeasyPrint: pydyf's `zlib`
+replaced by one compressing at level 6 (3% faster renders), and `ctypes.util.find_library`
+answered from one ``ldconfig -p`` listing during the import (0.3 s of a cold start on a machine
+with a compiler; ctypes starts ``gcc`` and ``ld`` for each library name WeasyPrint tries).
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-import zlib
-from collections.abc import Iterator
+import hashlib
+import inspect
+import logging
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-TESTED_WITH = "70."
-"""The WeasyPrint release the changes below were written against and tested with; with any other,
-WeasyPrint runs as published (slower), until the changes are checked again (tests/test_weasy.py
-fails on the missing changes)."""
+AS_PUBLISHED_ENV = "ADVOCATE_WEASYPRINT_AS_PUBLISHED"
+LOG = logging.getLogger("advocate.weasy")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One WeasyPrint function replaced: `owner.attribute`, whose source must hash to `sha256`;
+    `guards` are further functions the replacement relies on, checked the same way."""
+
+    name: str
+    owner: Callable[[], Any]
+    attribute: str
+    sha256: str
+    replacement: Callable[[Any], Any]  # WeasyPrint's function -> advocate's
+    guards: tuple[tuple[Callable[[], Any], str], ...] = ()
+
 
 CHANGES: dict[str, tuple[Any, str, Any]] = {}
 """The changes made: name -> (object, attribute, WeasyPrint's own value)."""
 
 
-def _change(name: str, owner: Any, attribute: str, value: Any) -> None:
-    CHANGES[name] = (owner, attribute, getattr(owner, attribute))
-    setattr(owner, attribute, value)
+def _source_sha256(function: Any) -> str | None:
+    try:
+        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+    except (OSError, TypeError):  # no source installed
+        return None
+
+
+def _make(change: Change) -> None:
+    owner = change.owner()
+    original = getattr(owner, change.attribute)
+    checks = [(original, change.sha256), *((getter(), digest) for getter, digest in change.guards)]
+    for function, digest in checks:
+        if _source_sha256(function) != digest:
+            LOG.debug("weasyprint %s: %s differs from 70.0's; running it as published", change.name, function.__qualname__)
+            return
+    CHANGES[change.name] = (owner, change.attribute, original)
+    setattr(owner, change.attribute, change.replacement(original))
 
 
 @contextmanager
@@ -89,59 +114,25 @@ def as_published(*names: str) -> Iterator[None]:
             setattr(owner, attribute, changed[name])
 
 
+_made = False
+
+
 def import_weasyprint() -> ModuleType:
-    if "weasyprint" not in sys.modules:
-        _import_quickly()
-    if not CHANGES and sys.modules["weasyprint"].__version__.startswith(TESTED_WITH):
-        _measure_footnotes_once()
-        _lay_out_rtl_lines_once()
-        _compress_at_zlib_default()
-        _subset_fonts_in_one_pass()
-    return sys.modules["weasyprint"]
+    global _made
+    import weasyprint
+
+    if not _made:
+        _made = True
+        if not os.environ.get(AS_PUBLISHED_ENV):
+            for change in _CHANGE_LIST:
+                _make(change)
+    return weasyprint
 
 
-def _import_quickly() -> None:
-    import ctypes.util
-    from importlib import import_module
-
-    original = ctypes.util.find_library
-    ctypes.util.find_library = _listed_library(_ldconfig_sonames())
-    try:
-        import_module("weasyprint")
-    except OSError:
-        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
-            del sys.modules[name]
-        ctypes.util.find_library = original
-        import_module("weasyprint")
-    finally:
-        ctypes.util.find_library = original
-
-
-def _ldconfig_sonames() -> list[str]:
-    """The shared libraries the dynamic linker knows (``ldconfig -p``), or none if it cannot run."""
-    for exe in ("/sbin/ldconfig", "/usr/sbin/ldconfig", "ldconfig"):
-        try:
-            listing = subprocess.run([exe, "-p"], capture_output=True, text=True, timeout=10, check=False).stdout
-        except (OSError, subprocess.SubprocessError):
-            continue
-        return re.findall(r"^\s+(lib\S+\.so[^\s]*)\s", listing, re.M)
-    return []
-
-
-def _listed_library(sonames: list[str]):  # type: ignore[no-untyped-def]
-    def find_library(name: str) -> str | None:
-        """Like ctypes.util.find_library on Linux: 'gobject-2.0' -> 'libgobject-2.0.so.0'."""
-        prefix = f"lib{name}.so"
-        return next((s for s in sonames if s == prefix or s.startswith(prefix + ".")), None)
-
-    return find_library
-
-
-def _measure_footnotes_once() -> None:
+def _footnote_areas_measured_once(original: Any) -> Any:
     from math import inf
 
     from weasyprint.formatting_structure import build
-    from weasyprint.layout import LayoutContext
     from weasyprint.layout.block import block_level_layout
 
     def alone(context, area, footnote):  # type: ignore[no-untyped-def]
@@ -183,70 +174,20 @@ def _measure_footnotes_once() -> None:
             context.page_bottom -= area.height + sizes[0][1]
         return False  # no overflow: each footnote fits its area alone, and the area has no maximum height
 
-    update_footnote_area.original = LayoutContext._update_footnote_area  # type: ignore[attr-defined]
-    _change("footnotes", LayoutContext, "_update_footnote_area", update_footnote_area)
-
-
-_RTL_TEST = """\
-        if containing_block.style['direction'] == 'ltr':
-            condition = (position_x, position_y) == (
-                original_position_x, original_position_y)
-        else:
-            condition = (position_x + line.width, position_y) == (
-                original_position_x + original_width, original_position_y)
-"""
-_CURSOR_TEST = """\
-        # advocate (generator/weasy.py): avoid_collisions gives the cursor in both directions
-        condition = (position_x, position_y) == (original_position_x, original_position_y)
-"""
-
-
-def _lay_out_rtl_lines_once() -> None:
-    import inspect
-
-    from weasyprint.layout import inline
-
-    try:
-        lines, first = inspect.getsourcelines(inline.get_next_linebox)
-    except (OSError, TypeError):  # no source installed: leave WeasyPrint as it is
-        return
-    source = "".join(lines)
-    if source.count(_RTL_TEST) != 1:  # another WeasyPrint: leave it as it is
-        return
-    padding = "\n" * (first - 1)  # tracebacks keep WeasyPrint's line numbers (one line fewer after the change)
-    namespace: dict[str, object] = {}
-    exec(compile(padding + source.replace(_RTL_TEST, _CURSOR_TEST), inline.__file__, "exec"), inline.__dict__, namespace)  # noqa: S102
-    _change("rtl-lines", inline, "get_next_linebox", namespace["get_next_linebox"])
-
-
-class _ZlibAtDefaultLevel:
-    """zlib, except that compressobj() ignores the level asked for and uses zlib's default (6)."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(zlib, name)
-
-    @staticmethod
-    def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
-        return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, *args, **kwargs)
-
-
-def _compress_at_zlib_default() -> None:
-    import pydyf
-
-    _change("compression", pydyf, "zlib", _ZlibAtDefaultLevel())
+    update_footnote_area.original = original  # type: ignore[attr-defined]
+    return update_footnote_area
 
 
 _DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
 
 
-def _subset_fonts_in_one_pass() -> None:
+def _fonts_subset_in_one_pass(original: Any) -> Any:
     from weasyprint.logger import LOGGER
-    from weasyprint.pdf.fonts import Font
     from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
     from weasyprint.text.fonts import get_hb_object_data
 
-    if harfbuzz_subset is None or not hasattr(Font, "_harfbuzz_subset"):  # fontTools does the subsetting
-        return
+    if harfbuzz_subset is None:  # fontTools does the subsetting: WeasyPrint's own method stays
+        return original
     hb = harfbuzz_subset
 
     def subset(self, to_unicode, hinting):  # type: ignore[no-untyped-def]
@@ -273,4 +214,60 @@ def _subset_fonts_in_one_pass() -> None:
         else:
             LOGGER.warning('Unable to subset "%s" with HarfBuzz', self.family)
 
-    _change("font-subsets", Font, "_harfbuzz_subset", subset)
+    return subset
+
+
+def _rtl_lines_laid_out_once(original: Any) -> Any:
+    from .weasy_inline import get_next_linebox
+
+    return get_next_linebox
+
+
+def _layout_context() -> Any:
+    from weasyprint.layout import LayoutContext
+
+    return LayoutContext
+
+
+def _block_level_layout() -> Any:
+    from weasyprint.layout.block import block_level_layout
+
+    return block_level_layout
+
+
+def _inline() -> Any:
+    from weasyprint.layout import inline
+
+    return inline
+
+
+def _font() -> Any:
+    from weasyprint.pdf.fonts import Font
+
+    return Font
+
+
+_CHANGE_LIST = (
+    Change(
+        "footnotes",
+        _layout_context,
+        "_update_footnote_area",
+        "2e317e4b066fb80cb369a41cd6f054a127722f9961c18ef4d6e1eef93673c4c1",
+        _footnote_areas_measured_once,
+        guards=((_block_level_layout, "c1301dde9284e24519ee0432b508d6cd79768018d2564d4066f0fdf103982dd6"),),
+    ),
+    Change(
+        "rtl-lines",
+        _inline,
+        "get_next_linebox",
+        "67af458c2545e74f0803072103c6c5d392d5e353dfdaa4f5bac5a96e20ed024d",
+        _rtl_lines_laid_out_once,
+    ),
+    Change(
+        "font-subsets",
+        _font,
+        "_harfbuzz_subset",
+        "f80805663ede8080a3e1ffff831e20c74bd25fa3b8e4410334ba807158dc685f",
+        _fonts_subset_in_one_pass,
+    ),
+)

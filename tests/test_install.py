@@ -39,7 +39,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     _run([UV, "venv", "--quiet", "--python", sys.executable, tmp / "venv"], cwd=tmp)
     requirements = tmp / "requirements.txt"
     _run([UV, "export", "--quiet", "--frozen", "--no-emit-project", "--no-hashes", "--project", REPO, "-o", requirements], cwd=tmp)
-    _run([UV, "pip", "install", "--quiet", "--python", tmp / "venv" / "bin" / "python", "-r", requirements, wheel], cwd=tmp)
+    python = tmp / "venv" / "bin" / "python"
+    _run([UV, "pip", "install", "--quiet", "--compile-bytecode", "--python", python, "-r", requirements, wheel], cwd=tmp)
     return wheel, tmp / "venv" / "bin"
 
 

@@ -1,20 +1,27 @@
 """The changes to WeasyPrint in generator/weasy.py. The layout changes (footnote areas measured
 once per footnote, right-to-left lines laid out once) leave the PDFs byte for byte as WeasyPrint
-makes them, both where footnotes are measured one by one and where WeasyPrint's own method runs;
-the compression change only makes the streams a little larger."""
+makes them, both where footnotes are measured one by one and where WeasyPrint's own method runs.
+Each change is made only over the exact function it was written against, and nothing outside
+WeasyPrint's own functions is changed."""
 
 from __future__ import annotations
 
+import ctypes.util
 import datetime as dt
+import logging
+import os
 import subprocess
+import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from generator import weasy
 from generator.build import build_letter, load
 from generator.compose import LetterRequest
-from generator.weasy import CHANGES, as_published, import_weasyprint
+from generator.weasy import AS_PUBLISHED_ENV, CHANGES, Change, as_published, import_weasyprint
 from generator.workspace import open_workspace
 
 import_weasyprint()
@@ -32,7 +39,7 @@ class Counts:
 def _both(render: Any) -> tuple[bytes, bytes, Counts, Counts]:
     """render() with the layout changes, then with WeasyPrint's own layout; and what each counted.
     Both are compressed and subset alike (those changes stay), so the bytes can be compared."""
-    assert set(CHANGES) == {"footnotes", "rtl-lines", "compression", "font-subsets"}, "a change to WeasyPrint is not installed"
+    assert set(CHANGES) == {"footnotes", "rtl-lines", "font-subsets"}, "a change to WeasyPrint is not installed"
     footnotes: Any = LayoutContext._update_footnote_area
     original, split = footnotes.original, inline.split_first_line
     counts = Counts()
@@ -123,20 +130,47 @@ def test_right_to_left_lines_are_laid_out_once(lang: str, share: float) -> None:
     assert counts.lines <= plain_counts.lines * share
 
 
-def test_streams_are_compressed_at_zlib_default_level() -> None:
-    """pydyf asks for level 9; at level 6 the PDF is a little larger and reads the same."""
-    html = _many_notes("")
-    changed = _pdf(html)
-    with as_published("compression"):
-        plain = _pdf(html)
-    assert changed != plain
-    assert len(plain) < len(changed) < len(plain) * 1.02
+def test_nothing_outside_weasyprints_functions_is_changed() -> None:
+    import pydyf
 
-    def text(pdf: bytes) -> str:
-        return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert pydyf.zlib is zlib
+    assert ctypes.util.find_library.__module__ == "ctypes.util"
+    for owner, attribute, original in CHANGES.values():
+        assert getattr(owner, "__module__", getattr(owner, "__name__", "")).startswith("weasyprint.")
+        assert getattr(owner, attribute) is not original
 
-    assert text(changed) == text(plain)
-    assert "A footnote that runs over several lines" in text(changed)
+
+def test_a_change_over_a_different_function_is_not_made(caplog: pytest.LogCaptureFixture) -> None:
+    """A WeasyPrint release whose function differs (here: a hash that cannot match) keeps its own."""
+
+    class Owner:
+        @staticmethod
+        def function() -> str:
+            return "published"
+
+    change = Change("test", lambda: Owner, "function", "0" * 64, lambda original: lambda: "changed")
+    with caplog.at_level(logging.DEBUG, logger="advocate.weasy"):
+        weasy._make(change)
+    assert Owner.function() == "published" and "test" not in CHANGES
+    assert "running it as published" in caplog.text
+
+    digest = weasy._source_sha256(Owner.function)
+    assert digest is not None
+    weasy._make(Change("test", lambda: Owner, "function", digest, lambda original: lambda: "changed"))
+    try:
+        assert Owner.function() == "changed"  # the same function, hashed alike: changed
+    finally:
+        del CHANGES["test"]
+
+
+def test_environment_switch_runs_weasyprint_as_published() -> None:
+    code = "from generator.weasy import CHANGES, import_weasyprint; import_weasyprint(); print(sorted(CHANGES))"
+    env = {**os.environ, AS_PUBLISHED_ENV: "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    env.pop(AS_PUBLISHED_ENV)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['font-subsets', 'footnotes', 'rtl-lines']"
 
 
 def _pages(pdf: bytes, folder: Path, name: str) -> list[bytes]:
