@@ -73,8 +73,9 @@ def _resources(roots: tuple[Path, ...], paper: str):  # type: ignore[no-untyped-
     return fetcher, fonts, sheets
 
 
-def write_pdf(ws: Workspace, html: str, base: Path, paper: str | None = None) -> bytes:
-    """Lay out `html` (relative URLs resolve against `base`) and return the PDF bytes."""
+def lay_out(ws: Workspace, html: str, base: Path, paper: str | None = None):  # type: ignore[no-untyped-def]
+    """Lay `html` out (relative URLs resolve against `base`): (the WeasyPrint document, the labels
+    of its signature boxes)."""
     fetcher, fonts, sheets = _resources(ws.roots, paper or ws.config.paper)
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
@@ -88,6 +89,12 @@ def write_pdf(ws: Workspace, html: str, base: Path, paper: str | None = None) ->
         raise RenderError(
             str(exc), hint="put images and stylesheets inside letters/ of the workspace; nothing is fetched from elsewhere"
         ) from None
+    return document, labels
+
+
+def write_pdf(ws: Workspace, html: str, base: Path, paper: str | None = None) -> bytes:
+    """Lay out `html` (relative URLs resolve against `base`) and return the PDF bytes."""
+    document, labels = lay_out(ws, html, base, paper)
     finisher = None
     if labels:  # the fields are written with the PDF itself (no pyHanko import, no second pass)
         from .signing import signature_field_finisher

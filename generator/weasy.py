@@ -1,4 +1,5 @@
-"""WeasyPrint 70.0, with three of its costs removed, each change contained and checked.
+"""WeasyPrint 70.0, with three of its costs removed and footnotes kept with their calls, each
+change contained and checked.
 
 In: nothing. Out: the `weasyprint` module with the changes below made. Call `import_weasyprint`
 before using WeasyPrint anywhere (the changes are made on its first call).
@@ -29,6 +30,11 @@ is still 0, so the test fails on every line and every Arabic line was laid out t
 letters took 1.45 times as long as English ones). The cursor `avoid_collisions` returns is the
 right bound in both directions, so the comparison is made as for left-to-right text: a copy of
 the function with that one change, in its own module (generator/weasy_inline.py).
+
+Footnotes with their calls: when a line does not fit and widows or orphans forbid breaking
+before it, WeasyPrint moves the page's last footnotes to the next page, away from their calls,
+whatever `footnote-policy` says. The stylesheet asks for `footnote-policy: line`; a copy of
+`weasyprint.layout.block._linebox_layout` (generator/weasy_block.py) honours it there too.
 
 Font subsets: WeasyPrint subsets each embedded font twice with HarfBuzz, first keeping the glyph
 ids of the glyphs used, then again keeping every glyph up to the last one used, to drop the
@@ -217,6 +223,18 @@ def _fonts_subset_in_one_pass(original: Any) -> Any:
     return subset
 
 
+def _footnotes_kept_with_their_calls(original: Any) -> Any:
+    from .weasy_block import _linebox_layout
+
+    return _linebox_layout
+
+
+def _block() -> Any:
+    from weasyprint.layout import block
+
+    return block
+
+
 def _rtl_lines_laid_out_once(original: Any) -> Any:
     from .weasy_inline import get_next_linebox
 
@@ -248,6 +266,13 @@ def _font() -> Any:
 
 
 _CHANGE_LIST = (
+    Change(
+        "footnote-policy",
+        _block,
+        "_linebox_layout",
+        "e07bbe000974787ee370be1f419a01a21b327a1a1e3025a65afd47589060883d",
+        _footnotes_kept_with_their_calls,
+    ),
     Change(
         "footnotes",
         _layout_context,

@@ -39,7 +39,7 @@ class Counts:
 def _both(render: Any) -> tuple[bytes, bytes, Counts, Counts]:
     """render() with the layout changes, then with WeasyPrint's own layout; and what each counted.
     Both are compressed and subset alike (those changes stay), so the bytes can be compared."""
-    assert set(CHANGES) == {"footnotes", "rtl-lines", "font-subsets"}, "a change to WeasyPrint is not installed"
+    assert set(CHANGES) == {"footnotes", "footnote-policy", "rtl-lines", "font-subsets"}, "a change to WeasyPrint is not installed"
     footnotes: Any = LayoutContext._update_footnote_area
     original, split = footnotes.original, inline.split_first_line
     counts = Counts()
@@ -170,7 +170,7 @@ def test_environment_switch_runs_weasyprint_as_published() -> None:
     assert out.strip() == "[]"
     env.pop(AS_PUBLISHED_ENV)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['font-subsets', 'footnotes', 'rtl-lines']"
+    assert out.strip() == "['font-subsets', 'footnote-policy', 'footnotes', 'rtl-lines']"
 
 
 def _pages(pdf: bytes, folder: Path, name: str) -> list[bytes]:
