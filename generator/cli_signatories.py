@@ -1,7 +1,9 @@
 """The `advocate signatories` commands: check, stats and clean a signatory list (CSV).
 
 In: argv. Out: the problems, counts or cleaned CSV of `generator.signatories`; exit 4 when a
-list has rejected rows (check), 3 for a file that cannot be read as a list at all.
+list has rejected rows (check; clean without --skip-invalid), 3 for a file that cannot be read as
+a list at all (encoding, header, a quote that swallows rows, shifted columns) or a clean that
+would overwrite its input.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ def register(main: click.Group) -> None:
         _print_problems(found.problems)
         click.echo(
             f"{found.rows} row(s): {len(found.signatories)} accepted ({len(found.public)} public), "
-            f"{len(found.rejected)} rejected, {len(found.duplicates)} duplicate(s) counted once"
+            f"{len(found.rejected)} rejected, {len(found.duplicates)} duplicate(s) counted once, "
+            f"{len(found.warnings)} warning(s)"
         )
         if found.rejected:
             sys.exit(CheckFailed.exit_code)
@@ -60,19 +63,19 @@ def register(main: click.Group) -> None:
 
     @signatories_grp.command("clean")
     @click.argument("file", type=click.Path(dir_okay=False))
-    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Where to write the cleaned CSV.")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Where to write the cleaned CSV (not FILE).")
+    @click.option("--skip-invalid", is_flag=True, help="Leave rejected rows out (each listed) instead of stopping.")
     @click.pass_obj
     @boundary
-    def clean_cmd(app: App, file: str, out: str) -> None:
+    def clean_cmd(app: App, file: str, out: str, skip_invalid: bool) -> None:
         """Write FILE's accepted signatories, cleaned and each counted once, to --out (UTF-8 CSV;
-        countries as ISO codes, public as yes/no, spreadsheet formulas neutralised)."""
-        from .output import write_atomic
-        from .signatories import clean_csv, read_signatories
+        countries as ISO codes, public as yes/no, spreadsheet formulas neutralised). --out may not
+        be FILE; nothing is written unless the whole of FILE was read."""
+        from .signatories import clean_file
 
-        found = read_signatories(Path(file), app.loaded().library)
-        _print_problems(found.problems)
-        write_atomic(Path(out), "\ufeff" + clean_csv(found.signatories))
+        found, problems = clean_file(Path(file), Path(out), app.loaded().library, skip_invalid)
+        _print_problems(problems)
         click.echo(
-            f"wrote {out} ({len(found.signatories)} signatories; "
-            f"{len(found.rejected)} rejected, {len(found.duplicates)} duplicate(s) left out)"
+            f"read {found.rows} row(s) from {file}; wrote {len(found.signatories)} signatories to {out} "
+            f"(left out: {len(found.rejected)} rejected, {len(found.duplicates)} duplicate(s))"
         )

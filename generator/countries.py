@@ -4,13 +4,16 @@ In: a country cell from a signatory list ("KR", "kr", "South Korea", "Corée du 
 "中国"), the citation library's states, a letter language. Out: an ISO 3166-1 alpha-2 code (or
 None when the text names no country), and a code's name in the letter's language. Names are
 matched against the library's states (every language and form it holds) and Babel's CLDR
-territory names in several languages; a name that CLDR gives to two different codes is not used.
+territory names in several languages. A name that people use for more than one country ("Korea",
+"Congo", "Guinea": the `AMBIGUOUS` table, and any name the sources give to two codes) resolves to a
+`Country` that lists every code it may mean, with the code chosen or None when none can be.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 from babel import Locale
@@ -25,8 +28,37 @@ NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "XK"}
 ALIASES = {
     "usa": "US", "us": "US", "u s": "US", "u s a": "US", "united states of america": "US", "america": "US",
     "uk": "GB", "u k": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
-    "rok": "KR", "korea": "KR", "dprk": "KP", "north korea": "KP", "prc": "CN",
+    "rok": "KR", "dprk": "KP", "north korea": "KP", "prc": "CN",
+    "drc": "CD", "dr congo": "CD", "democratic republic of the congo": "CD", "republic of the congo": "CG",
+    "east timor": "TL",
 }  # fmt: skip
+# Names people use for more than one country: the code chosen (None: no choice is safe) and every
+# code the name may mean. Folded like every name; they take precedence over every other source.
+AMBIGUOUS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    **dict.fromkeys(["korea", "coree", "corea"], ("KR", ("KR", "KP"))),
+    **dict.fromkeys(["congo", "kongo", "刚果", "コンゴ", "콩고"], (None, ("CG", "CD"))),
+    **dict.fromkeys(["guinea", "guinee", "guine"], ("GN", ("GN", "GQ", "GW", "PG"))),
+    **dict.fromkeys(["sudan", "soudan", "sudao"], ("SD", ("SD", "SS"))),
+    **dict.fromkeys(["virgin islands", "iles vierges", "islas virgenes", "jungferninseln"], (None, ("VG", "VI"))),
+    "samoa": ("WS", ("WS", "AS")),
+    "dominica": ("DM", ("DM", "DO")),
+    "macedonia": ("MK", ("MK", "GR")),
+    "timor": ("TL", ("TL", "ID")),
+    "georgia": ("GE", ("GE", "US")),
+}
+
+
+@dataclass(frozen=True)
+class Country:
+    """What a typed country resolves to: `code` (None when it names no country or no choice is
+    safe) and, for an ambiguous name, every code it may mean (`candidates`, more than one)."""
+
+    code: str | None
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.candidates) > 1
 
 
 def _fold(text: str) -> str:
@@ -45,30 +77,22 @@ def _cldr_codes() -> frozenset[str]:
 
 
 @lru_cache(maxsize=8)
-def _index(states: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
+def _index(states: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, Country]:
+    """Folded name -> `Country`; a name the sources give to two codes maps to both, with no choice."""
     codes = _cldr_codes()
-    index: dict[str, str] = {}
-    ambiguous: set[str] = set()
-
-    def add(name: str, code: str) -> None:
-        key = _fold(name)
-        if not key or key in ambiguous:
-            return
-        if index.get(key, code) != code:
-            ambiguous.add(key)
-            del index[key]
-            return
-        index[key] = code
-
+    named: dict[str, set[str]] = {}
     for lang in INPUT_LANGUAGES:
         for code, name in Locale.parse(lang).territories.items():
             if code in codes:
-                add(name, code)
+                named.setdefault(_fold(name), set()).add(code)
     for code, names in states:
         for name in names:
-            add(name, code)
+            named.setdefault(_fold(name), set()).add(code)
+    named.pop("", None)
+    index = {key: Country(next(iter(c))) if len(c) == 1 else Country(None, tuple(sorted(c))) for key, c in named.items()}
     for alias, code in ALIASES.items():
-        index.setdefault(alias, code)
+        index.setdefault(alias, Country(code))
+    index.update({_fold(key): Country(code, candidates) for key, (code, candidates) in AMBIGUOUS.items()})
     return index
 
 
@@ -93,18 +117,24 @@ def _names_of(library: Library) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def parse_country(text: str, library: Library | None = None) -> str | None:
-    """The ISO code a human-typed country names, or None. Codes are accepted in any case."""
+    """The ISO code a human-typed country names, or None (no country, or an ambiguous name with
+    no safe choice). Codes are accepted in any case."""
+    return resolve_country(text, library).code
+
+
+def resolve_country(text: str, library: Library | None = None) -> Country:
+    """What a human-typed country names: its code, and every code an ambiguous name may mean."""
     return _parse(text.strip(), _state_names(library))
 
 
 @lru_cache(maxsize=4096)
-def _parse(text: str, states: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+def _parse(text: str, states: tuple[tuple[str, tuple[str, ...]], ...]) -> Country:
     library_codes = {code for code, _names in states}
     if len(text) == 2 and text.isascii() and text.isalpha():
         code = text.upper()
         if code in _cldr_codes() or code in library_codes:
-            return code
-    return _index(states).get(_fold(text))
+            return Country(code)
+    return _index(states).get(_fold(text), Country(None))
 
 
 def country_name(code: str, lang: str, library: Library | None = None) -> str:

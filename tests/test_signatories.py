@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -187,8 +188,11 @@ def test_clean_csv_neutralises_formulas_and_reads_back(tmp_path: Path) -> None:
 def test_cli_clean_stats(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
     path = csv_file(tmp_path, "Anna,Org A,KR,,a@example.org,yes\nBen,,KR,,,no\nAnna,,KR,,A@EXAMPLE.ORG,yes\n,,JP,,,yes\n")
     out = tmp_path / "clean.csv"
-    code, stdout, err = run("signatories", "clean", path, "--out", out)
-    assert code == 0 and "2 signatories; 1 rejected, 1 duplicate" in stdout and "s.csv:5: empty name" in err
+    code, _stdout, err = run("signatories", "clean", path, "--out", out)
+    assert code == 4 and "s.csv:5: empty name" in err and "--skip-invalid" in err and not out.exists()
+    code, stdout, err = run("signatories", "clean", path, "--out", out, "--skip-invalid")
+    assert code == 0 and "s.csv:5: left out: empty name" in err
+    assert f"read 4 row(s) from {path}; wrote 2 signatories to {out} (left out: 1 rejected, 1 duplicate(s))" in stdout
     assert out.read_text(encoding="utf-8-sig").splitlines()[1:] == ["Anna,Org A,KR,,a@example.org,yes", "Ben,,KR,,,no"]
     code, stdout, _err = run("signatories", "stats", path)
     assert code == 0 and "public 1" in stdout and "not public 1" in stdout
@@ -331,3 +335,170 @@ def _letters(text: str) -> str:
     digits = [w for w in text.split() if w.isdigit()]
     number = digits[0] if digits else number
     return "rtl:" + number + ":" + "".join(sorted(ch for ch in text if not ch.isdigit() and not ch.isspace()))
+
+
+# -- a damaged file is refused whole ------------------------------------------------------------
+
+
+def broken_203(tmp_path: Path) -> Path:
+    """203 lines: the header, 202 signatories, and an opening quote never closed on line 3."""
+    rows = [f"Person {i:03d},,FR,Paris,,yes" for i in range(202)]
+    rows[1] = '"Person 001,,FR,Paris,,yes'
+    path = csv_file(tmp_path, "\n".join(rows) + "\n", name="x.csv")
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 203
+    return path
+
+
+def test_unterminated_quote_in_203_lines_is_an_error_at_its_line(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    path = broken_203(tmp_path)
+    code, out, err = run("signatories", "check", path)
+    assert code == 3 and "rejected" not in out
+    assert err.startswith("error: ") and "x.csv:3: unterminated quote" in err and "200 line(s)" in err and "hint:" in err
+    pdf = tmp_path / "p.pdf"
+    code, _out, err = run("render", "petition", "--to", "cn-president", "--signatories", path, "--out", pdf, "--skip-invalid")
+    assert code == 3 and "x.csv:3: unterminated quote" in err and "signed by" not in err and not pdf.exists()
+    before = path.read_bytes()
+    code, _out, err = run("signatories", "clean", path, "--out", tmp_path / "clean.csv", "--skip-invalid")
+    assert code == 3 and "x.csv:3:" in err and not (tmp_path / "clean.csv").exists()
+    code, _out, err = run("signatories", "clean", path, "--out", path, "--skip-invalid")
+    assert code == 3 and "--out" in err and path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "says"),
+    [
+        # a quote closed three lines further down, followed by text
+        ('Anna,,FR,,,yes\n"Ben,,FR,,,yes\nCarl,,FR,,,yes\n"Dana",,FR,,,yes\nEve,,FR,,,yes\n', 3, "runs to line 5, swallowing 2 line(s)"),
+        # a quote in organisation closed on the next row, leaving the right number of fields
+        ('Anna,"Org,FR,Paris,,yes\nBen,Org2",FR,Paris,,yes\nCarl,,FR,,,yes\n', 2, "runs over 2 lines (to line 3) and swallows"),
+        # a quoted cell over many lines (blank lines inside, so no comma betrays it)
+        ('Anna,"Org\n\n\n\nEnd",FR,Paris,,yes\nCarl,,FR,,,yes\n', 2, "runs over 5 lines"),
+        # a quoted cell over two lines leaving too many fields
+        ('Anna,"Org\nBen",FR,Paris,,yes,more\nCarl,,FR,,,yes\n', 2, "runs over 2 lines"),
+        ('Anna,,FR,,,yes\n"Carl,,FR,,,yes\n', 3, "unterminated quote"),
+        ('Anna,,FR,,,yes\n"Carl" Jr,,FR,,,yes\n', 3, "misplaced quote"),
+    ],
+)
+def test_quote_damage_named_where_it_starts(tmp_path: Path, run, rows: str, line: int, says: str) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("signatories", "check", csv_file(tmp_path, rows))
+    assert code == 3 and out == ""
+    (first, hint) = err.splitlines()
+    assert first.startswith(f"error: {tmp_path / 's.csv'}:{line}: ") and says in first and hint.startswith("  hint: ")
+
+
+def test_a_line_break_inside_a_cell_is_a_space(tmp_path: Path) -> None:
+    rows = 'Anna,"Amnesty International\r\nKorea Section",KR,Seoul,,yes\nCarl,,FR,,,yes\n'
+    found = read_signatories(csv_file(tmp_path, rows), LIBRARY)
+    assert [(s.organisation, s.line) for s in found.signatories] == [("Amnesty International Korea Section", 2), ("", 4)]
+
+
+def test_columns_shifting_from_a_row_on_is_an_error(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    rows = "Anna,,FR,,,yes\nKim, Anna,,KR,,,yes\nLee, Ben,,KR,,,yes\nPark, Chan,,KR,,,yes\nCarl,,FR,,,yes\n"
+    code, _out, err = run("signatories", "check", csv_file(tmp_path, rows))
+    assert code == 3 and "s.csv:3: the columns shift here: 3 rows in a row (to line 5) have 7 fields, the header 6" in err
+    two = "Anna,,FR,,,yes\nKim, Anna,,KR,,,yes\nLee, Ben,,KR,,,yes\nCarl,,FR,,,yes\nShort,,FR\n"
+    found = read_signatories(csv_file(tmp_path, two, name="two.csv"), LIBRARY)
+    assert [p.where.line for p in found.rejected] == [3, 4, 6]  # type: ignore[union-attr]
+
+
+MIXED = (
+    "Anna Example,,FR,Paris,anna@example.org,yes\n"
+    ",,FR,,,yes\n"  # empty name
+    "Bad Land,,Atlantis,,,yes\n"
+    "\u3164,,KR,,,yes\n"  # a filler for a name
+    "Ben,,Congo,,,yes\n"  # ambiguous, no choice
+    "Short,,FR\n"
+    "Maybe,,FR,,,perhaps\n"
+    "anna example,,France,,,yes\n"  # duplicate
+    "Chloe,,Korea,,,no\n"  # ambiguous, read as KR: a warning
+    "Dev,\u2800,IN,,,yes\n"  # organisation of a blank
+    "Emil,,DE,,,yes\n"
+)
+
+
+@pytest.mark.parametrize("rows", [MIXED, MIXED + 'Fay,"Org,FR,Paris,,yes\nGus,Org2",FR,Paris,,yes\n'])
+def test_skip_invalid_drops_only_the_rows_it_lists(tmp_path: Path, run, rows: str) -> None:  # type: ignore[no-untyped-def]
+    path = csv_file(tmp_path, rows)
+    out = tmp_path / "p.html"
+    code, _out, err = run(
+        "render", "petition", "--to", "cn-president", "--signatories", path, "--format", "html", "--out", out, "--skip-invalid"
+    )
+    if code != 0:  # a file that cannot be read whole is refused whole
+        assert code == 3 and not out.exists() and len(err.splitlines()) == 2
+        return
+    in_file = len(path.read_text(encoding="utf-8").splitlines()) - 1
+    rejected = [line for line in err.splitlines() if ": left out: " in line]
+    duplicates = [line for line in err.splitlines() if ": duplicate of line " in line]
+    accepted = int(re.search(r"signed by (\d+) (?:person|people)", out.read_text(encoding="utf-8")).group(1))  # type: ignore[union-attr]
+    assert in_file == accepted + len(rejected) + len(duplicates) and (accepted, len(rejected), len(duplicates)) == (3, 7, 1)
+    assert f"7 rejected row(s) left out (--skip-invalid); {in_file} row(s): 3 used, 1 duplicate(s) counted once" in err
+
+
+# -- names with nothing to see ------------------------------------------------------------------
+
+INVISIBLE_NAMES = [
+    "\u3164", "\u115f", "\u1160", "\uffa0", "\u2800", "\ufffc", "\U0001d159", "\u3164\u3164 \u3164", "\u115f\u200b\u1160",
+    "\ufe0f", "\U000e0041\U000e0042", "\u00ad", "\u034f", "\u180e", "\u0301", "\u17b4", "\ue000", "\u2800\u3000\u2800",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", INVISIBLE_NAMES)
+def test_names_with_no_visible_character_rejected(tmp_path: Path, name: str) -> None:
+    found = read_signatories(csv_file(tmp_path, f"{name},,KR,,,yes\n"), LIBRARY)
+    assert not found.signatories
+    (problem,) = found.rejected
+    assert problem.where.line == 2 and problem.message.startswith("name has no visible character (U+")  # type: ignore[union-attr]
+
+
+def test_invisible_names_listed_one_line_each(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    rows = "\u3164,,KR,,,yes\nAnna,,KR,,,yes\n\u2800,,KR,,,yes\nBen,\u115f,KR,,,yes\nCara,,KR,\ufffc,,yes\n"
+    code, out, err = run("signatories", "check", csv_file(tmp_path, rows))
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert code == 4 and "5 row(s): 1 accepted" in out and "4 rejected" in out
+    assert [e.split(": ")[1].rsplit(":", 1)[1] for e in errors] == ["2", "4", "5", "6"]
+    assert "(U+3164 HANGUL FILLER)" in errors[0] and "(U+2800 BRAILLE PATTERN BLANK)" in errors[1]
+    assert "organisation has no visible character" in errors[2] and "city has no visible character" in errors[3]
+
+
+def test_real_names_are_visible(tmp_path: Path) -> None:
+    names = ["Ṣọ̀já", "김민준", "김\u3164민준", "李", "ا", "Ｘ", "O'Brien", "Zoë\ufe0f", "𠀋𠀋", "आ", "ⵣ", "—", "🙂"]
+    rows = "".join(f"{n},,KR,,,yes\n" for n in names)
+    found = read_signatories(csv_file(tmp_path, rows), LIBRARY)
+    assert not found.rejected and len(found.signatories) == len(names)
+
+
+# -- ambiguous countries ------------------------------------------------------------------------
+
+
+def test_ambiguous_country_warns_with_the_code_chosen_or_rejects(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    rows = "Anna,,Korea,,,yes\nBen,,Congo,,,yes\nCara,,Guinée,,,yes\nDev,,DR Congo,,,yes\nEla,,South Korea,,,yes\n"
+    path = csv_file(tmp_path, rows)
+    found = read_signatories(path, LIBRARY)
+    assert [(s.name, s.country) for s in found.signatories] == [("Anna", "KR"), ("Cara", "GN"), ("Dev", "CD"), ("Ela", "KR")]
+    assert [(p.where.line, p.message) for p in found.rejected] == [  # type: ignore[union-attr]
+        (3, "country 'Congo' is ambiguous: CG (Congo - Brazzaville) or CD (Congo - Kinshasa)")
+    ]
+    warnings = {p.where.line: p.message for p in found.warnings}  # type: ignore[union-attr]
+    assert sorted(warnings) == [2, 4]
+    assert warnings[2].startswith("country 'Korea' is ambiguous: read as KR (Republic of Korea); it may also mean KP")
+    assert "read as GN (Guinea)" in warnings[4] and "GW (Guinea-Bissau)" in warnings[4]
+    code, _out, err = run("signatories", "check", path)
+    assert code == 4 and "s.csv:2: country 'Korea' is ambiguous: read as KR" in err and "hint: write the ISO code (CG, CD)" in err
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"), [("Korea", "KR"), ("Congo", None), ("kongo", None), ("Guinea", "GN"), ("Sudan", "SD"), ("CG", "CG")]
+)
+def test_parse_country_ambiguous_names(typed: str, code: str | None) -> None:
+    assert parse_country(typed, LIBRARY) == code
+
+
+def test_clean_never_overwrites_its_input(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    path = csv_file(tmp_path, "Anna,,KR,,,yes\nAnna,,KR,,,yes\n")
+    (tmp_path / "d").mkdir()
+    link = tmp_path / "link.csv"
+    link.symlink_to(path)
+    before = path.read_bytes()
+    for out in [path, tmp_path / "d" / ".." / "s.csv", link]:
+        code, stdout, err = run("signatories", "clean", path, "--out", out)
+        assert (code, stdout) == (3, "") and err.startswith("error: --out: names the input file") and path.read_bytes() == before
