@@ -7,7 +7,10 @@ done by generator.signing, errors leave through cli.boundary as one line.
 from __future__ import annotations
 
 import json
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -16,6 +19,7 @@ from .cli import App, boundary
 from .errors import SigningError
 
 PASSPHRASE_ENV = "ADVOCATE_KEY_PASSPHRASE"
+TRUST_ENV = "ADVOCATE_TRUST"
 
 
 def _passphrase_source(passphrase_file: str | None):  # type: ignore[no-untyped-def]
@@ -102,24 +106,53 @@ def sign_cmd(
 
 @click.command("verify")
 @click.argument("pdf", type=click.Path(dir_okay=False))
-@click.option("--trust", multiple=True, type=click.Path(dir_okay=False), help="Trusted CA certificate, PEM (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    envvar=TRUST_ENV,
+    help=f"Trusted CA certificate, PEM or DER (repeatable). Env: {TRUST_ENV} (paths separated by '{os.pathsep}').",
+)
+@click.option("--integrity-only", is_flag=True, help="Check integrity and changes only, not whether the signers can be trusted.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (with a reason code per signature).")
 @click.pass_obj
 @boundary
-def verify_cmd(app: App, pdf: str, trust: tuple[str, ...], as_json: bool) -> None:
+def verify_cmd(app: App, pdf: str, trust: tuple[str, ...], integrity_only: bool, as_json: bool) -> None:
     """List every signature in PDF and check it: signer, time, timestamp, integrity, coverage,
-    changes after it and (with --trust) the chain of trust.
+    changes after it and the chain of trust to a CA given with --trust.
 
-    Exits 0 only when every signature holds up, 7 when one does not.
+    Exits 0 only when every signature holds up, 7 when one does not (also when no trusted CA is
+    given, unless --integrity-only).
     """
-    from .signing import require_ok, verify_pdf
+    from .signing import MalformedSignature, require_ok, verify_pdf
 
-    result = verify_pdf(_read_pdf(pdf), [Path(t) for t in trust], what=pdf)
-    if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(_report(result))
+    source = click.get_current_context().get_parameter_source("trust")
+    if integrity_only and trust and source == click.core.ParameterSource.COMMANDLINE:
+        raise SigningError("--trust and --integrity-only exclude each other", "--integrity-only", hint="give one of them")
+    try:
+        with _quiet_pyhanko(app.debug):
+            result = verify_pdf(_read_pdf(pdf), [Path(t) for t in trust], what=pdf, integrity_only=integrity_only)
+    except MalformedSignature as exc:
+        if as_json:
+            click.echo(json.dumps({"file": pdf, "ok": False, "reason": exc.code, "error": exc.line()}, indent=2, ensure_ascii=False))
+        raise
+    click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) if as_json else _report(result))
     require_ok(result)
+
+
+@contextmanager
+def _quiet_pyhanko(debug: bool) -> Iterator[None]:
+    """pyHanko logs every failed check as a warning with a traceback; the report says it in one
+    line, so its loggers are off while verifying (on with --debug)."""
+    loggers = [logging.getLogger(name) for name in ("pyhanko", "pyhanko_certvalidator")]
+    saved = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.NOTSET if debug else logging.CRITICAL + 1)  # their modules' loggers inherit it
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
 
 
 def _report(result) -> str:  # type: ignore[no-untyped-def]
@@ -131,12 +164,13 @@ def _report(result) -> str:  # type: ignore[no-untyped-def]
             f"   signer:        {s.signer} (issued by {s.issuer})",
             f"   signed at:     {s.signed_at or 'not stated'} (the signer's clock)",
             f"   timestamp:     {ts}",
-            f"   integrity:     {'intact' if s.intact else 'BROKEN: the signed bytes were changed'}",
+            f"   integrity:     {'intact' if s.intact else 'BROKEN: the signed content was modified'}",
             f"   covers:        {s.covers}",
             f"   changed after: {s.changes_after}",
             f"   trust:         {s.trust_detail}",
         ]
-        lines += [f"   problem:       {p}" for p in s.problems]
+        lines += [f"   problem:       {p.message} [{p.code}]" for p in s.problems]
     verdict = "every signature holds up" if result.ok else "NOT every signature holds up"
-    lines.append(f"result: {verdict}" + ("" if result.trust_checked else " (trust not checked: give --trust CA.pem)"))
-    return "\n".join(lines)
+    if result.integrity_only:
+        verdict += " (integrity only: the signers were NOT checked against trusted CAs)"
+    return "\n".join([*lines, f"result: {verdict}"])

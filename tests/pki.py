@@ -1,8 +1,9 @@
 """An offline test PKI for the signing tests, built with `cryptography`.
 
 `make_pki(folder)` writes a root CA, two signers (A as PKCS#12, B as PEM certificate plus a
-PEM key encrypted with a passphrase), a signer whose certificate has expired, a timestamp
-authority, and an NSS database trusting the root CA for poppler's `pdfsig`. `LocalTSA` serves
+PEM key encrypted with a passphrase), a signer whose certificate has expired, signers nobody
+should trust (a self-signed one, and one issued by a rogue CA that copies the root CA's name), a
+timestamp authority, and an NSS database trusting the root CA for poppler's `pdfsig`. `LocalTSA` serves
 RFC 3161 timestamps over HTTP on 127.0.0.1 (pyHanko's `DummyTimeStamper` answers), so the
 CLI's `--timestamp-url` path is tested against a real HTTP exchange without the network.
 """
@@ -41,6 +42,8 @@ class Pki:
     tsa_key: rsa.RSAPrivateKey
     ca_cert: x509.Certificate
     nss_dir: Path | None  # NSS database trusting ca_pem (None when certutil is missing)
+    self_signed_p12: Path  # a signer who issued their own certificate (passphrase PASS_A)
+    rogue_p12: Path  # a signer issued by a rogue CA named like the root CA (passphrase PASS_A)
 
 
 def _key() -> rsa.RSAPrivateKey:
@@ -139,6 +142,17 @@ def make_pki(folder: Path) -> Pki:
     other = _cert(other_name, other_key, other_name, other_key, ca=True)
     (folder / "other-ca.pem").write_bytes(_pem(other))
 
+    self_key = _key()
+    self_name = _name("Mallory Selfsigned")
+    self_cert = _cert(self_name, self_key, self_name, self_key)
+    self_signed = _p12(folder / "self-signed.p12", "self", self_key, self_cert, self_cert, PASS_A)
+
+    rogue_ca_key = _key()
+    rogue_ca = _cert(ca_name, rogue_ca_key, ca_name, rogue_ca_key, ca=True)  # same name, other key
+    rogue_key = _key()
+    rogue_cert = _cert(_name("Alice Example", "Example Coalition for North Korean Refugees"), rogue_key, ca_name, rogue_ca_key)
+    rogue = _p12(folder / "rogue.p12", "rogue", rogue_key, rogue_cert, rogue_ca, PASS_A)
+
     tsa_key = _key()
     tsa_cert = _cert(_name("Advocate Test TSA"), tsa_key, ca_name, ca_key, tsa=True)
     return Pki(
@@ -153,6 +167,8 @@ def make_pki(folder: Path) -> Pki:
         tsa_key,
         ca,
         _nss_db(folder / "nss", folder / "ca.pem"),
+        self_signed,
+        rogue,
     )
 
 

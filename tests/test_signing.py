@@ -7,11 +7,14 @@ the test CA in an NSS database).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,8 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.signing import field_name, signature_fields
-from tests.pki import PASS_A, PASS_B, LocalTSA, Pki, make_pki
+from generator.signing import SignRequest, field_name, load_credentials, sign_pdf, signature_fields
+from tests.pki import NOW, PASS_A, PASS_B, LocalTSA, Pki, make_pki
 
 DATE = "2026-11-23"
 SIGNERS = ("A N Example", "Bora Kim")
@@ -241,17 +244,87 @@ def test_cosigning_keeps_every_signature_valid(pki: Pki, cosigned: Path) -> None
     assert "result: every signature holds up" in stdout and "signer:        Bora Kim" in stdout
 
 
-def test_verify_without_trust_checks_integrity_only(cosigned: Path) -> None:
-    code, report, _ = verify(cosigned)
-    assert code == 0 and report["trust_checked"] is False
-    assert all(s["trusted"] is None and s["intact"] for s in report["signatures"])
+def test_verify_without_a_trusted_ca_says_no(cosigned: Path) -> None:
+    """No --trust: nobody can be trusted, so the answer is no (exit 7), with the way out."""
+    code, report, stderr = verify(cosigned)
+    assert code == 7 and not report["ok"] and report["reason"] == "trust-not-established"
+    assert report["trust_checked"] is False
+    for sig in report["signatures"]:
+        assert sig["intact"] and sig["trusted"] is False and sig["reason"] == "trust-not-established"
+        assert sig["problems"] == [{"code": "trust-not-established", "message": "no trusted CA was given, so the signer cannot be trusted"}]
+    assert "--trust CA.pem" in stderr and "--integrity-only" in stderr
+
+
+def test_integrity_only_says_that_trust_was_not_checked(cosigned: Path) -> None:
+    code, report, _ = verify(cosigned, "--integrity-only")
+    assert code == 0 and report["ok"] and report["reason"] == "ok"
+    assert report["trust_checked"] is False and report["integrity_only"] is True
+    assert all(s["trusted"] is None and s["intact"] and s["trust_detail"] == "not checked (--integrity-only)" for s in report["signatures"])
+    code, stdout, _ = _invoke("verify", cosigned, "--integrity-only")
+    assert code == 0 and "result: every signature holds up (integrity only: the signers were NOT checked against trusted CAs)" in stdout
+
+
+def test_trusted_cas_from_the_environment(pki: Pki, cosigned: Path) -> None:
+    code, stdout, stderr = _invoke("verify", cosigned, env={"ADVOCATE_TRUST": f"{pki.other_ca_pem}{os.pathsep}{pki.ca_pem}"})
+    assert code == 0 and stdout.count("trust:         trusted") == 2, stderr
+    code, _, stderr = _invoke("verify", cosigned, "--trust", pki.ca_pem, "--integrity-only")
+    assert code == 6 and stderr.startswith("error: --integrity-only: --trust and --integrity-only exclude each other")
 
 
 def test_verify_with_another_ca_is_not_trusted(pki: Pki, cosigned: Path) -> None:
     code, report, stderr = verify(cosigned, "--trust", pki.other_ca_pem)
-    assert code == 7 and not report["ok"]
+    assert code == 7 and not report["ok"] and report["reason"] == "untrusted"
     assert all(s["trusted"] is False for s in report["signatures"])
-    assert "do not hold up" in stderr
+    assert report["signatures"][0]["problems"][0]["message"] == (
+        "the signer's certificate does not chain to a trusted CA (issued by Advocate Test Root CA)"
+    )
+    assert "do not hold up: 'A N Example' (untrusted), 'Bora Kim' (untrusted)" in stderr
+
+
+def _sign_as(p12: Path, letter: Path, out: Path, when: dt.datetime | None = None) -> Path:
+    """Sign through the library, so that a certificate the CLI refuses (expired) can sign too."""
+    creds = load_credentials(p12, None, [], lambda: PASS_A, now=when)
+    out.write_bytes(sign_pdf(letter.read_bytes(), creds, SignRequest()).pdf)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("signer", "reason", "message"),
+    [
+        ("self_signed_p12", "untrusted", "the signer's certificate is self-signed (anyone can make one) and is not a trusted certificate"),
+        (
+            "rogue_p12",
+            "untrusted",
+            "the signer's certificate does not chain to a trusted CA "
+            "(issued by Advocate Test Root CA, a name a trusted CA has, but not its key: an impostor)",
+        ),
+        ("expired_p12", "expired", "the signer's certificate had already expired when the document was signed (expired "),
+    ],
+)
+def test_signers_that_cannot_be_trusted(pki: Pki, letter: Path, tmp_path: Path, signer: str, reason: str, message: str) -> None:
+    """Each is refused with its own reason; without --trust too (it used to exit 0)."""
+    when = NOW - dt.timedelta(days=10) if signer == "expired_p12" else None  # the CLI refuses an expired certificate
+    signed = _sign_as(getattr(pki, signer), letter, tmp_path / "signed.pdf", when)
+    code, report, stderr = verify(signed, "--trust", pki.ca_pem)
+    (sig,) = report["signatures"]
+    assert code == 7 and sig["intact"] and sig["trusted"] is False and sig["reason"] == reason, report
+    assert sig["problems"][0]["message"].startswith(message)
+    code, stdout, _ = _invoke("verify", signed, "--trust", pki.ca_pem)
+    assert f"NOT trusted: {message}" in stdout and f"[{reason}]" in stdout and code == 7
+    assert "no poe" not in stdout.lower() and "out of bounds" not in stdout.lower()
+    assert verify(signed)[0] == 7 and verify(signed)[1]["reason"] == "trust-not-established"
+    assert verify(signed, "--integrity-only")[0] == 0
+
+
+def test_no_traceback_from_pyhanko_logging(pki: Pki, letter: Path, tmp_path: Path) -> None:
+    """pyHanko logs a failed chain with a traceback; a real process must not print it."""
+    signed = _sign_as(pki.self_signed_p12, letter, tmp_path / "signed.pdf")
+    advocate = Path(sys.executable).parent / "advocate"
+    result = subprocess.run([advocate, "verify", signed, "--trust", pki.ca_pem], capture_output=True, text=True)
+    assert result.returncode == 7 and "Traceback" not in result.stderr, result.stderr
+    assert [line for line in result.stderr.splitlines() if not line.startswith("  hint:")] == [
+        f"error: 1 of 1 signature(s) in {signed} do not hold up: 'A N Example' (untrusted)"
+    ]
 
 
 def test_byte_flipped_in_the_body_is_reported(pki: Pki, cosigned: Path, tmp_path: Path) -> None:
@@ -261,19 +334,32 @@ def test_byte_flipped_in_the_body_is_reported(pki: Pki, cosigned: Path, tmp_path
     tampered = tmp_path / "tampered.pdf"
     tampered.write_bytes(bytes(data))
     code, report, stderr = verify(tampered, "--trust", pki.ca_pem)
-    assert code == 7 and not report["ok"]
-    assert [s["intact"] for s in report["signatures"]] == [False, False]
-    code, stdout, _ = _invoke("verify", tampered)
-    assert "BROKEN" in stdout and code == 7
+    assert code == 7 and not report["ok"] and report["reason"] == "content-modified"
+    for sig in report["signatures"]:
+        assert not sig["intact"] and sig["reason"] == "content-modified"
+        assert [p["code"] for p in sig["problems"]] == ["content-modified"], "a broken signature is not also untrusted or changed"
+        assert sig["problems"][0]["message"] == "the signed content was modified after signing (its digest does not match the signature)"
+    code, stdout, _ = _invoke("verify", tampered, "--trust", pki.ca_pem)
+    assert "BROKEN" in stdout and code == 7 and "trusted CA" not in stdout
     checked = pdfsig(pki, tampered)
     assert "Signature is Valid" not in checked and "Digest Mismatch" in checked, checked
 
 
-def test_appended_update_that_changes_text_is_reported(pki: Pki, cosigned: Path, tmp_path: Path) -> None:
-    from pyhanko.pdf_utils import generic
+def _appended(pdf: Path, out: Path, change: Callable[..., None]) -> Path:
+    """`pdf` with an incremental update made by `change(writer)` (no signature)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-    writer = IncrementalPdfFileWriter(io.BytesIO(cosigned.read_bytes()))
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf.read_bytes()))
+    change(writer)
+    data = io.BytesIO()
+    writer.write(data)
+    out.write_bytes(data.getvalue())
+    return out
+
+
+def _add_text(writer) -> None:  # type: ignore[no-untyped-def]
+    from pyhanko.pdf_utils import generic
+
     font = generic.DictionaryObject(
         {
             generic.NameObject("/Type"): generic.NameObject("/Font"),
@@ -284,18 +370,109 @@ def test_appended_update_that_changes_text_is_reported(pki: Pki, cosigned: Path,
     resources = generic.DictionaryObject({generic.NameObject("/Font"): generic.DictionaryObject({generic.NameObject("/FX"): font})})
     stream = writer.add_object(generic.StreamObject(stream_data=b"BT /FX 18 Tf 72 420 Td (We withdraw this letter.) Tj ET"))
     writer.add_stream_to_page(0, stream, resources=resources)
-    out = io.BytesIO()
-    writer.write(out)
-    tampered = tmp_path / "updated.pdf"
-    tampered.write_bytes(out.getvalue())
+
+
+def test_appended_update_that_changes_text_is_reported(pki: Pki, cosigned: Path, tmp_path: Path) -> None:
+    tampered = _appended(cosigned, tmp_path / "updated.pdf", _add_text)
     assert "We withdraw this letter." in subprocess.run(["pdftotext", str(tampered), "-"], capture_output=True, text=True).stdout
     code, report, _ = verify(tampered, "--trust", pki.ca_pem)
-    assert code == 7
+    assert code == 7 and report["reason"] == "changed-after-signing"
     for sig in report["signatures"]:
         assert sig["intact"], "the signed revisions are untouched..."
         assert not sig["changes_ok"] and "NOT allowed" in sig["changes_after"], "...but the text was changed after signing"
+        assert sig["problems"][0]["code"] == "changed-after-signing" and sig["trusted"]
+        assert "There are unexplained xrefs in revision 4: " in sig["problems"][0]["message"] and "page 1" in sig["problems"][0]["message"]
     checked = pdfsig(pki, tampered)
     assert "Total document signed" not in checked  # pdfsig sees the unsigned update too
+
+
+def _set_title(writer) -> None:  # type: ignore[no-untyped-def]
+    from pyhanko.pdf_utils import generic
+
+    info_ref = writer.trailer.raw_get("/Info")
+    info = info_ref.get_object()
+    info[generic.NameObject("/Title")] = generic.TextStringObject("We withdraw this letter")
+    writer.mark_update(info_ref)
+
+
+XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">We withdraw this letter</rdf:li></rdf:Alt></dc:title>
+</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>"""
+
+
+def _add_xmp_title(writer) -> None:  # type: ignore[no-untyped-def]
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream, parse_xmp
+
+    stream = MetadataStream.from_xmp(parse_xmp(io.BytesIO(XMP.encode())))  # pyHanko's writer keeps its title
+    writer.root[generic.NameObject("/Metadata")] = writer.add_object(stream)
+    writer.update_root()
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [(_set_title, "/Info /Title now 'We withdraw this letter'"), (_add_xmp_title, "XMP title added 'We withdraw this letter'")],
+)
+def test_document_information_changed_after_signing_is_reported(
+    pki: Pki, cosigned: Path, tmp_path: Path, change: Callable[..., None], what: str
+) -> None:
+    """pyHanko's difference analysis lets any /Info or well-formed XMP update pass as
+    'validation data'; the title a reader shows must not change under a signature."""
+    tampered = _appended(cosigned, tmp_path / "retitled.pdf", change)
+    code, report, stderr = verify(tampered, "--trust", pki.ca_pem)
+    assert code == 7 and report["reason"] == "metadata-changed"
+    for sig in report["signatures"]:
+        assert sig["intact"] and sig["trusted"] and not sig["changes_ok"]
+        assert sig["problems"] == [{"code": "metadata-changed", "message": f"the document information was changed after signing: {what}"}]
+        assert sig["changes_after"].endswith(f"document information: {what} (NOT allowed)")
+    assert "(metadata-changed)" in stderr
+
+
+def _damaged(signed: Path, out: Path, damage: Callable[[bytearray, re.Match[bytes]], None]) -> Path:
+    data = bytearray(signed.read_bytes())
+    match = re.search(rb"/Contents <([0-9a-fA-F]+)>\s*/ByteRange \[(\d+) (\d+) (\d+) (\d+)\]", bytes(data))
+    assert match
+    damage(data, match)
+    out.write_bytes(bytes(data))
+    return out
+
+
+def _not_hex(data: bytearray, match: re.Match[bytes]) -> None:
+    data[match.start(1) + 10] = ord("z")
+
+
+def _truncated(data: bytearray, match: re.Match[bytes]) -> None:
+    data[match.start(1) + 200 : match.end(1)] = b"0" * (match.end(1) - match.start(1) - 200)
+
+
+def _moved_range(data: bytearray, match: re.Match[bytes]) -> None:
+    value = match.group(3)
+    data[match.start(3) : match.end(3)] = str(int(value) - 10).rjust(len(value), "0").encode()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_not_hex, "/Contents is not a hexadecimal string"),
+        (_truncated, "/Contents does not hold a complete CMS signature (truncated or damaged: "),
+        (_moved_range, "/ByteRange [0 "),
+    ],
+)
+def test_malformed_signature_is_one_line(
+    pki: Pki, letter: Path, tmp_path: Path, damage: Callable[[bytearray, re.Match[bytes]], None], message: str
+) -> None:
+    signed = tmp_path / "signed.pdf"
+    assert sign_a(pki, letter, signed)[0] == 0
+    broken = _damaged(signed, tmp_path / "broken.pdf", damage)
+    code, stdout, stderr = _invoke("verify", broken, "--trust", pki.ca_pem)
+    assert code == 7 and stdout == "" and "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"error: {broken}: signature field 'A N Example': {message}"), stderr
+    assert lines[1].startswith("  hint: the signature is damaged")
+    code, report, _ = verify(broken, "--trust", pki.ca_pem)
+    assert code == 7 and report["ok"] is False and report["reason"] == "malformed-signature" and message in report["error"]
 
 
 def test_no_output_file_when_field_is_already_signed(pki: Pki, cosigned: Path, tmp_path: Path) -> None:
@@ -412,13 +589,13 @@ def test_timestamp_server_failure(pki: Pki, letter: Path, tmp_path: Path) -> Non
 
 def test_verify_an_unsigned_letter(letter: Path) -> None:
     code, report, stderr = verify(letter)
-    assert code == 7 and report["signatures"] == [] and "has no signatures" in stderr
+    assert code == 7 and report["signatures"] == [] and report["reason"] == "no-signatures" and "has no signatures" in stderr
 
 
 def test_help_texts() -> None:
     for command, words in (
         ("sign", ["--timestamp-url", "--passphrase-file", "--field"]),
-        ("verify", ["--trust", "--json"]),
+        ("verify", ["--trust", "--json", "--integrity-only", "ADVOCATE_TRUST"]),
         ("render", ["--wet-ink"]),
     ):
         code, stdout, _ = _invoke(command, "--help")
