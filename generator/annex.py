@@ -261,17 +261,21 @@ def _render_chunk(ws: Workspace, base: Path, paper: str, chunk: Chunk, bottom_px
     """Lay out one chunk (in a worker process) and verify it: (index, PDF, pages, overflowing columns)."""
     import logging
 
-    from .pdf import _resources
+    from .errors import Where
+    from .pdf import _resources, fetch_refused, refuse_attachments
 
     fetcher, fonts, sheets = _resources(ws.roots, paper)  # imports WeasyPrint the quick way first
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    where = Where(base / ANNEX_TEMPLATE)
     try:
-        document = HTML(string=chunk.html, base_url=str(base) + "/", url_fetcher=fetcher).render(stylesheets=sheets, font_config=fonts)
+        source = HTML(string=chunk.html, base_url=str(base) + "/", url_fetcher=fetcher)
+        refuse_attachments(source.etree_element, where)
+        document = source.render(stylesheets=sheets, font_config=fonts)
     except FatalURLFetchingError as exc:
-        raise RenderError(str(exc), hint="the annex template may use only files inside letters/") from None
+        raise fetch_refused(exc, where, "the annex template may use only files inside letters/") from None
     overflow = []
     for index, page in enumerate(document.pages):
         found = {a: box for a, box in page.anchors.items() if a.startswith("annex-end-")}

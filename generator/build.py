@@ -155,7 +155,8 @@ def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf") -> Re
     if fmt == "pdf":
         from .pdf import write_pdf
 
-        letter.pdf = write_pdf(loaded.ws, letter.html, letter.spec.path, request.paper)
+        marked = request.addressee if request.confidential else None
+        letter.pdf = write_pdf(loaded.ws, letter.html, letter.spec.path, request.paper, confidential_for=marked)
         from .annex import has_annex, letter_with_annex
 
         if request.signatories and has_annex(loaded.ws, request.letter):  # the petition's annex, rendered in chunks

@@ -438,6 +438,10 @@ def _place(r: _Reader, jobs: list[Job], pattern: str, name: str, loaded: Loaded)
             kind=addressee.kind,
             format=job.fmt,
         )
+        if req.confidential:  # a confidential version never has a public version's name
+            from .pdf import confidential_name
+
+            out = str(PurePosixPath(out).with_name(confidential_name(PurePosixPath(out).name, True)))
         other = placed.get(out)
         if other is not None:
             if (other.request.letter, other.request.addressee, other.request.lang) != (req.letter, req.addressee, req.lang):

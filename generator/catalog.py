@@ -5,13 +5,16 @@ In: the workspace's templates (``letters/**/*.j2``), the package's footnote term
 updated and new ``.po`` files, compiled ``.mo`` files, statistics, and `Problem`s from the
 catalogue checks (placeholders, markup, plural forms, fuzzy and obsolete entries, spaces).
 For a render: a `Recorder` holding the gettext callables of one language, which notes every
-message that fell back to English.
+message that fell back to English. A translation is checked to carry exactly its source's tags and
+no other ``<``, and is rendered as text all the same (`as_html`). Confidential library texts
+(victims' details) are never extracted.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +28,9 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po, write_po
 from babel.support import Translations
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 from .errors import InputError, Problem, Where
 from .output import write_atomic
@@ -118,6 +124,10 @@ LIBRARY_FIELDS = {
     "incidents": {"summary": "incident summary", "title": "incident title", "time": "incident time"},
     "documents": {"description": "document description"},
 }
+# Library texts that only a confidential version prints (named victims): never extracted, so that
+# no catalogue carries them to translators; a render prints the YAML's own version in the letter's
+# language, else the English.
+CONFIDENTIAL_CONTEXTS = frozenset({"victim details"})
 # Plain English strings of the library that a footnote prints (short forms, authors).
 LIBRARY_STRINGS = {
     "treaties": {"short_title": ("treaty short title", "the treaty's short name in later footnotes, e.g. CAT (n 3)")},
@@ -156,16 +166,6 @@ def extract_library(root: Path, catalog: Catalog) -> None:
             for i, place in enumerate(data.get("places") or []):
                 if isinstance(place, str):
                     catalog.add(place, None, [(rel, data["places"].lines[i])], auto_comments=["a place name"], context="place name")
-            for victim in data.get("victims") or []:
-                text = _english(victim.get("details")) if isinstance(victim, dict) else None
-                if text:
-                    catalog.add(
-                        text,
-                        None,
-                        [(rel, victim.line)],
-                        auto_comments=["details of a named victim (confidential annex)"],
-                        context="victim details",
-                    )
     path = root / "letters" / "addressees.yaml"
     if path.is_file():
         data = load_yaml(path)
@@ -279,6 +279,19 @@ def _tags(text: str) -> list[str]:
     return sorted(TAG_RE.findall(text))
 
 
+def _stray_markup(text: str, source: str) -> str:
+    """The first '<' of a translation that is not one of its source's tags (as the source writes
+    them, each as often), with what follows it; '' when there is none. ``<!--`` and an unclosed
+    ``<a ...`` are stray: either would change the letter beyond the translated sentence."""
+    allowed = Counter(TAG_RE.findall(source))
+    for match in re.finditer(rf"{TAG_RE.pattern}|<", text):
+        if allowed[match.group()] > 0:
+            allowed[match.group()] -= 1
+        elif match.group().startswith("<"):
+            return text[match.start() : match.start() + 40]
+    return ""
+
+
 def check_message(catalog: Catalog, message: Message) -> Iterator[str]:
     if not message.id or not message.string:
         return
@@ -294,8 +307,11 @@ def check_message(catalog: Catalog, message: Message) -> Iterator[str]:
     for text in strings:
         if not text:
             continue
+        stray = _stray_markup(text, ids[0])
         if _tags(text) != source_tags:
             yield f"markup differs from the source: {' '.join(_tags(text)) or 'none'} instead of {' '.join(source_tags) or 'none'}"
+        elif stray:
+            yield f"markup the source does not have: {stray!r} (a translation may use only the tags of its source, and no '<' of its own)"
         names = set(PLACEHOLDER_RE.findall(text))
         if names - source_names:
             yield f"unknown placeholder(s) {', '.join(sorted(names - source_names))}"
@@ -440,16 +456,41 @@ class Recorder:
 
     def install(self, env: Any) -> None:
         """Make a Jinja environment's {% trans %} blocks use this language (newstyle gettext).
-        One language per render: processes render one letter at a time."""
-        env.install_gettext_callables(self.gettext, self.ngettext, newstyle=True, pgettext=self.pgettext, npgettext=self.npgettext)
+        In autoescaped templates a translation is text: escaped, with only its source's own tags
+        kept (`as_html`), so that a catalogue can never add markup; placeholders are filled with
+        escaped values by Jinja. One language per render: processes render one letter at a time."""
+
+        def html(ctx: EvalContext, translated: str, *sources: str) -> str:
+            return as_html(translated, *sources) if ctx.autoescape else translated
+
+        @pass_eval_context
+        def gettext(ctx: EvalContext, message: str) -> str:
+            return html(ctx, self.gettext(message), message)
+
+        @pass_eval_context
+        def ngettext(ctx: EvalContext, singular: str, plural: str, n: int) -> str:
+            return html(ctx, self.ngettext(singular, plural, n), singular, plural)
+
+        @pass_eval_context
+        def pgettext(ctx: EvalContext, context: str, message: str) -> str:
+            return html(ctx, self.pgettext(context, message), message)
+
+        @pass_eval_context
+        def npgettext(ctx: EvalContext, context: str, singular: str, plural: str, n: int) -> str:
+            return html(ctx, self.npgettext(context, singular, plural, n), singular, plural)
+
+        env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext)
 
     def text(self, texts: dict[str, str] | None, context: str) -> str:
         """A library text in this language: its own per-language version if the YAML has one,
-        else the catalogue's translation of the English (recorded as missing when absent)."""
+        else the catalogue's translation of the English (recorded as missing when absent); a
+        confidential text (`CONFIDENTIAL_CONTEXTS`) is never looked up: its English is used."""
         if not texts:
             return ""
         if self.lang in texts:
             return texts[self.lang]
+        if context in CONFIDENTIAL_CONTEXTS:
+            return texts["en"]
         english = texts["en"]
         translate = self.pgettext  # (not a literal call: the English text is extracted from the YAML)
         return translate(context, english) if self.lang != SOURCE_LANG else english
@@ -479,6 +520,23 @@ class Recorder:
                 return str(found)
         self._miss(singular)
         return singular if n == 1 else plural
+
+
+def as_html(translated: str, *sources: str) -> Markup:
+    """A translation as HTML: its text escaped, except the tags and entities its `sources` (the
+    msgid and plural, written in a template) have, each kept as often as a source has it."""
+    allowed: Counter[str] = Counter()
+    for source in sources:
+        allowed |= Counter(TAG_RE.findall(source))
+    out, pos = [], 0
+    for match in TAG_RE.finditer(translated):
+        token = match.group()
+        out.append(escape(translated[pos : match.start()]))
+        out.append(Markup(token) if allowed[token] > 0 else escape(token))
+        allowed[token] -= 1
+        pos = match.end()
+    out.append(escape(translated[pos:]))
+    return Markup("").join(out)
 
 
 def recorder(ws: Workspace, lang: str) -> Recorder:

@@ -34,6 +34,7 @@ import jinja2
 
 from .errors import DeliveryError, InputError, Problem, Where
 from .models import Addressee, LetterSpec
+from .pdf import confidential_for, confidential_name, refuse_confidential
 
 MAIL_DIR = "_mail"
 TEMPLATES = ("subject.txt.j2", "message.txt.j2", "message.html.j2")
@@ -104,7 +105,9 @@ def mail_identity(config: Any, config_path: Path) -> tuple[str, str, str]:
 
 
 def prepare(loaded: Any, request: MailRequest, now: dt.datetime | None = None) -> Prepared:
-    """Every message of `request`; raises before anything is built when an address is invalid."""
+    """Every message of `request`; raises before anything is built when an address is invalid or
+    a confidential version (``--confidential``, or a ``--pdf`` marked so) would go to anyone but
+    the UN mandate it was written for (see pdf.refuse_confidential)."""
     from .build import get_addressee, get_letter
 
     spec = get_letter(loaded, request.letter)
@@ -132,6 +135,11 @@ def prepare(loaded: Any, request: MailRequest, now: dt.datetime | None = None) -
         )
     stamp = now or dt.datetime.now(dt.UTC).astimezone()
     pdf_file = _read_pdf(request.pdf) if request.pdf else None
+    for addressee in reachable:  # before anything is built: a confidential version goes to its mandate only
+        if pdf_file is not None:
+            refuse_confidential(Where(pdf_file.path), pdf_file.confidential_for, addressee)
+        elif request.confidential:
+            refuse_confidential("--confidential", addressee.key, addressee)
     for addressee in reachable:
         for lang in _languages(spec, addressee, request, pdf_file):
             result.messages.append(_one(loaded, spec, addressee, lang, request, pdf_file, (from_header, envelope_from, reply_to), stamp))
@@ -144,6 +152,7 @@ class _PdfFile:
     data: bytes
     subject: str
     lang: str
+    confidential_for: str | None  # see pdf.confidential_for
 
 
 def _read_pdf(path: Path) -> _PdfFile:
@@ -161,7 +170,7 @@ def _read_pdf(path: Path) -> _PdfFile:
         raise InputError("PDF not found", Where(path), hint="render it first with `advocate render`") from None
     except (PdfReadError, OSError, KeyError) as exc:
         raise InputError(f"not a readable PDF: {exc}", Where(path)) from None
-    return _PdfFile(path, data, subject, lang)
+    return _PdfFile(path, data, subject, lang, confidential_for(info))
 
 
 def _languages(spec: LetterSpec, addressee: Addressee, request: MailRequest, pdf: _PdfFile | None) -> list[str]:
@@ -192,11 +201,12 @@ def _one(
     variables, problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
     if errors_in(problems):
         raise CheckFailed(problems)
+    confidential = request.confidential if pdf_file is None else pdf_file.confidential_for is not None
     if pdf_file is not None:
-        pdf, letter_subject, filename = pdf_file.data, pdf_file.subject or spec.title, pdf_file.path.name
+        pdf, letter_subject, filename = pdf_file.data, pdf_file.subject or spec.title, confidential_name(pdf_file.path.name, confidential)
     else:
         pdf, letter_subject = _render(loaded, spec, addressee, lang, request)
-        filename = f"{spec.name}-{addressee.key}-{lang}{'-confidential' if request.confidential else ''}.pdf"
+        filename = confidential_name(f"{spec.name}-{addressee.key}-{lang}.pdf", confidential)
     from_header, envelope_from, reply_to = identity
     from .catalog import recorder
 
@@ -210,7 +220,7 @@ def _one(
         "signers": loaded.ws.config.sender.signers,
         "letter_date": _letter_date(request.date, lang),
         "attachment": filename,
-        "confidential": request.confidential,
+        "confidential": confidential,
         "ohchr": False,
         "subject_follows_practice": False,
         "urgency": "",
@@ -351,4 +361,7 @@ def render_mail(ws: Any, lang: str, context: dict[str, Any]) -> tuple[str, str, 
 
 
 def eml_name(message: Outgoing) -> str:
-    return f"{message.letter}-{message.addressee}-{message.lang}.eml"
+    """The --dry-run file of a message; one carrying a confidential version (its attachment is
+    always named ``...-confidential.pdf``) ends in ``-confidential.eml``."""
+    confidential = Path(message.filename).stem.endswith("-confidential")
+    return confidential_name(f"{message.letter}-{message.addressee}-{message.lang}.eml", confidential)

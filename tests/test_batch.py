@@ -120,6 +120,16 @@ def test_filters_and_languages_select_the_letters(workspace: Path, tmp_path: Pat
     assert langs["cn-mfa"] == "en", "cn-mfa prefers zh, which the example lacks: its next accepted language"
 
 
+def test_confidential_outputs_never_have_a_public_name(workspace: Path, tmp_path: Path) -> None:
+    cases = [("", "example-cn-mfa-en-confidential.pdf"), ("output: '{lang}/{addressee}.{format}'\n", "en/cn-mfa-confidential.pdf")]
+    for pattern, expected in cases:
+        campaign = _campaign(workspace, tmp_path, ["cn-mfa"], extra=f"confidential: true\n{pattern}")
+        _, plan = _plan(workspace, campaign)
+        assert [j.output for j in plan.jobs] == [expected]
+    _, plan = _plan(workspace, _campaign(workspace, tmp_path, ["cn-mfa"]))
+    assert [j.output for j in plan.jobs] == ["example-cn-mfa-en.pdf"]
+
+
 # -- running --------------------------------------------------------------------------------------
 
 

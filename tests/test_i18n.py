@@ -403,3 +403,120 @@ def test_address_block_city_is_in_the_letters_language(lang: str, city: str) -> 
     html = build_letter(load(open_workspace(None)), request, "html").html
     recipient = re.search(r'<div class="recipient">(.*?)</div>\s*<div class="dateline">', html, re.S).group(1)  # type: ignore[union-attr]
     assert f"<div>{city}</div>" in recipient
+
+
+# -- a translation never becomes markup -------------------------------------------------------------
+
+WRITE_MSGID = "We write to you about the forced return of North Korean escapees from China."
+URGE_MSGID = "We urge your Government to halt all forced returns and to grant UNHCR access to those detained."
+TITLE_MSGID = "Forced returns of North Korean escapees"
+HOSTILE = {  # the red team's catalogue: an unclosed attachment link, a comment opener, an entity
+    WRITE_MSGID: 'Nous vous écrivons. <a rel="attachment" href="signers.csv" title="x',
+    TITLE_MSGID: "Retours forcés <!--",
+    URGE_MSGID: "Nous prions &lt;b&gt; votre Gouvernement.",
+}
+
+
+def _hostile(ws: Path) -> dict[str, int]:
+    """The French catalogue with the HOSTILE translations; {msgid: line}."""
+    catalog = _catalogue(ws)
+    for msgid, msgstr in HOSTILE.items():
+        catalog[msgid].string = msgstr
+    _save(ws, catalog)
+    return {msgid: _catalogue(ws)[msgid].lineno for msgid in HOSTILE}
+
+
+def test_check_reports_every_translation_that_adds_markup_with_its_line(french: Path, run) -> None:  # type: ignore[no-untyped-def]
+    lines = _hostile(french)
+    code, _out, err = run("-w", french, "i18n", "check")
+    assert code == 4, err
+    po = "locales/fr/LC_MESSAGES/messages.po"
+    assert f"{po}:{lines[WRITE_MSGID]}: " in err and 'markup the source does not have: \'<a rel="attachment"' in err
+    assert f"{po}:{lines[TITLE_MSGID]}: " in err and "markup the source does not have: '<!--'" in err
+    assert f"{po}:{lines[URGE_MSGID]}: " in err and "markup differs from the source: &gt; &lt; instead of none" in err
+    assert err.count("error: ") == 3  # one line per message
+    assert "Traceback" not in err
+
+
+def test_a_translation_that_slips_past_the_check_is_rendered_as_text(
+    french: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Defence in depth: were the check to miss a catalogue, the render still treats it as text:
+    nothing embedded, nothing after '<!--' lost, the markup shown as typed."""
+    from pypdf import PdfReader
+
+    from generator import catalog as catalog_module
+
+    write(french / "letters" / "example" / "signers.csv", "name,email\nJane Roe,jane@example.org\n")
+    _hostile(french)
+    monkeypatch.setattr(catalog_module, "check_message", lambda catalog, message: iter(()))
+    catalog_module._translations.cache_clear()
+    out = tmp_path / "fr.pdf"
+    code, _out, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--out", out)
+    catalog_module._translations.cache_clear()
+    assert code == 0, err
+    reader = PdfReader(out)
+    assert "/Names" not in reader.trailer["/Root"] or "/EmbeddedFiles" not in reader.trailer["/Root"]["/Names"]
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert 'Nous vous écrivons. <a rel="attachment" href="signers.csv" title="x' in text.replace("’", "'").replace("”", '"')
+    assert "Retours forcés <!--" in text and "Nous prions &lt;b&gt; votre Gouvernement." in text
+    assert "highest consideration" in text and "jane@example.org" not in text  # the closing is still there
+
+
+def test_a_translation_keeps_only_its_sources_tags_and_placeholders_are_escaped() -> None:
+    import jinja2
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
+    from generator.catalog import Recorder
+
+    catalog = Catalog(locale="fr")
+    catalog.add("<b>%(name)s</b> wrote", '<b>%(name)s</b> a écrit <i>ceci</i> <img src="x"> & <!--')
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    source = "{% trans name=who %}<b>{{ name }}</b> wrote{% endtrans %}"
+    html_env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    text_env = jinja2.Environment(autoescape=False, extensions=["jinja2.ext.i18n"])
+    terms = Recorder("fr", Translations(buf))
+    for env in (html_env, text_env):
+        terms.install(env)
+    assert html_env.from_string(source).render(who="<script>") == (
+        "<b>&lt;script&gt;</b> a écrit &lt;i&gt;ceci&lt;/i&gt; &lt;img src=&#34;x&#34;&gt; &amp; &lt;!--"
+    )
+    assert text_env.from_string(source).render(who="A & B") == '<b>A & B</b> a écrit <i>ceci</i> <img src="x"> & <!--'
+
+
+# -- confidential texts stay out of the catalogues --------------------------------------------------
+
+
+def test_bundled_catalogues_carry_no_victim_details() -> None:
+    from generator.catalog import extract
+    from generator.workspace import open_workspace
+
+    root = Path(__file__).resolve().parent.parent
+    for path in [root / "locales" / "messages.pot", *sorted((root / "locales").glob("*/LC_MESSAGES/messages.po"))]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'^msgctxt "victim', text, re.M), path
+        assert "petition by TJWG and CSW to the WGAD" not in text, path  # the named victim's details
+    assert not [m for m in extract(open_workspace(None)) if m.context and "victim" in m.context]
+
+
+def test_a_confidential_render_prints_victim_details_in_english_without_a_lookup() -> None:
+    import datetime as dt
+
+    from generator.build import build_letter, load
+    from generator.catalog import recorder
+    from generator.compose import LetterRequest
+    from generator.workspace import open_workspace
+
+    details = {"en": "detained in China from 5 April to 9 October 2023"}
+    terms = recorder(open_workspace(None), "fr")
+    assert terms.text(details, "victim details") == details["en"] and not terms.missing
+    assert terms.text({**details, "fr": "détenu en Chine"}, "victim details") == "détenu en Chine"
+    loaded = load(open_workspace(None))
+    request = LetterRequest("un-special-procedures", "sr-dprk", "fr", {}, dt.date(2026, 11, 23), confidential=True)
+    result = build_letter(loaded, request, "html")
+    assert "Kim Cheol-ok" in result.html and "petition by TJWG and CSW to the WGAD" in result.html
+    assert not [p for p in result.warnings if "untranslated" in p.message]

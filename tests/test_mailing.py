@@ -143,3 +143,58 @@ def test_translated_ohchr_message_names_urgency_once_and_greets_in_its_language(
     assert subject.count("Working Group on Enforced or Involuntary Disappearances") == 1
     text = msg.get_body(("plain",)).get_content()
     assert text.startswith("Madame, Monsieur,")
+
+
+# -- a confidential version goes only to its mandate -------------------------------------------------
+
+
+@pytest.fixture
+def confidential_pdf(tmp_path, isolated_bundle, run):  # type: ignore[no-untyped-def]
+    """(workspace with a ministry fict-0001 by email, the submission rendered confidential for
+    ohchr-urgent-action, under a name that does not say so)."""
+    ws, _keys, _pdf = mail_workspace(tmp_path, 1)
+    write(ws / "letters" / "submission" / "letter.yaml", SUBMISSION_YAML)
+    write(ws / "letters" / "submission" / "letter.html.j2", SUBMISSION_J2)
+    pdf = tmp_path / "submission.pdf"
+    code, _, err = run("-w", ws, "render", "submission", "--to", "ohchr-urgent-action", "--confidential", "--date", "2026-11-23",
+                       "--out", pdf)  # fmt: skip
+    assert code == 0, err
+    return ws, pdf
+
+
+def test_a_confidential_pdf_is_refused_for_a_ministry(confidential_pdf, run, tmp_path):  # type: ignore[no-untyped-def]
+    ws, pdf = confidential_pdf
+    code, stdout, err = run("-w", ws, "mail", "queue", "example", "--to", "fict-0001", "--pdf", pdf)
+    assert code == 6
+    assert err.splitlines()[0] == (
+        f"error: {pdf}: a confidential version written for 'ohchr-urgent-action' may not be sent to 'fict-0001' (foreign ministry)"
+    )
+    assert "Traceback" not in err and not (ws / "outbox.sqlite").exists()
+    code, _, err = run("-w", ws, "mail", "queue", "example", "--to", "fict-0001", "--pdf", pdf, "--dry-run", "--out", tmp_path / "e")
+    assert code == 6 and not (tmp_path / "e").exists()
+
+
+def test_a_confidential_render_is_refused_for_a_ministry(confidential_pdf, run):  # type: ignore[no-untyped-def]
+    ws, _pdf = confidential_pdf
+    code, _, err = run("-w", ws, "mail", "queue", "example", "--to", "fict-0001", "--confidential", "--date", "2026-11-23")
+    assert code == 6
+    assert "error: --confidential: a confidential version may not be sent to 'fict-0001': a foreign ministry is not a UN mandate" in err
+    assert not (ws / "outbox.sqlite").exists()
+
+
+def test_a_confidential_pdf_goes_to_its_mandate_under_confidential_names(confidential_pdf, run, tmp_path):  # type: ignore[no-untyped-def]
+    ws, pdf = confidential_pdf
+    out = tmp_path / "eml"
+    code, stdout, err = run("-w", ws, "mail", "queue", "submission", "--to", "ohchr-urgent-action", "--pdf", pdf, "--dry-run", "--out", out)
+    assert code == 0, err
+    msg = parse(out / "submission-ohchr-urgent-action-en-confidential.eml")
+    (attachment,) = msg.iter_attachments()
+    assert attachment.get_filename() == "submission-confidential.pdf" and attachment.get_content() == pdf.read_bytes()
+    assert "names victims and is confidential" in msg.get_body(("plain",)).get_content()
+    code, _, err = run("-w", ws, "mail", "queue", "submission", "--to", "ohchr-urgent-action", "--confidential", "--date", "2026-11-23",
+                       "--dry-run", "--out", tmp_path / "rendered")  # fmt: skip
+    assert code == 0, err
+    (eml,) = (tmp_path / "rendered").iterdir()
+    assert eml.name == "submission-ohchr-urgent-action-en-confidential.eml"
+    (attachment,) = parse(eml).iter_attachments()
+    assert attachment.get_filename() == "submission-ohchr-urgent-action-en-confidential.pdf"

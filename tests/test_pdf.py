@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _helpers import letters_only
+from _helpers import letters_only, set_template, write
 from click.testing import CliRunner
 from pypdf import PdfReader
 
@@ -154,3 +154,57 @@ def test_fonts_are_embedded_noto_serif(rendered: Rendered) -> None:
         # name type... encoding emb sub uni object ID: emb is the 5th column from the end
         assert row[-5] == "yes", row
         assert "Noto" in row[0], row
+
+
+# -- nothing embedded, every refusal one clear error ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "url"),
+    [
+        ('<p><a rel="attachment" href="signers.csv">list</a></p>', "signers.csv"),
+        ('<p><a rel="noopener Attachment" href="../../letters/example/signers.csv">list</a></p>', "../../letters/example/signers.csv"),
+        ('<link rel="attachment" href="signers.csv"><p>Hello.</p>', "signers.csv"),
+        ('<link rel="attachment" href="file:///etc/passwd"><p>Hello.</p>', "file:///etc/passwd"),
+    ],
+    ids=["a", "a-mixed-case-rel", "link", "link-file-url"],
+)
+def test_an_attachment_in_a_template_is_refused(workspace: Path, run, tmp_path: Path, body: str, url: str) -> None:  # type: ignore[no-untyped-def]
+
+    write(workspace / "letters" / "example" / "signers.csv", "name,email\nJane Roe,jane@example.org\n")
+    set_template(workspace, body)
+    out = tmp_path / "x.pdf"
+    code, stdout, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--date", DATE, "--out", out)
+    assert code == 5 and not out.exists()
+    (line,) = [ln for ln in err.splitlines() if ln.startswith("error: ")]
+    assert line.endswith(f"letters/example/letter.html.j2: refused to embed {url!r}: letters may not embed files (rel=\"attachment\")")
+    assert "Traceback" not in stdout + err
+
+
+def test_a_refused_fetch_names_the_url_and_the_template(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+
+    set_template(workspace, '<p><img src="file:///etc/passwd" alt="x"></p>')
+    code, stdout, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--date", DATE, "--out", tmp_path / "x.pdf")
+    assert code == 5
+    assert "letters/example/letter.html.j2: refused to fetch 'file:///etc/passwd'" in err
+    assert "Traceback" not in stdout + err
+
+
+# -- the confidential marking --------------------------------------------------------------------------
+
+
+def test_a_confidential_pdf_is_marked_and_named_as_such(workspace: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from generator.pdf import confidential_for
+
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--date", DATE, "--confidential")
+    assert code == 0, err
+    confidential = tmp_path / "out" / "example-cn-mfa-en-confidential.pdf"
+    assert f"wrote {Path('out') / confidential.name}" in stdout
+    meta = dict(PdfReader(confidential).metadata or {})
+    assert meta["/AdvocateConfidential"] == "cn-mfa" and meta["/Keywords"] == "example, cn-mfa, confidential"
+    assert confidential_for(meta) == "cn-mfa"
+    code, _stdout, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--date", DATE)
+    assert code == 0, err
+    public = dict(PdfReader(tmp_path / "out" / "example-cn-mfa-en.pdf").metadata or {})
+    assert "/AdvocateConfidential" not in public and public["/Keywords"] == "example, cn-mfa" and confidential_for(public) is None

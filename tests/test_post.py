@@ -176,3 +176,58 @@ def test_pdf_without_addressee_is_refused(workspace, run, tmp_path):
     pdf = letter_pdf(tmp_path / "anon.pdf", "", 110)
     code, _, err = run("-w", workspace, "post", pdf, "--envelope", "dl", "--out", tmp_path / "b.pdf")
     assert code == 3 and "this PDF does not name its addressee" in err
+
+
+# -- a confidential version goes only to its mandate -------------------------------------------------
+
+UN_BY_POST = """
+sr-test:
+  kind: un_mandate
+  title: {en: Special Rapporteur on testing}
+  salutation: {en: Dear Special Rapporteur}
+  address: {lines: [Palais des Nations], locality: Geneva, postal_code: "1211", country: CH, source: test}
+  languages: [en]
+  channels: [post]
+"""
+SUBMISSION_YAML = """
+title: Test submission
+kind: un_submission
+purpose: a test
+languages: [en]
+addressee_kinds: [un_mandate, foreign_ministry]
+"""
+
+
+def _confidential(workspace: Path, run, out: Path, to: str) -> Path:  # type: ignore[no-untyped-def]
+    write(workspace / "letters" / "addressees.yaml", UN_BY_POST)
+    write(workspace / "letters" / "submission" / "letter.yaml", SUBMISSION_YAML)
+    template = '{% extends "_base/base.html.j2" %}{% block body %}<p>Names.</p>{% endblock %}'
+    write(workspace / "letters" / "submission" / "letter.html.j2", template)
+    code, _, err = run("-w", workspace, "render", "submission", "--to", to, "--confidential", "--date", "2026-11-23", "--out", out)
+    assert code == 0, err
+    return out
+
+
+def test_a_confidential_pdf_is_posted_only_to_its_mandate(workspace, run, tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    letter = _confidential(workspace, run, tmp_path / "un.pdf", "sr-test")
+    code, stdout, err = run("-w", workspace, "post", letter, "--envelope", "dl", "--out", tmp_path / "ok.pdf")
+    assert code == 0, err
+    assert "1 letter(s)" in stdout
+    writer = PdfWriter(clone_from=PdfReader(letter))  # the same PDF, its keywords edited to name a ministry
+    writer.add_metadata({"/Keywords": "submission, kr-mou, confidential"})
+    edited = tmp_path / "edited.pdf"
+    writer.write(edited)
+    out = tmp_path / "b.pdf"
+    code, _, err = run("-w", workspace, "post", edited, "--envelope", "dl", "--out", out)
+    assert code == 6 and not out.exists()
+    assert err.splitlines()[0] == f"error: {edited}: a confidential version written for 'sr-test' may not be sent to 'kr-mou' (ministry)"
+
+
+def test_a_confidential_pdf_for_a_ministry_is_never_posted(workspace, run, tmp_path):
+    letter = _confidential(workspace, run, tmp_path / "mfa.pdf", "cn-mfa")
+    out = tmp_path / "b.pdf"
+    code, _, err = run("-w", workspace, "post", letter, "--envelope", "dl", "--out", out)
+    assert code == 6 and not out.exists() and "Traceback" not in err
+    assert f"error: {letter}: a confidential version may not be sent to 'cn-mfa': a foreign ministry is not a UN mandate" in err
