@@ -391,11 +391,12 @@ def has_annex(ws: Workspace, letter: str) -> bool:
 def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> bytes:
     """`letter.pdf` (a `build.RenderedLetter`) followed by its signatory annex."""
     import jinja2
+    from jinja2.sandbox import SecurityError
 
     from . import i18n
     from .catalog import recorder
     from .countries import country_name
-    from .render import environment
+    from .render import TemplateFunction, environment, refused
 
     request, ws, lang = letter.request, loaded.ws, letter.request.lang
     signatories = request.signatories or []
@@ -412,7 +413,7 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         from .errors import Where
 
         raise RenderError(f"template syntax: {exc.message}", Where(exc.filename or name, exc.lineno)) from None
-    number = lambda n: i18n.format_number(n, lang)  # noqa: E731
+    number = TemplateFunction(lambda n: i18n.format_number(n, lang))
     base = {
         "lang": lang,
         "dir": i18n.direction(lang),
@@ -435,6 +436,8 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         context["header"] = header_css(header_template, total)
         try:
             return template.render(context)
+        except SecurityError as exc:
+            raise refused(exc, name) from None
         except jinja2.TemplateError as exc:
             raise RenderError(f"{name}: {exc}") from None
 
