@@ -424,7 +424,10 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         "number": number,
     }
     paper = request.paper or ws.config.paper
-    macros: Any = template.make_module({**base, "pages": [], "geo": geometry(paper), "first_page": 1, "header": Markup('""')})
+    try:
+        macros: Any = template.make_module({**base, "pages": [], "geo": geometry(paper), "first_page": 1, "header": Markup('""')})
+    except SecurityError as exc:
+        raise refused(exc, name) from None
     heading = lambda label, count: Markup(macros.group_heading(label, count)).striptags()  # noqa: E731
     groups = groups_of(
         public, lang, lambda code: country_name(code, lang, loaded.library), heading, Markup(macros.no_country()).striptags()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from html import escape as escape_html
@@ -319,8 +318,16 @@ def _balanced(run: str) -> str:
 
 
 def _template_frame(exc: BaseException) -> Where | None:
+    """The innermost template file and line in the traceback of `exc`: a frame of a template's
+    compiled code (its line mapped back to the template), or one of the frames Jinja rewrites
+    tracebacks into (already at the template's line)."""
     where = None
-    for frame in traceback.extract_tb(sys.exc_info()[2] or exc.__traceback__):
-        if frame.filename.endswith(".j2"):
-            where = Where(frame.filename, frame.lineno or 0)
+    tb = sys.exc_info()[2] or exc.__traceback__
+    while tb is not None:
+        code, template = tb.tb_frame.f_code, tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            where = Where(template.filename or template.name, template.get_corresponding_lineno(tb.tb_lineno))
+        elif code.co_filename.endswith(".j2"):
+            where = Where(code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
     return where
