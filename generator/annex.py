@@ -395,11 +395,12 @@ def has_annex(ws: Workspace, letter: str) -> bool:
 def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> bytes:
     """`letter.pdf` (a `build.RenderedLetter`) followed by its signatory annex."""
     import jinja2
+    from jinja2.sandbox import SecurityError
 
     from . import i18n
     from .catalog import recorder
     from .countries import country_name
-    from .render import environment
+    from .render import TemplateFunction, environment, refused
 
     request, ws, lang = letter.request, loaded.ws, letter.request.lang
     signatories = request.signatories or []
@@ -416,7 +417,7 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         from .errors import Where
 
         raise RenderError(f"template syntax: {exc.message}", Where(exc.filename or name, exc.lineno)) from None
-    number = lambda n: i18n.format_number(n, lang)  # noqa: E731
+    number = TemplateFunction(lambda n: i18n.format_number(n, lang))
     base = {
         "lang": lang,
         "dir": i18n.direction(lang),
@@ -427,7 +428,10 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         "number": number,
     }
     paper = request.paper or ws.config.paper
-    macros: Any = template.make_module({**base, "pages": [], "geo": geometry(paper), "first_page": 1, "header": Markup('""')})
+    try:
+        macros: Any = template.make_module({**base, "pages": [], "geo": geometry(paper), "first_page": 1, "header": Markup('""')})
+    except SecurityError as exc:
+        raise refused(exc, name) from None
     heading = lambda label, count: Markup(macros.group_heading(label, count)).striptags()  # noqa: E731
     groups = groups_of(
         public, lang, lambda code: country_name(code, lang, loaded.library), heading, Markup(macros.no_country()).striptags()
@@ -439,6 +443,8 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         context["header"] = header_css(header_template, total)
         try:
             return template.render(context)
+        except SecurityError as exc:
+            raise refused(exc, name) from None
         except jinja2.TemplateError as exc:
             raise RenderError(f"{name}: {exc}") from None
 

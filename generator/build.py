@@ -87,6 +87,7 @@ def _concerns(problem: Problem, spec: LetterSpec) -> bool:
 
 def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     """Check the request, fill the template and return the HTML with every problem found."""
+    from .checks import check_sources
     from .render import render_html
 
     spec = get_letter(loaded, request.letter)
@@ -131,6 +132,7 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     context.update(runtime.functions())
     html = render_html(loaded.ws, spec.name, context, messages)
     problems += runtime.problems
+    problems += dict.fromkeys(check_sources(loaded.library, runtime.used))  # what `advocate check` finds in the sources cited
     if messages.missing:
         problems.append(untranslated(loaded.ws, request, messages.missing))
     if errors_in(problems):

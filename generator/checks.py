@@ -9,7 +9,7 @@ use) and a trial composition of every example each letter declares.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import jinja2
@@ -21,7 +21,7 @@ from .compose import Runtime, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where
 from .letters import TEMPLATE_NAME
 from .library import Library
-from .models import LANGS, Incident, LetterSpec
+from .models import LANGS, Document, Incident, LetterSpec, Treaty
 from .render import environment
 from .signatories import load_signatories
 from .workspace import Workspace
@@ -49,25 +49,46 @@ def check_workspace(ws: Workspace) -> list[Problem]:
 
 
 def check_library(lib: Library) -> Iterator[Problem]:
-    for key, treaty in lib.treaties.items():
-        for code in treaty.parties:
-            if code not in lib.states:
-                yield Problem("error", lib.where(key, "parties", code), f"{key}: party {code!r} is not declared in citations/states.yaml")
-        for lang in treaty.title_flags:
-            if lang not in treaty.title:
-                yield Problem(
-                    "error", lib.where(key, "title_flags", lang), f"{key}: title_flags names {lang!r} but there is no {lang!r} title"
-                )
-    for key, incident in lib.incidents.items():
-        yield from _check_incident(lib, key, incident)
+    yield from check_sources(lib, lib.keys())
 
 
-def _check_incident(lib: Library, key: str, incident: Incident) -> Iterator[Problem]:
+def check_sources(lib: Library, keys: Iterable[str], today: dt.date | None = None) -> Iterator[Problem]:
+    """The library's problems with the sources `keys` (what `advocate check` reports for the whole
+    library, and what a render reports for the sources its letter cites)."""
+    today = today or dt.date.today()
+    for key in dict.fromkeys(keys):
+        source = lib.get(key)
+        if isinstance(source, Treaty):
+            yield from _check_treaty(lib, key, source)
+        elif isinstance(source, Incident):
+            yield from _check_incident(lib, key, source, today)
+        elif isinstance(source, Document):
+            yield from _check_document(lib, key, source, today)
+
+
+def _check_treaty(lib: Library, key: str, treaty: Treaty) -> Iterator[Problem]:
+    for code in treaty.parties:
+        if code not in lib.states:
+            yield Problem("error", lib.where(key, "parties", code), f"{key}: party {code!r} is not declared in citations/states.yaml")
+    for lang in treaty.title_flags:
+        if lang not in treaty.title:
+            yield Problem("error", lib.where(key, "title_flags", lang), f"{key}: title_flags names {lang!r} but there is no {lang!r} title")
+
+
+def _check_document(lib: Library, key: str, doc: Document, today: dt.date) -> Iterator[Problem]:
+    if doc.date.first_day() > today:
+        yield Problem("error", lib.where(key, "date"), f"document {key!r} is dated {doc.date}, in the future", "correct its date")
+
+
+def _check_incident(lib: Library, key: str, incident: Incident, today: dt.date) -> Iterator[Problem]:
     if not incident.sources:
         yield Problem("error", lib.where(key), f"incident {key!r} has no source", "every incident needs at least one source document")
     for i, src in enumerate(incident.sources):
-        if src.document not in lib.documents:
+        cited = lib.documents.get(src.document)
+        if cited is None:
             yield Problem("error", lib.where(key, "sources", i, "document"), f"incident {key!r} cites unknown document {src.document!r}")
+        else:
+            yield from _check_document(lib, src.document, cited, today)
     for i, count in enumerate(incident.counts):
         for j, doc in enumerate(count.attributed_to):
             if doc not in lib.documents:

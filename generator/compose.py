@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from .citing import MAX_NOTE_CHARS, Citer, English, Note, Terms
 from .errors import InputError, Problem, Where
 from .library import Library, _suggest
 from .models import Addressee, Document, Incident, LetterSpec, Treaty
+from .render import TemplateFunction
 from .signatories import Signatory
 
 STATUS_WORDS = {"none": "is not a party to", "signed": "has signed but not ratified"}
@@ -38,6 +40,23 @@ class LetterRequest:
     paper: str | None = None
     confidential: bool = False
     wet_ink: bool = False  # signature lines to sign by hand instead of signature fields
+
+
+class Status:
+    """What `status()` gives a template: `status`, `bound`, and `date` (formatted); reading the
+    date when there is none calls `missing` (which records the problem) and gives a marker."""
+
+    __slots__ = ("_date", "_missing", "bound", "status")
+
+    def __init__(self, status: str, bound: bool, date: str | None, missing: Callable[[], None]):
+        self.status, self.bound, self._date, self._missing = status, bound, date, missing
+
+    @property
+    def date(self) -> str:
+        if self._date is None:
+            self._missing()
+            return "[date not verified]"
+        return self._date
 
 
 def template_where() -> Where | str:
@@ -127,13 +146,24 @@ class Runtime:
         return Markup('<span class="footnote">%s</span>') % note.html
 
     def _refs(self, key: str, pinpoint: str | None) -> list[tuple[str, str | None]]:
+        """What citing `key` cites: the key itself, or an incident's sources published by the
+        letter date (a later one is left out with a warning; an unknown one is an error that the
+        library check after the render reports, as `advocate check` does)."""
         source = self.library.get(key)
-        if isinstance(source, Incident):
-            refs = [(s.document, s.pinpoint) for s in source.sources if self._published(s.document)]
-            if not refs:
-                self._problem("error", f"none of the sources of incident {key!r} was published by the letter date {self.letter_date}")
-            return refs
-        return [(key, pinpoint)]
+        if not isinstance(source, Incident):
+            return [(key, pinpoint)]
+        refs = []
+        for ref in source.sources:
+            doc = self.library.documents.get(ref.document)
+            if doc is not None and self._published(ref.document):
+                refs.append((ref.document, ref.pinpoint))
+            elif doc is not None:
+                message = f"source {ref.document!r} of incident {key!r} is dated {doc.date}, after the letter date {self.letter_date}"
+                if not any(p.message.startswith(message) for p in self.problems):  # once, though the incident is cited often
+                    self._problem("warning", f"{message}: left out of the footnote", "give the letter a later --date to cite it")
+        if not refs:
+            self._problem("error", f"none of the sources of incident {key!r} was published by the letter date {self.letter_date}")
+        return refs
 
     # -- template functions -------------------------------------------------------------------
 
@@ -236,19 +266,21 @@ class Runtime:
         party = source.parties.get(code)
         return bool(party and party.bound)
 
-    def status(self, treaty: str, state: str | None = None) -> dict[str, Any]:
-        """A state's verified status under a treaty: {'status', 'date', 'bound'} (date formatted)."""
+    def status(self, treaty: str, state: str | None = None) -> Status:
+        """A state's verified status under a treaty (`.status`, `.bound`, `.date` formatted); reading
+        `.date` when the library holds no verified date is an error, never an empty phrase."""
         source = self.library.get(treaty)
         code = state or self.respondent
         party = source.parties.get(code) if isinstance(source, Treaty) and code else None
         if party is None or not party.verified:
             self._problem("error", f"the status of {code} under {treaty} is not verified in the library")
-            return {"status": "unknown", "date": "", "bound": False}
-        return {
-            "status": party.status,
-            "bound": party.bound,
-            "date": i18n.format_date(party.date, self.lang) if party.date and (party.date_flag or party.flag) != "U" else "",
-        }
+            return Status("unknown", False, None, lambda: None)
+        if party.date is None or (party.date_flag or party.flag) == "U":
+            why = "unverified (U)" if party.date else "not"
+            message = f"the date of the status of {code} under {treaty} ({party.status}) is {why} in the library"
+            hint = "verify the date and flag it V or V2, or leave the date out of the letter"
+            return Status(party.status, party.bound, None, lambda: self._problem("error", message, hint))
+        return Status(party.status, party.bound, i18n.format_date(party.date, self.lang), lambda: None)
 
     def victims(self, key: str) -> list[dict[str, str]]:
         """Named victims of an incident: only in a confidential version (``--confidential``);
@@ -300,8 +332,12 @@ class Runtime:
         return i18n.locale(self.lang).territories.get(code, code)
 
     def incident(self, key: str) -> Incident | None:
+        """The incident record, for conditions; in a public render without its named victims (the
+        object holds none: nothing in a public template can reach a name or a consent record)."""
         source = self._lookup(key)
-        return source if isinstance(source, Incident) else None
+        if not isinstance(source, Incident):
+            return None
+        return source.model_copy(update={"victims": []}) if self.public else source
 
     def date(self, value: Any) -> str:
         from .models import PartialDate
@@ -361,8 +397,9 @@ class Runtime:
         "ga_session",
     )
 
-    def functions(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.FUNCTIONS}
+    def functions(self) -> dict[str, TemplateFunction]:
+        """The template functions by name, each callable from the sandbox (and nothing else of the runtime)."""
+        return {name: TemplateFunction(getattr(self, name)) for name in self.FUNCTIONS}
 
 
 def _ref(item: str | tuple[str, str | None] | list[Any]) -> tuple[str, str | None]:

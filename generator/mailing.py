@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SecurityError
 
 from .errors import DeliveryError, InputError, Problem, Where
 from .models import Addressee, LetterSpec
@@ -319,17 +320,16 @@ def _render(loaded: Any, spec: LetterSpec, addressee: Addressee, lang: str, requ
 
 @lru_cache(maxsize=8)
 def _environment(roots: tuple[Path, ...]) -> jinja2.Environment:
-    loader = jinja2.FileSystemLoader([str(root / "letters" / MAIL_DIR) for root in roots])
-    env = jinja2.Environment(
-        loader=loader,
+    from .render import TemplateFunction, sandboxed_environment
+
+    env = sandboxed_environment(
+        [root / "letters" / MAIL_DIR for root in roots],
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-        undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        extensions=["jinja2.ext.i18n"],
     )
-    env.globals["urgency_label"] = _urgency_label
+    env.globals["urgency_label"] = TemplateFunction(_urgency_label)
     return env
 
 
@@ -340,6 +340,7 @@ def _urgency_label(code: str) -> str:
 def render_mail(ws: Any, lang: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, plain text, HTML) from ``letters/_mail/`` (user workspace first)."""
     from .catalog import recorder
+    from .render import refused
 
     env = _environment(ws.roots)
     recorder(ws, lang).install(env)  # a broken catalogue stops here with its file and line
@@ -347,6 +348,8 @@ def render_mail(ws: Any, lang: str, context: dict[str, Any]) -> tuple[str, str, 
     for name in TEMPLATES:
         try:
             out.append(env.get_template(name).render(context))
+        except SecurityError as exc:
+            raise refused(exc, name) from None
         except jinja2.TemplateNotFound:
             searched = ", ".join(str(r / "letters" / MAIL_DIR / name) for r in ws.roots)
             raise DeliveryError(f"mail template {name!r} not found", hint=f"searched: {searched}") from None

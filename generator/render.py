@@ -2,50 +2,180 @@
 
 In: a letter name, a render context and the workspace. Out: an HTML string. Jinja2 with
 autoescape on (variables are text, never markup), strict undefined variables, and a search path
-of the user's ``letters/`` before the bundled one. Template faults become `RenderError`s naming
-the template file and line.
+of the user's ``letters/`` before the bundled one. Templates are data: every one (letters, the
+annex, the mail messages) runs in `LetterSandbox`, which calls only the documented functions, and
+is loaded by `LettersLoader`, which never leaves the ``letters/`` folders. Template faults and
+sandbox refusals become `RenderError`s naming the template file and line.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from html import escape as escape_html
 from html import unescape as unescape_html
+from pathlib import Path
+from types import BuiltinMethodType, ModuleType
 from typing import Any
 
 import jinja2
+from jinja2.runtime import BlockReference, LoopContext, Macro
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .catalog import Recorder
 from .errors import RenderError, Where
 from .i18n import RTL
 from .workspace import Workspace
 
+SANDBOX_HINT = "templates may only call the documented functions and read the documented values: see docs/writing-letters.md"
+MAX_RANGE = 10_000  # range() in a template; a letter never counts further
+MAX_SIZE = 100_000  # items or characters that `*` may build, and the largest power `**` may raise to
+# Jinja's globals that no letter needs (cycler, joiner, lipsum, namespace, dict) are removed; these stay:
+GLOBALS = ("range", "gettext", "ngettext", "pgettext", "npgettext", "_")
+# Filters that build output of a size the template chooses (center, indent, wordwrap, format,
+# batch, slice) or print Python's view of an object (pprint, xmlattr, tojson) are removed.
+REMOVED_FILTERS = ("center", "indent", "wordwrap", "format", "batch", "slice", "pprint", "xmlattr", "tojson", "random")
+# Methods of plain values a template may call ("vars.get('x')", "name.upper()").
+SAFE_METHODS = {
+    str: {"capitalize", "count", "endswith", "find", "isdigit", "join", "lower", "lstrip", "replace", "rsplit", "rstrip",
+          "split", "splitlines", "startswith", "strip", "title", "upper", "striptags", "unescape"},
+    dict: {"get", "items", "keys", "values"},
+    list: {"count", "index"},
+    tuple: {"count", "index"},
+}
 
-@lru_cache(maxsize=8)
-def _environment(roots: tuple[Any, ...]) -> jinja2.Environment:
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(root / "letters")) for root in roots])
-    env = jinja2.Environment(
-        loader=loader,
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
+
+class TemplateFunction:
+    """A function a template may call: one of the documented ones (docs/writing-letters.md). The
+    wrapped function is out of the template's reach (a private slot)."""
+
+    __slots__ = ("_func",)
+
+    def __init__(self, func: Callable[..., Any]):
+        self._func = func
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._func(*args, **kwargs)
+
+
+class TemplateOutside(SecurityError):
+    """A template name or file that leaves the workspace's and the bundle's ``letters/`` folders."""
+
+
+class LettersLoader(jinja2.BaseLoader):
+    """Templates from folders searched in order (the user's first). A name is a relative path of
+    plain segments; the file it names, symbolic links resolved, must lie inside one of the
+    folders, else `TemplateOutside`."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders = [folder.resolve() for folder in folders]
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """(source, file name, up-to-date check) of `template`; raises TemplateNotFound or TemplateOutside."""
+        pieces = template.split("/")
+        if template.startswith("/") or "\\" in template or any(p in ("", ".", "..") for p in pieces):
+            raise TemplateOutside(f"template name {template!r} leaves the letters folder")
+        for folder in self.folders:
+            candidate = folder.joinpath(*pieces)
+            if not candidate.is_file():
+                continue
+            real = candidate.resolve()
+            if not any(real.is_relative_to(f) for f in self.folders):
+                raise TemplateOutside(f"template {template!r} is a link to {real}, outside the letters folders")
+            mtime = real.stat().st_mtime
+            source = real.read_text(encoding="utf-8")
+            return source, str(candidate), _unchanged(real, mtime)
+        raise jinja2.TemplateNotFound(template)
+
+
+def _unchanged(path: Path, mtime: float) -> Callable[[], bool]:
+    """Jinja's up-to-date check for a template read from `path` when it had `mtime`."""
+    return lambda: path.is_file() and path.stat().st_mtime == mtime
+
+
+class LetterSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, narrowed: a template calls only `TemplateFunction`s, macros,
+    blocks, the gettext functions and a few methods of plain values; no attribute that starts
+    with an underscore or `model_` (pydantic's machinery); `*` and `**` and `range` capped."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr.startswith("model_") or isinstance(value, (type, ModuleType)):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        if not super().is_safe_callable(obj):
+            return False
+        if isinstance(obj, (TemplateFunction, Macro, BlockReference, LoopContext, jinja2.Undefined)):
+            return True
+        if any(obj is self.globals.get(name) for name in GLOBALS):
+            return True
+        owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
+        if isinstance(owner, LoopContext):
+            return name in ("cycle", "changed")
+        return isinstance(obj, BuiltinMethodType) and any(isinstance(owner, t) and name in m for t, m in SAFE_METHODS.items())
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        """Call `__obj` from a template if `is_safe_callable` allows it (named in the error otherwise)."""
+        if not __self.is_safe_callable(__obj):
+            raise SecurityError(f"{getattr(__obj, '__name__', type(__obj).__name__)!r} may not be called")
+        return __context.call(__obj, *args, **kwargs)
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        """`left * right` or `left ** right`, refused when it would build something huge."""
+        sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
+        counts = [x for x in (left, right) if isinstance(x, int)]
+        if operator == "*" and sizes and counts and sizes[0] * max(counts[0], 0) > MAX_SIZE:
+            raise SecurityError(f"a repetition of more than {MAX_SIZE} items or characters")
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+            raise SecurityError("a power above 64")
+        return self.binop_table[operator](left, right)
+
+
+def _range(*args: int) -> range:
+    """`range()` in a template, up to MAX_RANGE numbers."""
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise SecurityError(f"range() of more than {MAX_RANGE} numbers")
+    return numbers
+
+
+def sandboxed_environment(folders: list[Path], **options: Any) -> LetterSandbox:
+    """The sandboxed environment for templates found in `folders` (each inside a ``letters/``
+    folder): strict undefined values, the i18n extension with trimmed {% trans %} blocks, only
+    the globals and filters a letter needs. `options` go to Jinja (autoescape, whitespace)."""
+    env = LetterSandbox(loader=LettersLoader(folders), undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"], **options)
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks are extracted and looked up with whitespace collapsed
+    for name in set(env.globals) - set(GLOBALS):
+        del env.globals[name]
+    env.globals["range"] = _range
+    for name in REMOVED_FILTERS:
+        del env.filters[name]
     return env
 
 
-def environment(ws: Workspace) -> jinja2.Environment:
+def refused(exc: SecurityError, template: str) -> RenderError:
+    """The one-line error for a template the sandbox stopped, at its file and line."""
+    return RenderError(f"template refused: {exc.message or exc}", _template_frame(exc) or template, hint=SANDBOX_HINT)
+
+
+@lru_cache(maxsize=8)
+def _environment(roots: tuple[Path, ...]) -> LetterSandbox:
+    return sandboxed_environment([root / "letters" for root in roots], autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def environment(ws: Workspace) -> LetterSandbox:
     return _environment(ws.roots)
 
 
 def render_html(ws: Workspace, letter: str, context: dict[str, Any], messages: Recorder | None = None) -> str:
+    """The letter's template filled with `context`, typeset for its language; template faults,
+    sandbox refusals included, become `RenderError`s at the template's file and line."""
     env = environment(ws)
     if messages is not None:
         messages.install(env)
@@ -54,9 +184,11 @@ def render_html(ws: Workspace, letter: str, context: dict[str, Any], messages: R
         template = env.get_template(name)
         html = template.render(context)
         return typeset(html, str(context.get("lang", "en")))
+    except SecurityError as exc:
+        raise refused(exc, name) from None
     except jinja2.TemplateNotFound as exc:
         searched = ", ".join(str(r / "letters" / str(exc.name)) for r in ws.roots)
-        raise RenderError(f"template {exc.name!r} not found", hint=f"searched: {searched}") from None
+        raise RenderError(f"template {exc.name!r} not found", _template_frame(exc), hint=f"searched: {searched}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template syntax: {exc.message}", Where(exc.filename or exc.name or name, exc.lineno)) from None
     except jinja2.UndefinedError as exc:
@@ -65,6 +197,8 @@ def render_html(ws: Workspace, letter: str, context: dict[str, Any], messages: R
             _template_frame(exc) or name,
             hint="declare it as a variable in letter.yaml or fix the name",
         ) from None
+    except (jinja2.TemplateRuntimeError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
+        raise RenderError(f"template failed: {type(exc).__name__}: {exc}", _template_frame(exc) or name) from None
 
 
 _TAG = re.compile(r"(<[^>]+>)")
@@ -184,8 +318,16 @@ def _balanced(run: str) -> str:
 
 
 def _template_frame(exc: BaseException) -> Where | None:
+    """The innermost template file and line in the traceback of `exc`: a frame of a template's
+    compiled code (its line mapped back to the template), or one of the frames Jinja rewrites
+    tracebacks into (already at the template's line)."""
     where = None
-    for frame in traceback.extract_tb(sys.exc_info()[2] or exc.__traceback__):
-        if frame.filename.endswith(".j2"):
-            where = Where(frame.filename, frame.lineno or 0)
+    tb = sys.exc_info()[2] or exc.__traceback__
+    while tb is not None:
+        code, template = tb.tb_frame.f_code, tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            where = Where(template.filename or template.name, template.get_corresponding_lineno(tb.tb_lineno))
+        elif code.co_filename.endswith(".j2"):
+            where = Where(code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
     return where

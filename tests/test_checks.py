@@ -342,3 +342,95 @@ def test_general_assembly_session_follows_the_letter_date(day: str, given: int |
     assert runtime.ga_session(given) == session
     runtime.ga_session(given)  # asked again (the subject is rendered more than once): one warning at most
     assert [p.severity for p in runtime.problems] == (["warning"] if warned else [])
+
+
+# -- render refuses what check refuses --------------------------------------------------------
+
+INCIDENT_YAML = """\
+    key: inc-x
+    title: {en: An incident}
+    date: 2023-10-09
+    summary: {en: "Something happened."}
+    sources:
+      - {document: rfa-2023-10-11, reliability: likely_reliable, connection: secondary_report}
+      - {document: %s, reliability: likely_reliable, connection: secondary_report}
+    flag: V
+    """
+FUTURE_DOC_YAML = """\
+    key: future-doc
+    kind: ngo_report
+    author: Someone
+    title: {en: A report from the future}
+    date: 2999-01-01
+    flag: V
+    source: a typo in the date
+    """
+
+
+def check_and_render(render, ws: Path, run, body: str, *args: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """(stderr of `advocate check`, stderr of the render): both refuse (exit 4), the render writes nothing."""
+    set_template(ws, body, letter="t")
+    code, _out, check_err = run("--workspace", ws, "check")
+    assert code == 4, check_err
+    code, stdout, stderr, out = render(None, "--var", "count=1", *args)
+    refused(code, stdout, stderr, out)
+    return check_err, stderr
+
+
+def test_unknown_incident_source_stops_the_render_as_it_stops_check(render, ws: Path, run) -> None:  # type: ignore[no-untyped-def]
+    write(ws / "citations" / "incidents" / "inc-x.yaml", INCIDENT_YAML % "no-such-doc")
+    check_err, stderr = check_and_render(render, ws, run, '<p>{{ fact("inc-x") }}</p>')
+    message = r"^error: \S*citations/incidents/inc-x\.yaml:7: incident 'inc-x' cites unknown document 'no-such-doc'$"
+    assert re.search(message, check_err, re.M), check_err
+    assert re.search(message, stderr, re.M), stderr
+
+
+def test_incident_source_dated_in_the_future_stops_the_render_as_it_stops_check(render, ws: Path, run) -> None:  # type: ignore[no-untyped-def]
+    write(ws / "citations" / "incidents" / "inc-x.yaml", INCIDENT_YAML % "future-doc")
+    write(ws / "citations" / "documents" / "future-doc.yaml", FUTURE_DOC_YAML)
+    check_err, stderr = check_and_render(render, ws, run, '<p>{{ fact("inc-x") }}</p>')
+    message = r"^error: \S*citations/documents/future-doc\.yaml:5: document 'future-doc' is dated 2999-01-01, in the future$"
+    assert re.search(message, check_err, re.M), check_err
+    assert re.search(message, stderr, re.M), stderr
+
+
+def test_incident_source_after_the_letter_date_is_left_out_with_a_warning(render) -> None:  # type: ignore[no-untyped-def]
+    code, _stdout, stderr, out = render('<p>{{ fact("return-2023-10-09") }}</p>', "--var", "count=1", date="2023-10-11")
+    assert code == 0, stderr
+    assert template_line(stderr, 4, "source 'yonhap-2023-10-13' of incident 'return-2023-10-09' is dated 2023-10-13, "
+                                    "after the letter date 2023-10-11: left out of the footnote", "warning"), stderr
+    assert stderr.count("'yonhap-2023-10-13'") == 1
+    assert "Yonhap" not in out.read_text(encoding="utf-8")
+
+
+TREATY_WITH_DATES = """\
+    key: tt
+    short_title: TT
+    title: {en: Test Treaty}
+    adopted: {date: 2000-01-01, flag: V}
+    parties:
+      CN: {status: ratified, date: 1990-01-01, date_flag: U, flag: V}
+      KP: {status: signed, flag: V}
+      FR: {status: ratified, date: 1995-02-03, flag: V}
+    """
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [("CN", "the date of the status of CN under tt (ratified) is unverified (U) in the library"),
+     ("KP", "the date of the status of KP under tt (signed) is not in the library")],
+)
+def test_unverified_ratification_date_is_an_error_never_an_empty_phrase(render, ws: Path, run, state: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    write(ws / "citations" / "treaties" / "tt.yaml", TREATY_WITH_DATES)
+    check_err, stderr = check_and_render(render, ws, run, f'<p>A party since {{{{ status("tt", "{state}").date }}}}.</p>')
+    assert template_line(stderr, 4, message), stderr
+    assert template_line(check_err, 4, message), check_err
+    assert "since ." not in stderr
+
+
+def test_status_without_reading_the_date_and_a_verified_date(render, ws: Path) -> None:  # type: ignore[no-untyped-def]
+    write(ws / "citations" / "treaties" / "tt.yaml", TREATY_WITH_DATES)
+    body = '<p>[{{ status("tt", "CN").status }} {{ status("tt", "KP").bound }} {{ status("tt", "FR").date }}]</p>'
+    code, _stdout, stderr, out = render(body, "--var", "count=1")
+    assert code == 0, stderr
+    assert "[ratified False 3\u00a0February\u00a01995]" in out.read_text(encoding="utf-8")
