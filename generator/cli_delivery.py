@@ -1,4 +1,4 @@
-"""The delivery commands: ``advocate mail queue|send|status`` and ``advocate post``.
+"""The delivery commands: ``advocate mail queue|send|status|resolve`` and ``advocate post``.
 
 Registered on the main group by `register` (one line at the end of cli.py). Like cli.py, each
 command parses options and calls one library function (mailing, outbox, post) inside `boundary`.
@@ -17,8 +17,14 @@ from .errors import DeliveryError, InputError
 
 if TYPE_CHECKING:
     from .cli import App
+    from .outbox import Queued
 
 PASSWORD_ENV = "ADVOCATE_SMTP_PASSWORD"
+STATES = ("queued", "sending", "sent", "failed", "unknown", "withdrawn")  # outbox.STATES, without importing it
+UNKNOWN_HINT = (
+    "no answer came after their end, so the server may have them, and `send` does not send them again;"
+    " check, then `advocate mail resolve MESSAGE-ID|ADDRESSEE --sent` (it arrived) or `--resend`"
+)
 
 
 def _build() -> tuple[click.Group, click.Command]:
@@ -39,6 +45,7 @@ def _build() -> tuple[click.Group, click.Command]:
         advocate mail queue LETTER --to ADDRESSEE...   build messages and queue them
         advocate mail send --smtp HOST:PORT --starttls --user USER
         advocate mail status
+        advocate mail resolve MESSAGE-ID|ADDRESSEE --sent|--resend
         """
 
     @mail_grp.command("queue")
@@ -50,6 +57,7 @@ def _build() -> tuple[click.Group, click.Command]:
     @click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today).")
     @click.option("--confidential", is_flag=True, help="Attach the confidential version (named victims).")
     @click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="Attach this rendered PDF instead of rendering the letter.")
+    @click.option("--force", is_flag=True, help="Queue a new version even if the campaign already has a message.")
     @click.option("--dry-run", is_flag=True, help="Write .eml files for review instead of queuing.")
     @click.option("--out", "out", type=click.Path(file_okay=False), default="out/mail", show_default=True, help="Folder for --dry-run.")
     @click.pass_obj
@@ -64,10 +72,15 @@ def _build() -> tuple[click.Group, click.Command]:
         date: str | None,
         confidential: bool,
         pdf: str | None,
+        force: bool,
         dry_run: bool,
         out: str,
     ) -> None:
-        """Build the messages of LETTER (PDF attached) and queue them, or write .eml files."""
+        """Build the messages of LETTER (PDF attached) and queue them, or write .eml files.
+
+        At most one message per campaign (letter, addressee, language, variables): queuing it
+        again does nothing unless --force, which withdraws a version still queued.
+        """
         from .mailing import MailRequest, eml_name, prepare
         from .outbox import Outbox
         from .output import write_atomic
@@ -91,12 +104,25 @@ def _build() -> tuple[click.Group, click.Command]:
                 click.echo(f"wrote {path}  <{message.message_id}>")
             return
         box = Outbox(_outbox_path(app))
-        added, present = box.queue(prepared.messages)
-        for message, state in present:
-            click.echo(f"already {state}: {message.addressee} ({message.lang}) <{message.message_id}>")
-        for message in added:
-            click.echo(f"queued {message.addressee} <{message.rcpt}> ({message.lang}): {message.subject}")
-        click.echo(f"{len(added)} message(s) queued in {box.path}; send them with `advocate mail send --smtp HOST:PORT`")
+        results = box.queue(prepared.messages, force)
+        for result in results:
+            for line in _queue_lines(result):
+                click.echo(line)
+        added = sum(1 for r in results if r.added)
+        click.echo(f"{added} message(s) queued in {box.path}; send them with `advocate mail send --smtp HOST:PORT`")
+
+    def _queue_lines(result: Queued) -> list[str]:
+        """What `queue` did with one message, in a line or a few."""
+        m, earlier = result.message, result.earlier
+        who = f"{m.addressee} ({m.lang})"
+        if earlier is not None and result.identical:
+            return [f"already {earlier.state} on {earlier.day}: {who} <{m.message_id}> (the same message)"]
+        if earlier is not None:
+            return [f"already {earlier.state} on {earlier.day} as <{earlier.message_id}>: {who}; use --force to queue a new version"]
+        lines = [f"queued {m.addressee} <{m.rcpt}> ({m.lang}): {m.subject}"]
+        lines += [f"  withdrew <{w.message_id}> (queued on {w.day}): replaced by this version" for w in result.withdrawn]
+        lines += [f"  note: {who} also has {m.letter} {o.state} on {o.day} with other variables <{o.message_id}>" for o in result.others]
+        return lines
 
     def _smtp_address(text: str) -> tuple[str, int]:
         host, sep, port = text.rpartition(":")
@@ -115,7 +141,14 @@ def _build() -> tuple[click.Group, click.Command]:
     @click.option(
         "--retry-delay", type=click.FloatRange(min=0), default=2.0, show_default=True, help="Seconds before the first retry (doubles)."
     )
-    @click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True, help="Seconds to wait for the server.")
+    @click.option(
+        "--timeout", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True,
+        help="Seconds to wait for the connection and each command's answer (RFC 5321: 5 minutes).",
+    )  # fmt: skip
+    @click.option(
+        "--data-timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+        help="Seconds to wait for the answer to the end of a message (RFC 5321: 10 minutes); then it is 'unknown'.",
+    )  # fmt: skip
     @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and the failures.")
     @click.pass_obj
     @boundary
@@ -129,12 +162,15 @@ def _build() -> tuple[click.Group, click.Command]:
         max_attempts: int,
         retry_delay: float,
         timeout: float,
+        data_timeout: float,
         quiet: bool,
     ) -> None:
         """Send the queued messages; re-running resumes where a crash or failure stopped.
 
-        Temporary failures (4xx, dropped connections) are retried with back-off; permanent ones
-        (5xx) are marked failed. The password is never taken from the command line.
+        Temporary failures (4xx, dropped connections) before the end of a message are retried with
+        back-off; permanent ones (5xx) are marked failed. A message whose end went out without an
+        answer is 'unknown' and is not re-sent: see `advocate mail resolve`. The password is never
+        taken from the command line.
         """
         from .outbox import Outbox, SmtpSettings, send
 
@@ -144,7 +180,10 @@ def _build() -> tuple[click.Group, click.Command]:
             password = os.environ.get(PASSWORD_ENV)
             if password is None:
                 password = click.prompt(f"SMTP password for {user}", hide_input=True, err=True)
-        settings = SmtpSettings(host, port, security or "plain", user, password, cafile, timeout, per_minute, max_attempts, retry_delay)  # type: ignore[arg-type]
+        settings = SmtpSettings(
+            host, port, security or "plain", user, password, cafile,  # type: ignore[arg-type]
+            timeout=timeout, per_minute=per_minute, max_attempts=max_attempts, retry_delay=retry_delay, data_timeout=data_timeout,
+        )  # fmt: skip
         box = Outbox(_outbox_path(app), create=False)
 
         def echo(line: str) -> None:
@@ -155,30 +194,58 @@ def _build() -> tuple[click.Group, click.Command]:
         if report.resumed:
             click.echo(f"resumed {report.resumed} message(s) an interrupted run left mid-send (same Message-ID)")
         click.echo(
-            f"sent {report.sent}, failed {len(report.failed)}, still queued {len(report.left)}"
+            f"sent {report.sent}, failed {len(report.failed)}, still queued {len(report.left)}, unknown {len(report.unknown)}"
             f" in {report.seconds:.2f} s ({report.rate:.1f} messages/s)"
         )
-        if report.failed or report.left:
+        unknown = box.counts()["unknown"]
+        if unknown:
+            click.echo(f"{unknown} message(s) in the outbox are 'unknown': {UNKNOWN_HINT}")
+        if report.failed or report.left or unknown:
             sys.exit(DeliveryError.exit_code)
 
     @mail_grp.command("status")
-    @click.option("--state", "states", multiple=True, type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only these states.")
+    @click.option("--state", "states", multiple=True, type=click.Choice(list(STATES)), help="Only these states.")
     @click.pass_obj
     @boundary
     def status_cmd(app: App, states: tuple[str, ...]) -> None:
-        """Queued, sent and failed messages per addressee, with the server's last answer."""
-        from .outbox import STATES, Outbox
+        """Messages per addressee with their state and the server's last answer."""
+        from .outbox import Outbox
 
         box = Outbox(_outbox_path(app), create=False)
         rows = box.rows(states or STATES)
         width = max([len(r.addressee) for r in rows] + [9])
-        click.echo(f"{'ADDRESSEE':<{width}}  LANG  {'STATE':<7}  TRIES  LAST ANSWER")
+        click.echo(f"{'ADDRESSEE':<{width}}  LANG  {'STATE':<9}  TRIES  LAST ANSWER")
         for r in rows:
-            click.echo(f"{r.addressee:<{width}}  {r.lang:<4}  {r.state:<7}  {r.attempts:>5}  {r.last_reply or '-'}  [{r.letter}]")
+            click.echo(
+                f"{r.addressee:<{width}}  {r.lang:<4}  {r.state:<9}  {r.attempts:>5}  {r.last_reply or '-'}  [{r.letter}] <{r.message_id}>"
+            )
         counts = box.counts()
         click.echo(", ".join(f"{n} {state}" for state, n in counts.items()))
         if counts["sending"]:
             click.echo("messages in 'sending' were interrupted: `advocate mail send` re-sends them with the same Message-ID")
+        if counts["unknown"]:
+            click.echo(f"messages in 'unknown': {UNKNOWN_HINT}")
+
+    @mail_grp.command("resolve")
+    @click.argument("targets", nargs=-1, required=True, metavar="MESSAGE-ID|ADDRESSEE...")
+    @click.option("--sent", "outcome", flag_value="sent", help="The server has it (e.g. it arrived): record it as sent.")
+    @click.option("--resend", "outcome", flag_value="resend", help="Queue it again: the next `send` sends it, same Message-ID.")
+    @click.pass_obj
+    @boundary
+    def resolve_cmd(app: App, targets: tuple[str, ...], outcome: str | None) -> None:
+        """Decide the fate of messages in state 'unknown' (the server gave no answer to their end).
+
+        An addressee key decides all of that addressee's unknown messages. Check first whether the
+        message arrived (the recipient, the server's log, your Sent folder): --resend may deliver it
+        twice (with the same Message-ID), --sent on a message that never arrived loses it.
+        """
+        from .outbox import Outbox
+
+        if outcome is None:
+            raise InputError("say what happened: --sent or --resend", "mail resolve", hint="`advocate mail resolve --help`")
+        box = Outbox(_outbox_path(app), create=False)
+        for r in box.resolve(targets, outcome):  # type: ignore[arg-type]
+            click.echo(f"{r.addressee} <{r.rcpt}> ({r.lang}) <{r.message_id}>: {'sent' if outcome == 'sent' else 'queued again'}")
 
     @click.command("post")
     @click.argument("pdfs", nargs=-1, required=True, type=click.Path(dir_okay=False))

@@ -3,9 +3,10 @@
 In: the loaded workspace and a `MailRequest` (letter, addressee keys, languages, variables, or an
 already rendered PDF). Out: `Prepared` — one `Outgoing` per (addressee, language): RFC 5322 bytes
 with a plain-text and an HTML body (from the translatable templates ``letters/_mail/``), the PDF
-attached, From and Reply-To from ``advocate.toml`` ``[mail]`` and a stable Message-ID derived from
-(letter, addressee, language, content version); plus one line for each addressee skipped because
-it cannot be reached by email. Nothing is sent or written here: `outbox.py` queues and sends, the
+attached, From and Reply-To from ``advocate.toml`` ``[mail]``, a stable Message-ID derived from
+(letter, addressee, language, content version) and the campaign key (the letter's variables, which
+the outbox uses to queue at most one message per campaign); plus one line for each addressee
+skipped because it cannot be reached by email. Nothing is sent or written here: `outbox.py` queues and sends, the
 CLI writes ``.eml`` files for ``--dry-run``.
 
 For OHCHR (``@ohchr.org`` addresses) the subject line carries the urgency and the intended
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +72,7 @@ class Outgoing:
     subject: str
     filename: str
     raw: bytes
+    campaign: str  # campaign_key of the letter's variables
 
 
 @dataclass
@@ -77,6 +80,21 @@ class Prepared:
     messages: list[Outgoing] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+
+
+def campaign_key(variables: dict[str, Any]) -> str:
+    """The letter's checked variables (defaults merged) as canonical JSON. With the letter,
+    addressee and language it identifies a campaign: the letter date, --confidential and the
+    rendered bytes are not part of it, so the same letter queued on another day is the same one."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Addressee):
+            return value.key
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        raise TypeError(f"variable value of type {type(value).__name__}")
+
+    return json.dumps(variables, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=plain)
 
 
 def valid_email(text: str) -> bool:
@@ -238,7 +256,10 @@ def _one(
     to_header = formataddr((_display(addressee, lang), str(addressee.email)), charset="utf-8")
     headers = {"From": from_header, "To": to_header, "Reply-To": reply_to, "Subject": subject, "Message-ID": f"<{message_id}>"}
     raw = build_message(headers, stamp, lang, text, html, pdf, filename)
-    return Outgoing(message_id, spec.name, addressee.key, lang, version, envelope_from, str(addressee.email), subject, filename, raw)
+    return Outgoing(
+        message_id, spec.name, addressee.key, lang, version, envelope_from, str(addressee.email), subject, filename, raw,
+        campaign_key(variables),
+    )  # fmt: skip
 
 
 _QP = Charset("utf-8")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from _helpers import write
-from smtp_server import add_mail_templates, mail_workspace
+from smtp_server import add_mail_templates, mail_workspace, small_pdf
+
+from generator.outbox import Outbox
 
 SUBMISSION_YAML = """
 title: Test submission
@@ -83,20 +87,99 @@ def test_invalid_email_reported_before_anything_is_queued(tmp_path, isolated_bun
     assert not (ws / "outbox.sqlite").exists()
 
 
+def queue(run: Callable[..., tuple[int, str, str]], ws: Path, pdf: Path, *args: str) -> str:
+    code, out, err = run("-w", ws, "mail", "queue", "example", "--pdf", pdf, *args)
+    assert code == 0, err
+    return out
+
+
+def outbox_rows(ws: Path) -> list[tuple[str, str, str]]:
+    """(addressee, state, message_id) in queuing order."""
+    db = sqlite3.connect(ws / "outbox.sqlite")
+    try:
+        return db.execute("SELECT addressee, state, message_id FROM messages ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
 def test_message_id_is_stable_per_content_version(tmp_path, isolated_bundle, run):
     ws, keys, pdf = mail_workspace(tmp_path, 2)
-    code, out, _ = run("-w", ws, "mail", "queue", "example", "--to", ",".join(keys), "--pdf", pdf)
-    assert code == 0 and "2 message(s) queued" in out
-    code, out, _ = run("-w", ws, "mail", "queue", "example", "--to", ",".join(keys), "--pdf", pdf)
-    assert code == 0 and "0 message(s) queued" in out and out.count("already queued: fict-") == 2
-    pdf.write_bytes(pdf.read_bytes() + b"\n% changed\n")  # a new content version is a new message
-    code, out, _ = run("-w", ws, "mail", "queue", "example", "--to", keys[0], "--pdf", pdf)
-    assert code == 0 and "1 message(s) queued" in out
-    db = sqlite3.connect(ws / "outbox.sqlite")
-    ids = [r[0] for r in db.execute("SELECT message_id FROM messages WHERE addressee = 'fict-0001' ORDER BY id")]
-    db.close()
+    assert "2 message(s) queued" in queue(run, ws, pdf, "--to", ",".join(keys))
+    out = queue(run, ws, pdf, "--to", ",".join(keys))
+    assert "0 message(s) queued" in out and out.count("(the same message)") == 2
+    pdf.write_bytes(pdf.read_bytes() + b"\n% changed\n")  # a new content version is a new message...
+    out = queue(run, ws, pdf, "--to", keys[0], "--force")  # ...queued when asked for
+    assert "1 message(s) queued" in out
+    ids = [mid for key, _, mid in outbox_rows(ws) if key == "fict-0001"]
     assert len(ids) == 2 and ids[0] != ids[1]
     assert all(i.startswith("example.fict-0001.en.") and i.endswith("@example.org") for i in ids)
+    assert queue(run, ws, pdf, "--to", keys[0], "--force").count("(the same message)") == 1  # same content, same ID
+
+
+def test_queue_again_on_another_day_is_a_no_op_unless_forced(tmp_path, isolated_bundle, run):
+    """The red team's second letter for everyone: `mail queue` re-run the next day (the date is
+    part of the message, not of the campaign)."""
+    ws, keys, pdf = mail_workspace(tmp_path, 2)
+    queue(run, ws, pdf, "--to", ",".join(keys), "--date", "2026-03-01")
+    (first_sent, first_queued) = [mid for _, _, mid in outbox_rows(ws)]
+    box = Outbox(ws / "outbox.sqlite")
+    box.mark_sent(box.pending_ids()[0], "250 OK")
+    box.close()
+    today = dt.date.today().isoformat()
+    out = queue(run, ws, pdf, "--to", ",".join(keys), "--date", "2026-03-02")
+    assert "0 message(s) queued" in out
+    assert f"already sent on {today} as <{first_sent}>: fict-0001 (en); use --force to queue a new version" in out
+    assert f"already queued on {today} as <{first_queued}>: fict-0002 (en); use --force to queue a new version" in out
+    out = queue(run, ws, pdf, "--to", ",".join(keys), "--date", "2026-03-02", "--force")
+    assert "2 message(s) queued" in out and f"withdrew <{first_queued}> (queued on {today}): replaced by this version" in out
+    rows = outbox_rows(ws)
+    assert [(key, state) for key, state, _ in rows] == [
+        ("fict-0001", "sent"), ("fict-0002", "withdrawn"), ("fict-0001", "queued"), ("fict-0002", "queued"),
+    ]  # fmt: skip
+    assert len({mid for _, _, mid in rows}) == 4
+    code, status, _ = run("-w", ws, "mail", "status")
+    assert "2 queued, 0 sending, 1 sent, 0 failed, 0 unknown, 1 withdrawn" in status
+
+
+def test_other_variables_are_another_campaign(tmp_path, isolated_bundle, run):
+    ws, keys, pdf = mail_workspace(tmp_path, 1)
+    queue(run, ws, pdf, "--to", keys[0], "--var", "reference=A-1")
+    assert "already queued on" in queue(run, ws, pdf, "--to", keys[0], "--var", "reference=A-1", "--date", "2026-03-02")
+    other = small_pdf(tmp_path / "b-2.pdf", subject="Reference B-2")  # as rendered with the other reference
+    out = queue(run, ws, other, "--to", keys[0], "--var", "reference=B-2")
+    first = outbox_rows(ws)[0][2]
+    assert "1 message(s) queued" in out
+    assert f"note: fict-0001 (en) also has example queued on {dt.date.today().isoformat()} with other variables <{first}>" in out
+
+
+V1_OUTBOX = """CREATE TABLE messages (
+    id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, letter TEXT NOT NULL, addressee TEXT NOT NULL,
+    lang TEXT NOT NULL, version TEXT NOT NULL, sender TEXT NOT NULL, rcpt TEXT NOT NULL, subject TEXT NOT NULL,
+    filename TEXT NOT NULL, raw BLOB NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0, last_reply TEXT NOT NULL DEFAULT '', queued_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL, sent_at TEXT);
+CREATE INDEX messages_state ON messages (state, id);
+INSERT INTO messages (message_id, letter, addressee, lang, version, sender, rcpt, subject, filename, raw, state,
+    queued_at, updated_at, sent_at)
+VALUES ('example.fict-0001.en.0123456789ab@example.org', 'example', 'fict-0001', 'en', '0123456789ab',
+    'campaign@example.org', 'office-0001@example.org', 'S', 'f.pdf', x'00', 'sent', '2025-05-01T10:00:00.000+00:00',
+    '2025-05-01T10:00:00.000+00:00', '2025-05-01T10:00:01.000+00:00');
+"""
+
+
+def test_outbox_of_the_previous_version_is_migrated_and_its_messages_count(tmp_path, isolated_bundle, run):
+    """A message queued before campaigns were recorded stands for every campaign of its letter."""
+    ws, keys, pdf = mail_workspace(tmp_path, 1)
+    db = sqlite3.connect(ws / "outbox.sqlite")
+    db.executescript(V1_OUTBOX)
+    db.close()
+    out = queue(run, ws, pdf, "--to", keys[0], "--var", "reference=anything")
+    assert "already sent on 2025-05-01 as <example.fict-0001.en.0123456789ab@example.org>: fict-0001 (en)" in out
+    box = Outbox(ws / "outbox.sqlite")
+    box.mark_unknown(box.rows()[0].id, "no answer")  # the new state is allowed
+    assert box.counts()["unknown"] == 1 and box.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    box.close()
 
 
 def test_from_and_reply_to_come_from_the_mail_section(tmp_path, isolated_bundle, run):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from smtp_server import PASSWORD, USER, Handler, Server, add_mail_templates, mail_workspace
+from smtp_server import PASSWORD, USER, FaultServer, Handler, Server, add_mail_templates, mail_workspace, small_pdf
 
 from generator.outbox import Outbox
 
@@ -59,7 +59,7 @@ def test_send_over_starttls_with_auth_arrives_intact(tmp_path, isolated_bundle, 
     monkeypatch.setenv("ADVOCATE_SMTP_PASSWORD", PASSWORD)
     code, out, err = run("-w", ws, *send_args(server))
     assert code == 0, err
-    assert re.search(r"sent 3, failed 0, still queued 0 in [\d.]+ s \([\d.]+ messages/s\)", out)
+    assert re.search(r"sent 3, failed 0, still queued 0, unknown 0 in [\d.]+ s \([\d.]+ messages/s\)", out)
     assert len(server.handler.received) == 3
     for got in server.handler.received:
         msg = got.parsed()
@@ -222,3 +222,178 @@ def test_send_rate(tmp_path, isolated_bundle, run, server, monkeypatch, capsys):
     assert rate
     with capsys.disabled():
         print(f"\nsend rate: {out.strip().splitlines()[-1]}")
+
+
+# -- a server that misbehaves: at most one letter per addressee, whatever it does -------------------
+
+FAST = ("--timeout", "2", "--data-timeout", "0.3", "--retry-delay", "0.01", "--max-attempts", "3")
+
+
+@pytest.fixture
+def faulty() -> Iterator[FaultServer]:
+    srv = FaultServer(slow=0.6).start()
+    yield srv
+    srv.close()
+
+
+def plain_send(run: Callable[..., tuple[int, str, str]], ws: Path, srv: FaultServer, *extra: str) -> tuple[int, str, str]:
+    return run("-w", ws, "mail", "send", "--smtp", f"127.0.0.1:{srv.port}", *FAST, *extra)
+
+
+def status_states(run: Callable[..., tuple[int, str, str]], ws: Path) -> dict[str, str]:
+    """addressee -> state, as `advocate mail status` prints them."""
+    code, out, err = run("-w", ws, "mail", "status")
+    assert code == 0, err
+    return {m.group(1): m.group(2) for m in re.finditer(r"^(fict-\d+)\s+en\s+(\w+)\s", out, re.M)}
+
+
+def message_ids(ws: Path) -> dict[str, str]:
+    box = Outbox(ws / "outbox.sqlite")
+    try:
+        return {row.addressee: row.message_id for row in box.rows()}
+    finally:
+        box.close()
+
+
+def check_accurate(run: Callable[..., tuple[int, str, str]], ws: Path, srv: FaultServer, expected: dict[str, str]) -> None:
+    """`mail status` says `expected`; the server has each 'sent' or 'unknown' message once, no
+    other one, and never two Message-IDs for one addressee."""
+    assert status_states(run, ws) == expected
+    ids = message_ids(ws)
+    for key, state in expected.items():
+        assert srv.count(ids[key]) == (1 if state in ("sent", "unknown") else 0), (key, state)
+    assert {r.message_id for r in srv.received} <= set(ids.values())
+
+
+@pytest.mark.parametrize(
+    ("fault", "state"),
+    [
+        ("slow-reply", "unknown"),  # the answer comes after --data-timeout: the server has it
+        ("drop-before-reply", "unknown"),  # kept, then the connection closed before the answer
+        ("drop-after-accept", "sent"),  # 250, then the connection closed
+        ("drop-mid-data", "sent"),  # dropped before the end of the message: re-sent on the next try
+        ("451", "sent"),  # refused for now: re-sent on the next try
+        ("554", "failed"),  # refused for good
+    ],
+)
+def test_fault_loses_nothing_and_never_sends_twice(tmp_path, isolated_bundle, run, faulty, fault, state):
+    ws, keys, pdf = mail_workspace(tmp_path, 4)
+    big = small_pdf(tmp_path / "big.pdf", padding=8 << 20) if fault == "drop-mid-data" else pdf
+    run("-w", ws, "mail", "queue", "example", "--to", keys[1], "--pdf", big)
+    queue_all(run, ws, [keys[0], *keys[2:]], pdf)
+    faulty.faults["office-0002@example.test"] = [fault]
+    expected = {"fict-0001": "sent", "fict-0002": state, "fict-0003": "sent", "fict-0004": "sent"}
+    for attempt in range(2):  # the second run sends nothing again, whatever the first one left
+        code, out, err = plain_send(run, ws, faulty, *(("--data-timeout", "10") if big != pdf else ()))  # 11 MB to read
+        assert code == (6 if state == "unknown" or (state == "failed" and attempt == 0) else 0), out + err
+        check_accurate(run, ws, faulty, expected)
+    if state == "unknown":
+        assert "1 message(s) in the outbox are 'unknown'" in out and "advocate mail resolve" in out
+        code, out, err = run("-w", ws, "mail", "resolve", "fict-0002", "--sent")
+        assert code == 0 and f"fict-0002 <office-0002@example.test> (en) <{message_ids(ws)['fict-0002']}>: sent" in out, err
+        check_accurate(run, ws, faulty, {**expected, "fict-0002": "sent"})
+        assert plain_send(run, ws, faulty)[0] == 0 and len(faulty.received) == 4
+
+
+def test_every_answer_late_sends_each_message_once_over_runs(tmp_path, isolated_bundle, run, faulty):
+    """The red team's 40 messages arriving 280 times: every answer after the reply timeout."""
+    faulty.every = "slow-reply"
+    ws, keys, pdf = mail_workspace(tmp_path, 3)
+    queue_all(run, ws, keys, pdf)
+    for attempt in range(3):
+        code, out, _ = plain_send(run, ws, faulty)
+        assert code == 6 and f"sent 0, failed 0, still queued 0, unknown {3 if attempt == 0 else 0} in" in out
+        assert "3 message(s) in the outbox are 'unknown'" in out
+        check_accurate(run, ws, faulty, dict.fromkeys(keys, "unknown"))
+    assert len(faulty.received) == 3
+
+
+def test_server_down_at_start_then_back(tmp_path, isolated_bundle, run, faulty):
+    ws, keys, pdf = mail_workspace(tmp_path, 3)
+    queue_all(run, ws, keys, pdf)
+    faulty.stop()
+    code, out, err = plain_send(run, ws, faulty)
+    assert code == 6 and "cannot connect to 127.0.0.1:" in err and "(3 attempts)" in err
+    check_accurate(run, ws, faulty, dict.fromkeys(keys, "queued"))
+    faulty.start()
+    assert plain_send(run, ws, faulty)[0] == 0
+    check_accurate(run, ws, faulty, dict.fromkeys(keys, "sent"))
+
+
+def test_server_down_mid_run_then_back(tmp_path, isolated_bundle, run, faulty):
+    faulty.down_after = 2
+    ws, keys, pdf = mail_workspace(tmp_path, 5)
+    queue_all(run, ws, keys, pdf)
+    code, out, err = plain_send(run, ws, faulty)
+    assert code == 6 and "cannot connect to 127.0.0.1:" in err
+    check_accurate(run, ws, faulty, {**dict.fromkeys(keys[:2], "sent"), **dict.fromkeys(keys[2:], "queued")})
+    faulty.down_after = None
+    faulty.start()
+    assert plain_send(run, ws, faulty)[0] == 0
+    check_accurate(run, ws, faulty, dict.fromkeys(keys, "sent"))
+
+
+def test_every_connection_dropped_after_accept(tmp_path, isolated_bundle, run, faulty):
+    """250 then a closed connection, for every message: each is recorded sent when its 250 is read,
+    so none is sent twice (the next one reconnects)."""
+    faulty.every = "drop-after-accept"
+    ws, keys, pdf = mail_workspace(tmp_path, 10)
+    queue_all(run, ws, keys, pdf)
+    code, out, err = plain_send(run, ws, faulty)
+    assert code == 0 and "sent 10, failed 0, still queued 0, unknown 0" in out, out + err
+    check_accurate(run, ws, faulty, dict.fromkeys(keys, "sent"))
+
+
+def test_resolve_resend_sends_the_very_same_message_again(tmp_path, isolated_bundle, run, faulty):
+    ws, keys, pdf = mail_workspace(tmp_path, 2)
+    queue_all(run, ws, keys, pdf)
+    faulty.faults["office-0001@example.org"] = ["drop-before-reply"]
+    assert plain_send(run, ws, faulty)[0] == 6
+    mid = message_ids(ws)["fict-0001"]
+    _, status, _ = run("-w", ws, "mail", "status", "--state", "unknown")
+    assert re.search(rf"fict-0001\s+en\s+unknown\s+1\s+connection dropped .* \[example\] <{re.escape(mid)}>", status)
+    code, out, err = run("-w", ws, "mail", "resolve", f"<{mid}>", "--resend")
+    assert code == 0 and out == f"fict-0001 <office-0001@example.org> (en) <{mid}>: queued again\n", err
+    assert plain_send(run, ws, faulty)[0] == 0
+    assert faulty.count(mid) == 2 and len({r.raw for r in faulty.received if r.message_id == mid}) == 1
+    assert status_states(run, ws) == {"fict-0001": "sent", "fict-0002": "sent"}
+
+
+def test_resolve_changes_nothing_unless_every_target_is_unknown(tmp_path, isolated_bundle, run, faulty):
+    ws, keys, pdf = mail_workspace(tmp_path, 3)
+    queue_all(run, ws, keys, pdf)
+    faulty.faults["office-0001@example.org"] = ["slow-reply"]
+    plain_send(run, ws, faulty)
+    code, _, err = run("-w", ws, "mail", "resolve", "fict-0001", "fict-0002", "--sent")
+    assert code == 6
+    assert err.splitlines()[0] == (
+        f"error: {ws / 'outbox.sqlite'}: 'fict-0002': no message of unknown fate (<{message_ids(ws)['fict-0002']}> sent)"
+    )
+    code, _, err = run("-w", ws, "mail", "resolve", "fict-0009", "--sent")
+    assert code == 6 and "'fict-0009': no message of unknown fate (no message)" in err
+    code, _, err = run("-w", ws, "mail", "resolve", "fict-0001")
+    assert code != 0 and "say what happened: --sent or --resend" in err
+    assert status_states(run, ws)["fict-0001"] == "unknown"
+
+
+def test_ctrl_c_while_waiting_for_the_answer_leaves_the_message_unknown(tmp_path, isolated_bundle, run, faulty):
+    from generator.outbox import SmtpSettings, send
+
+    ws, keys, pdf = mail_workspace(tmp_path, 1)
+    queue_all(run, ws, keys, pdf)
+    faulty.every, faulty.slow = "slow-reply", 5.0
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)  # the message is out long before: the answer is 5 s away
+    box = Outbox(ws / "outbox.sqlite")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            send(box, SmtpSettings("127.0.0.1", faulty.port, timeout=2, data_timeout=10))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        box.close()
+    assert status_states(run, ws) == {"fict-0001": "unknown"} and len(faulty.received) == 1
