@@ -132,12 +132,12 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     context["page_footer_css"] = page_footer_css(messages.pgettext("page footer", "Page %(page)s of %(pages)s"))
     context.update(runtime.functions())
     html = render_html(loaded.ws, spec.name, context, messages)
-    require_body(html, spec.path / TEMPLATE_NAME)
     problems += runtime.problems
     if messages.missing:
         problems.append(untranslated(loaded.ws, request, messages.missing))
     if errors_in(problems):
         raise CheckFailed(problems)
+    require_body(html, spec.path / TEMPLATE_NAME)  # (after the errors that explain an empty body)
     return RenderedLetter(request, spec, html, spec.title, runtime.citer.notes, problems)
 
 

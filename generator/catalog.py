@@ -238,7 +238,7 @@ UTF8_HINT = "convert it (msgconv --to-code=UTF-8 FILE) and declare charset=UTF-8
 def _header_fields(text: str) -> Iterator[tuple[int, str, str]]:
     """(line, lowercased name, value) of each field of a catalogue's header: the msgstr of its
     first entry, ``msgid ""``, whose fields end with an escaped newline and may span lines."""
-    entry, field, start = 0, "", 0  # entry: 0 before msgid "", 1 in its msgid, 2 in its msgstr
+    entry, pending, start = 0, "", 0  # entry: 0 before msgid "", 1 in its msgid, 2 in its msgstr
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if line.startswith("msgid"):
@@ -251,12 +251,12 @@ def _header_fields(text: str) -> Iterator[tuple[int, str, str]]:
             continue
         part = line[line.index('"') + 1 : -1]
         start = start or (number if part else 0)
-        field += part
-        while "\\n" in field:
-            done, field = field.split("\\n", 1)
+        pending += part
+        while "\\n" in pending:
+            done, pending = pending.split("\\n", 1)
             name, _colon, value = done.partition(":")
             yield start, name.strip().lower(), value.strip()
-            start = number if field else 0
+            start = number if pending else 0
 
 
 def _check_header(path: Path, text: str) -> None:
