@@ -7,6 +7,7 @@ warnings that did not stop it). Nothing is written here; the CLI writes the resu
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +20,7 @@ from .catalog import Recorder, po_path, recorder
 from .citing import Note
 from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
 from .errors import CheckFailed, InputError, Problem, Where, errors_in
-from .letters import load_addressees, load_letters
+from .letters import TEMPLATE_NAME, load_addressees, load_letters, require_body
 from .library import Library, _suggest, load_library
 from .models import Addressee, Example, LetterSpec
 from .workspace import Workspace
@@ -79,7 +80,8 @@ def get_addressee(loaded: Loaded, key: str) -> Addressee:
 
 def _concerns(problem: Problem, spec: LetterSpec) -> bool:
     """A load problem blocks a letter unless it lies in another letter's folder."""
-    path = Path(str(problem.where.path if isinstance(problem.where, Where) else problem.where)).resolve()
+    named = Path(str(problem.where.path if isinstance(problem.where, Where) else problem.where))
+    path = Path(os.path.realpath(named.parent)) / named.name  # where the file lies, not where a link leads
     letters = {root.resolve() / "letters" for root in spec.path.parents}
     in_letter_folder = path.parent.parent in letters and path.parent.name != "_base"
     return not in_letter_folder or path.parent == spec.path.resolve()
@@ -137,6 +139,7 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
         problems.append(untranslated(loaded.ws, request, messages.missing))
     if errors_in(problems):
         raise CheckFailed(problems)
+    require_body(html, spec.path / TEMPLATE_NAME)  # (after the errors that explain an empty body)
     return RenderedLetter(request, spec, html, spec.title, runtime.citer.notes, problems)
 
 

@@ -12,7 +12,9 @@ no other ``<``, and is rendered as text all the same (`as_html`). Confidential l
 
 from __future__ import annotations
 
+import gettext
 import io
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -33,6 +35,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from .errors import InputError, Problem, Where
+from .files import read_text
 from .output import write_atomic
 from .workspace import Workspace
 
@@ -210,23 +213,133 @@ def check_po_syntax(path: Path, text: str) -> None:
 
 
 def read_catalog(path: Path, locale: str | None = None) -> Catalog:
+    """A workspace's .po or .pot file, parsed. It must resolve inside the workspace holding its
+    ``locales/`` folder and be UTF-8; its header (charset, Plural-Forms) and every translation's
+    '%' signs are checked so that nothing breaks later at render. Raises InputError with the line."""
+    if not os.path.lexists(path):
+        raise InputError("catalogue not found", Where(path), hint="run `advocate i18n extract` and `advocate i18n init LANG`")
+    text = read_text(path, next((folder.parent for folder in path.parents if folder.name == "locales"), None))
+    check_po_syntax(path, text)
+    _check_header(path, text)
     try:
-        check_po_syntax(path, path.read_text(encoding="utf-8"))
-        with path.open("rb") as handle:
-            return read_po(handle, locale=locale, abort_invalid=True)
-    except FileNotFoundError:
-        raise InputError("catalogue not found", Where(path), hint="run `advocate i18n extract` and `advocate i18n init LANG`") from None
-    except PoFileError as exc:
+        catalog = read_po(io.StringIO(text), locale=locale, abort_invalid=True)
+    except (PoFileError, ValueError) as exc:
         line = getattr(exc, "lineno", 0)
         raise InputError(
             f"broken .po file: {exc}".split(" on ")[0], Where(path, line), hint="fix the entry on that line (msgfmt --check shows the same)"
         ) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 (byte {exc.start})", Where(path), hint="save the .po file as UTF-8") from None
+    _check_percent_signs(path, catalog)
+    return catalog
+
+
+UTF8_HINT = "convert it (msgconv --to-code=UTF-8 FILE) and declare charset=UTF-8 in its Content-Type"
+
+
+def _header_fields(text: str) -> Iterator[tuple[int, str, str]]:
+    """(line, lowercased name, value) of each field of a catalogue's header: the msgstr of its
+    first entry, ``msgid ""``, whose fields end with an escaped newline and may span lines."""
+    entry, pending, start = 0, "", 0  # entry: 0 before msgid "", 1 in its msgid, 2 in its msgstr
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("msgid"):
+            if entry or line != 'msgid ""':
+                return
+            entry = 1
+        if entry == 1 and line.startswith("msgstr"):
+            entry = 2
+        if entry < 2 or line.startswith("#") or not line.endswith('"'):
+            continue
+        part = line[line.index('"') + 1 : -1]
+        start = start or (number if part else 0)
+        pending += part
+        while "\\n" in pending:
+            done, pending = pending.split("\\n", 1)
+            name, _colon, value = done.partition(":")
+            yield start, name.strip().lower(), value.strip()
+            start = number if pending else 0
+
+
+def _check_header(path: Path, text: str) -> None:
+    """The header must declare UTF-8 (the only charset read here) and Plural-Forms that gettext
+    can evaluate (a broken one would crash every render in the language)."""
+    for number, name, value in _header_fields(text):
+        charset = re.search(r"charset\s*=\s*([^\s;]+)", value, re.IGNORECASE)
+        if name == "content-type" and charset and charset.group(1).lower() not in ("utf-8", "utf8", "charset"):
+            raise InputError(f"the catalogue declares charset={charset.group(1)}: only UTF-8 is read", Where(path, number), hint=UTF8_HINT)
+        if name == "plural-forms":
+            _check_plural_forms(path, number, value)
+
+
+def _check_plural_forms(path: Path, line: int, value: str) -> None:
+    """``nplurals=N; plural=EXPR;``: N a positive number, EXPR a C expression of n that gettext
+    compiles and that gives an index below N for every n."""
+    params = {key.strip().lower(): expr.strip() for key, _eq, expr in (part.partition("=") for part in value.split(";")) if key.strip()}
+    try:
+        count = int(params.get("nplurals", ""))
+        plural = gettext.c2py(params.get("plural", ""))
+        wrong = next((n for n in range(1000) if not 0 <= plural(n) < count), None)
+        problem = "" if wrong is None else f"plural={params['plural']} gives form {plural(wrong)} for n={wrong}, but nplurals={count}"
+    except (ValueError, ArithmeticError, RecursionError) as exc:
+        problem = str(exc) or type(exc).__name__
+    if problem:
+        raise InputError(
+            f"malformed Plural-Forms header: {problem}",
+            Where(path, line),
+            hint="copy the header `advocate i18n init LANG` writes for the language (e.g. nplurals=2; plural=(n > 1);)",
+        )
+
+
+class _AnyValue(dict):  # type: ignore[type-arg]
+    """Any placeholder's value, for trying a translation as a %-format string."""
+
+    def __missing__(self, key: str) -> int:
+        return 0
+
+
+_PERCENT = re.compile(r"%%|%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%")
+
+
+def _percent_error(text: str) -> str:
+    """Where `text` fails as a %-format string with named values ("" when it does not): the
+    stray '%' quoted in its surroundings, else Python's reason."""
+    try:
+        text % _AnyValue()
+    except (ValueError, TypeError) as exc:
+        stray = next((m.start() for m in _PERCENT.finditer(text) if m.group() == "%"), None)
+        return str(exc) if stray is None else repr(text[max(0, stray - 12) : stray + 12])
+    return ""
+
+
+def _check_percent_signs(path: Path, catalog: Catalog) -> None:
+    """A template's {% trans %} text is always %-formatted at render (Jinja's newstyle gettext),
+    so a '%' in its translation that is not ``%%`` or a placeholder would crash the render.
+    Library texts (from YAML files) are never formatted, and may hold a bare '%'."""
+    for message in catalog:
+        ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
+        strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
+        from_yaml = bool(message.locations) and all(file.endswith(".yaml") for file, _line in message.locations)
+        if not message.id or from_yaml or any(_percent_error(text) for text in ids):
+            continue  # the header, a library text, or a source that is not a format string either
+        error = next((_percent_error(text) for text in strings if text and _percent_error(text)), "")
+        if error:
+            raise InputError(
+                f"{_short(message)}: a '%' in the translation is not a placeholder: {error}",
+                Where(path, message.lineno or 0),
+                hint="write %% for a percent sign; placeholders are written %(name)s, as in the source",
+            )
+
+
+def check_templates(root: Path) -> None:
+    """Every template that extraction reads (``letters/**/*.j2`` of workspace `root`, links to
+    folders not followed) must be a UTF-8 file inside the workspace; raises InputError if not."""
+    for folder, _dirs, files in os.walk(root / "letters"):
+        for name in sorted(files):
+            if name.endswith(".j2"):
+                read_text(Path(folder) / name, root)
 
 
 def do_extract(ws: Workspace) -> tuple[Path, int]:
-    ws.writable_root()
+    check_templates(ws.writable_root())
     catalog = extract(ws)
     path = template_path(ws)
     write_catalog(path, catalog)
@@ -250,13 +363,14 @@ def do_init(ws: Workspace, lang: str) -> Path:
 
 
 def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
-    """Merge the template into every language; changed messages become fuzzy, messages gone
-    from the letters are dropped. Returns
-    (path, new, fuzzy) per language."""
+    """Extract the template and merge it into every language; changed messages become fuzzy,
+    messages gone from the letters are dropped. All or nothing: every catalogue is read and merged
+    before any file (the template included) is written, so one broken catalogue changes nothing.
+    Returns (path, new, fuzzy) per language."""
     root = ws.writable_root()
-    tpath, _count = do_extract(ws)
-    template = read_catalog(tpath)
-    results = []
+    check_templates(root)
+    template = extract(ws)
+    merged: list[tuple[Path, Catalog, int, int]] = []
     for lang in available_languages(ws, own=True):
         path = po_path(root, lang)
         if lang == SOURCE_LANG or not path.is_file():
@@ -267,9 +381,11 @@ def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
         catalog.obsolete.clear()  # messages no longer in any letter: their translations go too
         new = sum(1 for m in catalog if m.id and m.id not in before)
         fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
+        merged.append((path, catalog, new, fuzzy))
+    write_catalog(template_path(ws), template)
+    for path, catalog, _new, _fuzzy in merged:
         write_catalog(path, catalog)
-        results.append((path, new, fuzzy))
-    return results
+    return [(path, new, fuzzy) for path, _catalog, new, fuzzy in merged]
 
 
 # -- checks ------------------------------------------------------------------------------------

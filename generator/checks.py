@@ -18,7 +18,8 @@ from jinja2 import nodes
 from .build import Loaded, compose_html, example_request, load
 from .catalog import check_all
 from .compose import Runtime, coerce
-from .errors import AdvocateError, CheckFailed, Problem, Where
+from .errors import AdvocateError, CheckFailed, Problem, Where, errors_in
+from .files import read_text
 from .letters import TEMPLATE_NAME
 from .library import Library
 from .models import LANGS, Document, Incident, LetterSpec, Treaty
@@ -148,8 +149,8 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             Where(yaml_path, spec.line_of_key.get("respondent", 0)),
             f"respondent {spec.respondent!r} is not 'addressee', 'var:NAME' or a known state",
         )
-    if not (spec.path / TEMPLATE_NAME).is_file():
-        return  # reported by the loader
+    if any(Path(str(getattr(p.where, "path", p.where))).parent == spec.path for p in errors_in(loaded.problems)):
+        return  # the loader refused its template or an example's signatory list, and said why
     try:
         for key, line, func in template_citations(loaded.ws, spec):
             if func == "note":
@@ -190,7 +191,7 @@ def template_citations(ws: Workspace, spec: LetterSpec) -> list[tuple[str, int, 
     env = environment(ws)
     path = spec.path / TEMPLATE_NAME
     try:
-        tree = env.parse(path.read_text(encoding="utf-8"), name=f"{spec.name}/{TEMPLATE_NAME}", filename=str(path))
+        tree = env.parse(read_text(path, spec.path.parent.parent), name=f"{spec.name}/{TEMPLATE_NAME}", filename=str(path))
     except jinja2.TemplateSyntaxError as exc:
         raise AdvocateError(f"template syntax: {exc.message}", Where(path, exc.lineno)) from None
     found = []

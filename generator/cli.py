@@ -162,7 +162,7 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
     "--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a letter variable; repeat a key to give a list item by item."
 )
 @click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables.")
-@click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today).")
+@click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today in this machine's time zone).")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
 @click.option("--paper", type=click.Choice(["A4", "letter"]), help="Paper size (default: advocate.toml, else A4).")
 @click.option("--signatories", type=click.Path(dir_okay=False), help="CSV of signatories (sign-on letters, petitions).")
@@ -196,7 +196,7 @@ def render_cmd(
     from .output import write_atomic
     from .signatories import signatories_for_render
 
-    letter_date = _parse_date(date)
+    letter_date = _parse_date(date) or dt.date.today()
     signers = None
     if signatories:
         signers, sig_problems = signatories_for_render(Path(signatories), app.loaded().library, skip_invalid)
@@ -210,6 +210,8 @@ def render_cmd(
     suffix = "-confidential" if confidential else ""
     path = Path(out) if out else Path("out") / f"{letter}-{to}-{lang}{suffix}.{fmt}"
     write_atomic(path, result.pdf if fmt == "pdf" and result.pdf is not None else result.html)
+    if date is None:  # the machine's day, which is not everyone's: say so
+        click.echo(f"date: {letter_date.isoformat()} (today, local time; use --date YYYY-MM-DD)")
     click.echo(f"wrote {path} ({len(result.notes)} footnotes)")
 
 

@@ -6,6 +6,7 @@ In: nothing. Out: `AdvocateError` (raised by every stage, printed by the CLI bou
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,8 @@ class Where:
 def _relative(path: Path | str) -> str:
     """A path as the user would type it: relative to the current folder when inside it."""
     if isinstance(path, Path) or str(path).startswith("/"):
-        try:
-            return str(Path(path).resolve().relative_to(Path.cwd()))
+        try:  # the folder resolved, not the file: a link is named where it lies (even a link loop)
+            return str((Path(os.path.realpath(Path(path).parent)) / Path(path).name).relative_to(Path.cwd()))
         except (ValueError, OSError):
             return str(path)
     return str(path)

@@ -6,11 +6,13 @@ with the same key). Out: a frozen `Library` and the problems found while loading
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import AdvocateError, InputError, Problem, Where
+from .files import yaml_files
 from .models import KEY_RE, STATE_RE, Document, Incident, State, Treaty, validate
 from .workspace import Workspace
 from .yamlio import LDict, line_of, load_yaml
@@ -73,12 +75,12 @@ def load_library(ws: Workspace) -> tuple[Library, list[Problem]]:
     for root in reversed(ws.roots):  # bundled first, so user files override
         citations = root / "citations"
         states_file = citations / "states.yaml"
-        if states_file.is_file():
-            states.update(_load_states(states_file, problems))
+        if os.path.lexists(states_file):  # a broken link or a folder is reported, never skipped
+            states.update(_load_states(states_file, root, problems))
         in_this_root: dict[str, Where] = {}
         for section, model in SECTIONS.items():
-            for path in sorted((citations / section).glob("*.yaml")):
-                item, data = _load_item(path, model, problems)
+            for path in _section_files(citations / section, root, problems):
+                item, data = _load_item(path, root, model, problems)
                 if item is None:
                     continue
                 where = Where(path, data.lines.get("key", 1))
@@ -111,9 +113,21 @@ def load_library(ws: Workspace) -> tuple[Library, list[Problem]]:
     return lib, problems
 
 
-def _load_item(path: Path, model: type, problems: list[Problem]) -> tuple[Source | None, Any]:
+def _section_files(folder: Path, root: Path, problems: list[Problem]) -> list[Path]:
+    """The YAML files of one library section of workspace `root` (none, with a problem, when
+    the folder is a link loop or leads outside the workspace)."""
     try:
-        data = load_yaml(path)
+        return yaml_files(folder, root)
+    except AdvocateError as exc:
+        problems.append(Problem("error", exc.where or Where(folder), exc.msg, exc.hint or ""))
+        return []
+
+
+def _load_item(path: Path, root: Path, model: type, problems: list[Problem]) -> tuple[Source | None, Any]:
+    """One treaty, document or incident file of workspace `root`: the model (None when broken)
+    and its YAML data; problems are appended."""
+    try:
+        data = load_yaml(path, root)
     except AdvocateError as exc:
         problems.append(Problem("error", exc.where or Where(path), exc.msg, exc.hint or ""))
         return None, None
@@ -136,9 +150,10 @@ def _load_item(path: Path, model: type, problems: list[Problem]) -> tuple[Source
     return item, data
 
 
-def _load_states(path: Path, problems: list[Problem]) -> dict[str, State]:
+def _load_states(path: Path, root: Path, problems: list[Problem]) -> dict[str, State]:
+    """``citations/states.yaml`` of workspace `root`: ISO code -> state; problems are appended."""
     try:
-        data = load_yaml(path)
+        data = load_yaml(path, root)
     except AdvocateError as exc:
         problems.append(Problem("error", exc.where or Where(path), exc.msg, exc.hint or ""))
         return {}

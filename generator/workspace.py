@@ -2,7 +2,8 @@
 
 In: an optional user folder (``--workspace`` / ``ADVOCATE_WORKSPACE``). Out: a `Workspace` whose
 `roots` are searched in order (the user's folder first, then the bundled library), and the
-sender configuration from the user's ``advocate.toml`` (or the bundled one).
+sender configuration from the user's ``advocate.toml`` (the bundled one only when no user folder
+is given: a user workspace without its own is an error).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from pydantic import ConfigDict, Field, ValidationError
 
 from .errors import InputError, Where
+from .files import read_text
 from .models import Model
 
 CONFIG_NAME = "advocate.toml"
@@ -103,15 +105,22 @@ def open_workspace(path: str | Path | None = None) -> Workspace:
         if user_root != BUNDLED:
             roots.append(user_root)
     roots.append(BUNDLED)
-    config_path = next((r / CONFIG_NAME for r in roots if (r / CONFIG_NAME).is_file()), BUNDLED / CONFIG_NAME)
+    config_path = roots[0] / CONFIG_NAME  # a user workspace's own: never the bundled sample sender
+    if not os.path.lexists(config_path):
+        raise InputError(
+            "file not found: a workspace names the sender of its letters here",
+            Where(config_path),
+            hint=f"create it: `advocate init NEWDIR` writes one to copy (the README, '{CONFIG_NAME}', describes it)",
+        )
     return Workspace(tuple(roots), load_config(config_path), config_path, user_root)
 
 
 def load_config(path: Path) -> Config:
+    """The sender configuration in `path` (an ``advocate.toml`` inside its own folder).
+    Raises InputError naming the file, the line and the key at fault."""
+    text = read_text(path, path.parent)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("configuration file not found", Where(path)) from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", 0) or _toml_line(str(exc))
         raise InputError(
@@ -124,10 +133,10 @@ def load_config(path: Path) -> Config:
         dotted = ".".join(str(p) for p in err["loc"])
         msg = "unknown key" if err["type"] == "extra_forbidden" else "missing key" if err["type"] == "missing" else err["msg"]
         raise InputError(
-            f"{msg}: {dotted}", Where(path, _toml_key_line(path, tuple(err["loc"]))), hint="see the README, 'advocate.toml'"
+            f"{msg}: {dotted}", Where(path, _toml_key_line(text, tuple(err["loc"]))), hint="see the README, 'advocate.toml'"
         ) from None
     if config.paper not in ("A4", "letter"):
-        raise InputError(f"paper must be 'A4' or 'letter', not {config.paper!r}", Where(path, _toml_key_line(path, ("paper",))))
+        raise InputError(f"paper must be 'A4' or 'letter', not {config.paper!r}", Where(path, _toml_key_line(text, ("paper",))))
     return config
 
 
@@ -138,16 +147,16 @@ def _toml_line(message: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _toml_key_line(path: Path, loc: tuple[str | int, ...]) -> int:
-    """The line of the TOML key at pydantic location `loc` (e.g. ("sender", "signers", 0, "email")),
-    or of its table header when the key is missing."""
+def _toml_key_line(text: str, loc: tuple[str | int, ...]) -> int:
+    """The line in TOML `text` of the key at pydantic location `loc` (e.g. ("sender", "signers", 0,
+    "email")), or of its table header when the key is missing."""
     table = ".".join(str(p) for p in loc[:-1] if isinstance(p, str))
     index = next((p for p in loc if isinstance(p, int)), 0)
     key = str(loc[-1])
     seen: dict[str, int] = {}
     current, header_line = "", 0
-    for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        stripped = text.strip()
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
         if stripped.startswith("["):
             current = stripped.strip("[]").strip()
             seen[current] = seen.get(current, -1) + 1

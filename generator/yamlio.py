@@ -2,7 +2,9 @@
 
 In: a YAML file. Out: plain Python data whose dicts and lists remember the line of each key or
 item (`LDict.lines`, `LList.lines`), so that schema errors can name FILE:LINE. Duplicate keys are
-errors, never silently overwritten.
+errors, never silently overwritten. Safe loading only (plain data, no Python objects), no
+anchors or aliases, nesting limited by libyaml, files of at most `MAX_BYTES`, read inside the
+workspace (`files.read_text`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Any
 import yaml
 
 from .errors import InputError, Where
+from .files import read_text
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_BYTES = 4_000_000  # the largest bundled file is under 10 kB
 
 
 class LDict(dict):  # type: ignore[type-arg]
@@ -29,6 +33,17 @@ class LList(list):  # type: ignore[type-arg]
 
 class _Loader(_Base):  # type: ignore[misc,valid-type]
     path: str = "<yaml>"
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Every node is built once: a node met again came through an alias (``*name``), which is
+        refused, so that a few lines cannot expand into billions of items ("billion laughs")."""
+        if node in self.constructed_objects:
+            raise InputError(
+                "YAML anchors and aliases (&name, *name) are not allowed",
+                Where(self.path, node.start_mark.line + 1),
+                hint="write the value out in full where it is used",
+            )
+        return super().construct_object(node, deep)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
@@ -69,14 +84,10 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse one YAML file; malformed YAML raises InputError with the line of the fault."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", Where(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", Where(path), hint="save the file as UTF-8") from None
+def load_yaml(path: Path, root: Path | None = None) -> Any:
+    """Parse one YAML file (a workspace file when `root` is given: it must resolve inside it).
+    A missing, unreadable or malformed file raises InputError with the line of the fault."""
+    text = read_text(path, root, MAX_BYTES)
     loader = _Loader(text)
     loader.path = str(path)
     try:

@@ -199,6 +199,31 @@ def test_date_is_printed(workspace: Path, run, tmp_path: Path) -> None:  # type:
     assert "2025-03-07T00:00:00" in html
 
 
+def test_default_date_is_stated_and_is_local(workspace: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Without --date the letter is dated today in the machine's time zone, and render says so: at
+    any moment, a machine on the Line Islands (UTC+14) dates a letter a day after one in Honolulu
+    (UTC-10), their clocks showing the same hour."""
+    import datetime as dt
+    import time
+
+    dates = []
+    for zone in ("LINT-14", "HST10"):  # POSIX TZ strings (no time zone database needed)
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        out = tmp_path / f"{zone}.html"
+        code, stdout, err = _render(run, workspace, "--format", "html", "--out", out)
+        assert code == 0, err
+        line = next(x for x in stdout.splitlines() if x.startswith("date: "))
+        assert re.fullmatch(r"date: (\d{4}-\d\d-\d\d) \(today, local time; use --date YYYY-MM-DD\)", line), line
+        dates.append(dt.date.fromisoformat(line.split()[1]))
+        assert dates[-1].isoformat() in out.read_text(encoding="utf-8")  # the date the letter carries
+    monkeypatch.delenv("TZ")
+    time.tzset()
+    assert dates[0] - dates[1] == dt.timedelta(days=1)
+    code, stdout, err = _render(run, workspace, "--date", DATE, "--format", "html", "--out", tmp_path / "x.html")
+    assert code == 0 and "date:" not in stdout  # a date given is not repeated
+
+
 def test_vars_file(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     vars_file = write(tmp_path / "vars.yaml", "reference: HR/2023/17\n")
     out = tmp_path / "x.html"

@@ -201,6 +201,103 @@ def test_init_refuses_an_unknown_language_and_an_existing_catalogue(french: Path
     assert code == 3 and "catalogue exists already" in err
 
 
+# -- hostile or careless catalogues: one error naming the file and line, before any render ------
+
+
+def _render_fr(run, ws: Path, out: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return run("-w", ws, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--out", out, *extra)
+
+
+def _stops_check_and_render(run, ws: Path, out: Path, line: int, message: str) -> None:  # type: ignore[no-untyped-def]
+    """`i18n check` fails (exit 4) and render refuses (exit 3, no file) with FILE:LINE: MESSAGE."""
+    code, _out, err = run("-w", ws, "i18n", "check")
+    assert code == 4 and f"locales/fr/LC_MESSAGES/messages.po:{line}: {message}" in err, err
+    code, _out, err = _render_fr(run, ws, out)
+    assert code == 3 and f"locales/fr/LC_MESSAGES/messages.po:{line}: {message}" in err, err
+    assert len([x for x in err.splitlines() if x.startswith("error:")]) == 1
+    assert not out.exists() and "Traceback" not in err
+
+
+def _replace_header(ws: Path, name: str, value: str) -> int:
+    """Set header field NAME of the French catalogue to VALUE; returns its line."""
+    path = po_path(ws, "fr")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, text in enumerate(lines) if text.startswith(f'"{name}:'))
+    lines[number] = f'"{name}: {value}\\n"'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return number + 1
+
+
+def test_a_stray_percent_in_a_translation(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Jinja formats every {% trans %} text with %: a bare '%' crashed the render after check passed."""
+    line = _set(french, "Forced returns of North Korean escapees", "Retours forcés à 100% d’évadés")
+    _stops_check_and_render(run, french, tmp_path / "fr.pdf", line, "'Forced returns of North Korean escapees': a '%' in the translation")
+    _set(french, "Forced returns of North Korean escapees", "Retours forcés à 100 %% d’évadés")
+    code, _out, err = _render_fr(run, french, tmp_path / "fr.html", "--format", "html")
+    assert code == 0, err
+    assert "Retours forcés à 100 % d’évadés" in (tmp_path / "fr.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("nplurals=banana; plural=(n > 1);", "invalid literal for int()"),
+        ("nplurals=2; plural=n>>>;", "unexpected token in plural form"),
+        ("nplurals=2; plural=n;", "plural=n gives form 2 for n=2, but nplurals=2"),
+        ("nplurals=2; plural=n%0;", "integer modulo by zero"),
+    ],
+    ids=["nplurals", "syntax", "index", "division"],
+)
+def test_a_garbage_plural_forms_header(french: Path, run, tmp_path: Path, value: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    line = _replace_header(french, "Plural-Forms", value)
+    _stops_check_and_render(run, french, tmp_path / "fr.pdf", line, f"malformed Plural-Forms header: {reason}")
+
+
+def test_a_charset_other_than_utf8_is_refused(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Read as Latin-1, the UTF-8 text became mojibake ("Ã©"): refused rather than decoded either way."""
+    line = _replace_header(french, "Content-Type", "text/plain; charset=ISO-8859-1")
+    _stops_check_and_render(run, french, tmp_path / "fr.pdf", line, "the catalogue declares charset=ISO-8859-1: only UTF-8 is read")
+
+
+def test_a_latin1_catalogue_names_the_line_of_the_first_bad_byte(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = po_path(french, "fr")
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.replace("’", "'").encode("latin-1"))
+    line = next(n for n, x in enumerate(text.splitlines(), 1) if "é" in x)
+    _stops_check_and_render(run, french, tmp_path / "fr.pdf", line, "not UTF-8 text")
+
+
+def test_a_catalogue_linking_out_of_the_workspace(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = po_path(french, "fr")
+    outside = tmp_path / "elsewhere.po"
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
+    code, _out, err = run("-w", french, "i18n", "check")
+    assert code == 4 and re.search(r"^error: \S*fr/LC_MESSAGES/messages\.po: a symbolic link leads outside the workspace", err, re.M), err
+    code, _out, err = _render_fr(run, french, tmp_path / "fr.pdf")
+    assert code == 3 and "a symbolic link leads outside the workspace" in err and not (tmp_path / "fr.pdf").exists()
+
+
+def test_update_is_all_or_nothing(french: Path, run) -> None:  # type: ignore[no-untyped-def]
+    """One broken catalogue stops `i18n update` before any file is written (es was written, fr not)."""
+    assert run("-w", french, "i18n", "init", "es")[0] == 0
+    letter = french / "letters" / "example" / "letter.html.j2"
+    letter.write_text(letter.read_text(encoding="utf-8").replace("We write to you about", "We write to you today about"), encoding="utf-8")
+    line = _replace_header(french, "Plural-Forms", "nplurals=2; plural=n>>>;")
+    files = [french / "locales" / "messages.pot", po_path(french, "es"), po_path(french, "fr")]
+    before = [p.read_bytes() for p in files]
+    code, out, err = run("-w", french, "i18n", "update")
+    assert code == 3 and f"locales/fr/LC_MESSAGES/messages.po:{line}: malformed Plural-Forms header" in err, err
+    assert out == "" and "Traceback" not in err
+    assert [p.read_bytes() for p in files] == before
+    _replace_header(french, "Plural-Forms", "nplurals=2; plural=(n > 1);")
+    code, out, err = run("-w", french, "i18n", "update")
+    assert code == 0, err
+    assert "today about" in po_path(french, "es").read_text(encoding="utf-8")
+    assert "today about" in (french / "locales" / "messages.pot").read_text(encoding="utf-8")
+
+
 def test_translation_is_never_trusted_as_markup_even_when_it_matches(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A variable's value stays text inside a translated message."""
     write(

@@ -344,4 +344,136 @@ def test_non_utf8_yaml_in_library(workspace: Path, check) -> None:  # type: igno
     (workspace / "citations" / "documents" / "doc-a.yaml").write_bytes(DOCUMENT.replace("author: A", "author: Caf\xe9").encode("latin-1"))
     code, _out, err = check()
     assert code == 4
-    assert re.search(r"documents/doc-a\.yaml: not UTF-8", err), err
+    assert re.search(r"documents/doc-a\.yaml:3: not UTF-8", err), err  # the line of the first byte that is not UTF-8
+
+
+# -- hostile or careless workspace files: one error each, naming the file, never a traceback ------
+
+
+def _render(run, ws: Path, out: Path):  # type: ignore[no-untyped-def]
+    return run("--workspace", ws, "render", "example", "--to", "cn-mfa", "--date", "2026-11-23", "--out", out)
+
+
+def test_latin1_template_is_one_error_naming_its_line(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    template = workspace / "letters" / "example" / "letter.html.j2"
+    template.write_bytes(template.read_bytes() + "<p>Caf\xe9</p>\n".encode("latin-1"))
+    line = len(template.read_bytes().splitlines())
+    for args, code in ((("check",), 4), (("show", "example"), 3)):
+        got, _out, err = run("--workspace", workspace, *args)
+        assert got == code and has_problem(err, "letters/example/letter.html.j2", line, "not UTF-8 text"), err
+        assert len(problem_lines(err)) == 1 and "Traceback" not in err
+    code, _out, err = _render(run, workspace, tmp_path / "x.pdf")
+    assert code == 4 and has_problem(err, "letters/example/letter.html.j2", line, "not UTF-8 text"), err
+    assert not (tmp_path / "x.pdf").exists() and "Traceback" not in err
+
+
+def test_latin1_advocate_toml(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "advocate.toml").write_bytes('paper = "A4"\n[sender]\nname = "Caf\xe9"\n'.encode("latin-1"))
+    code, _out, err = run("--workspace", workspace, "letters")
+    assert code == 3
+    assert has_problem(err, "advocate.toml", 3, "not UTF-8 text"), err
+    assert len(problem_lines(err)) == 1 and "Traceback" not in err
+
+
+def test_missing_advocate_toml_is_an_error_not_the_sample_sender(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "advocate.toml").unlink()
+    code, out, err = _render(run, workspace, tmp_path / "x.pdf")
+    assert code == 3
+    assert re.search(r"^error: \S*ws/advocate\.toml: file not found", err, re.M), err
+    assert "advocate init" in err and "Traceback" not in err
+    assert not (tmp_path / "x.pdf").exists()
+    code, out, err = run("letters")  # the bundled demo keeps its own
+    assert code == 0, err
+
+
+def test_symbolic_link_loops(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    template = workspace / "letters" / "example" / "letter.html.j2"
+    template.unlink()
+    template.symlink_to(template)
+    (workspace / "citations" / "documents" / "loop.yaml").symlink_to("loop.yaml")
+    code, _out, err = run("--workspace", workspace, "check")
+    assert code == 4, err
+    assert re.search(r"^error: \S*letters/example/letter\.html\.j2: symbolic link loop", err, re.M), err
+    assert re.search(r"^error: \S*documents/loop\.yaml: symbolic link loop", err, re.M), err
+    assert "Traceback" not in err
+    code, _out, err = _render(run, workspace, tmp_path / "x.pdf")
+    assert code == 4 and "letter.html.j2: symbolic link loop" in err and "Traceback" not in err
+    code, _out, err = run("--workspace", workspace, "i18n", "update")
+    assert code == 3 and "letter.html.j2: symbolic link loop" in err and "Traceback" not in err
+
+
+def test_a_folder_named_like_a_yaml_file(workspace: Path, check) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "citations" / "documents" / "x.yaml").mkdir()
+    code, _out, err = check()
+    assert code == 4
+    assert re.search(r"^error: \S*citations/documents/x\.yaml: is a folder, not a file", err, re.M), err
+    assert len(problem_lines(err)) == 1 and "Traceback" not in err
+
+
+SECRET = "Kim Victim-Name"
+
+
+@pytest.mark.parametrize(
+    ("rel", "command"),
+    [
+        ("citations/documents/leak.yaml", ("check",)),
+        ("citations/states.yaml", ("check",)),
+        ("letters/addressees.yaml", ("check",)),
+        ("letters/example/letter.yaml", ("check",)),
+        ("letters/example/letter.html.j2", ("check",)),
+        ("advocate.toml", ("letters",)),
+    ],
+)
+def test_links_out_of_the_workspace_are_refused(workspace: Path, run, tmp_path: Path, rel: str, command: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    target = workspace / rel
+    outside = tmp_path / "private" / Path(rel).name
+    outside.parent.mkdir(exist_ok=True)
+    outside.write_bytes(target.read_bytes() if target.exists() else f"key: leak\nsummary: {SECRET}\n".encode())
+    if target.exists():
+        target.unlink()
+    target.symlink_to(outside)
+    code, out, err = run("--workspace", workspace, *command)
+    assert code in (3, 4), err
+    assert re.search(rf"^error: \S*{re.escape(rel)}: a symbolic link leads outside the workspace", err, re.M), err
+    assert SECRET not in out + err and "Traceback" not in err
+
+
+def test_example_signatory_list_out_of_the_workspace(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    outside = write(tmp_path / "private" / "people.csv", f"name,email\n{SECRET},kim@example.org\n")
+    (workspace / "letters" / "example" / "people.csv").symlink_to(outside)
+    spec = workspace / "letters" / "example" / "letter.yaml"
+    text = spec.read_text(encoding="utf-8")
+    assert "examples:" in text
+    spec.write_text(text.replace("- to: cn-mfa", "- to: cn-mfa\n    signatories: people.csv", 1), encoding="utf-8")
+    line = spec.read_text(encoding="utf-8").splitlines().index("examples:") + 1
+    code, out, err = run("--workspace", workspace, "check")
+    assert code == 4
+    assert has_problem(err, "letters/example/letter.yaml", line, "people.csv: a symbolic link leads outside the workspace"), err
+    assert SECRET not in out + err and "kim@example.org" not in out + err
+
+
+@pytest.mark.parametrize("text", ["", "  \n\n\t\n"], ids=["zero-bytes", "whitespace"])
+def test_empty_template_is_refused(workspace: Path, run, tmp_path: Path, text: str) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "letters" / "example" / "letter.html.j2").write_text(text, encoding="utf-8")
+    code, _out, err = _render(run, workspace, tmp_path / "x.pdf")
+    assert code == 4
+    assert re.search(r"^error: \S*letters/example/letter\.html\.j2: letter template is empty", err, re.M), err
+    assert not (tmp_path / "x.pdf").exists() and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "{% if false %}<p>Never.</p>{% endif %}\n<p> </p>"],
+    ids=["empty-block", "renders-nothing"],
+)
+def test_body_block_that_renders_nothing_is_refused(workspace: Path, run, tmp_path: Path, body: str) -> None:  # type: ignore[no-untyped-def]
+    from _helpers import set_template
+
+    set_template(workspace, body)  # the body block starts on line 3
+    code, _out, err = _render(run, workspace, tmp_path / "x.pdf")
+    assert code == 5
+    assert has_problem(err, "letters/example/letter.html.j2", 3, "the letter's body renders no text"), err
+    assert len(problem_lines(err)) == 1 and "Traceback" not in err
+    assert not (tmp_path / "x.pdf").exists()
+    code, _out, err = run("--workspace", workspace, "check")
+    assert code == 4 and has_problem(err, "letters/example/letter.html.j2", 3, "the letter's body renders no text"), err

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _helpers import write
 
-from generator.errors import InputError
+from generator.errors import InputError, Where
 from generator.yamlio import LDict, LList, line_of, load_yaml
 
 NESTED = """\
@@ -132,3 +132,77 @@ def test_dates_and_scalars_are_plain_python(tmp_path: Path) -> None:
     path = write(tmp_path / "s.yaml", "d: 2023-10-09\nm: 2023-10\ny: 2023\nq: '2023'\n")
     data = load_yaml(path)
     assert data == {"d": dt.date(2023, 10, 9), "m": "2023-10", "y": 2023, "q": "2023"}
+
+
+# -- hostile files: every one a single InputError naming the file (and line), never a crash ------
+
+
+def test_non_utf8_names_the_line_of_the_byte(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("key: a\ntitle: {en: x}\nauthor: Caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError) as info:
+        load_yaml(path)
+    assert info.value.where == Where(path, 3)
+    assert info.value.msg.startswith("not UTF-8 text")
+
+
+def test_a_folder_named_like_a_yaml_file(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").mkdir()
+    with pytest.raises(InputError) as info:
+        load_yaml(tmp_path / "x.yaml")
+    assert info.value.msg == "is a folder, not a file"
+    assert info.value.where == Where(tmp_path / "x.yaml")
+
+
+def test_a_symbolic_link_loop(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    with pytest.raises(InputError) as info:
+        load_yaml(tmp_path / "a.yaml")
+    assert info.value.msg == "symbolic link loop"
+    assert str(info.value.where).endswith("a.yaml")  # printing the place must not loop either
+
+
+def test_a_link_out_of_the_workspace_is_refused_and_not_read(tmp_path: Path) -> None:
+    secret = write(tmp_path / "private" / "victims.yaml", "name: A. Person\n")
+    ws = tmp_path / "ws"
+    link = ws / "citations" / "documents" / "doc.yaml"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(secret)
+    with pytest.raises(InputError) as info:
+        load_yaml(link, ws)
+    assert info.value.msg == "a symbolic link leads outside the workspace"
+    assert "A. Person" not in info.value.line()
+    inside = write(ws / "shared" / "doc.yaml", "key: doc\n")  # a link that stays inside is fine
+    link.unlink()
+    link.symlink_to(inside)
+    assert load_yaml(link, ws) == {"key": "doc"}
+    assert load_yaml(secret) == {"name": "A. Person"}  # a file named on the command line may be anywhere
+
+
+def test_aliases_are_refused(tmp_path: Path) -> None:
+    """A few lines of anchors and aliases would otherwise expand to billions of items."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    path = write(tmp_path / "laughs.yaml", "\n".join(lines) + "\n")
+    with pytest.raises(InputError) as info:
+        load_yaml(path)
+    assert "anchors and aliases" in info.value.msg
+    assert (str(info.value.where.path), info.value.where.line) == (str(path), 1)  # the anchor the first alias repeats
+
+
+def test_merge_keys_are_aliases_too(tmp_path: Path) -> None:
+    path = write(tmp_path / "merge.yaml", "base: &b {flag: V}\nitem:\n  <<: *b\n  key: x\n")
+    with pytest.raises(InputError, match="anchors and aliases"):
+        load_yaml(path)
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import yamlio
+
+    monkeypatch.setattr(yamlio, "MAX_BYTES", 1_000_000)
+    path = tmp_path / "big.yaml"
+    path.write_text("k: " + "x" * 1_000_001 + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_yaml(path)
+    assert info.value.msg == "file too large (over 1 MB)"
