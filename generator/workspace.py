@@ -79,7 +79,7 @@ class Workspace:
         """The folder that commands writing the workspace's own files (`i18n extract`, `update`,
         `init`, `compile`) write into: the user's workspace, or the repository in a checkout;
         never the bundle inside an installed package."""
-        if self.user_root is None and BUNDLED.parent.name == "generator":
+        if self.user_root is None and (BUNDLED.name, BUNDLED.parent.name) == ("_bundle", "generator"):
             raise InputError(
                 "the bundled library of an installed package is read-only",
                 "--workspace",
