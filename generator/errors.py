@@ -71,6 +71,16 @@ class CheckFailed(AdvocateError):
         self.problems = problems
 
 
+class InputProblems(CheckFailed):
+    """Several problems in one input file, all listed (one problem is an `InputError`)."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[Problem], what: str):
+        super().__init__(problems)
+        self.msg = f"{len(problems)} error(s) in {what}"
+
+
 class RenderError(AdvocateError):
     """The letter could not be produced (template, fetch or PDF stage)."""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from .errors import InputError, Where
+from .errors import InputError, InputProblems, Problem, Where
 from .files import read_text
 from .models import Model
 
@@ -126,17 +126,24 @@ def load_config(path: Path) -> Config:
         raise InputError(
             f"malformed TOML: {str(exc).split(' (at')[0]}", Where(path, line), hint="see the README, 'advocate.toml'"
         ) from None
+    problems: list[Problem] = []
     try:
-        config = Config.model_validate(data)
+        config: Config | None = Config.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        dotted = ".".join(str(p) for p in err["loc"])
-        msg = "unknown key" if err["type"] == "extra_forbidden" else "missing key" if err["type"] == "missing" else err["msg"]
-        raise InputError(
-            f"{msg}: {dotted}", Where(path, _toml_key_line(text, tuple(err["loc"]))), hint="see the README, 'advocate.toml'"
-        ) from None
-    if config.paper not in ("A4", "letter"):
-        raise InputError(f"paper must be 'A4' or 'letter', not {config.paper!r}", Where(path, _toml_key_line(text, ("paper",))))
+        config = None
+        for err in exc.errors():
+            dotted = ".".join(str(p) for p in err["loc"])
+            msg = "unknown key" if err["type"] == "extra_forbidden" else "missing key" if err["type"] == "missing" else err["msg"]
+            where = Where(path, _toml_key_line(text, tuple(err["loc"])))
+            problems.append(Problem("error", where, f"{msg}: {dotted}", "see the README, 'advocate.toml'"))
+    paper = data.get("paper", "A4")
+    if paper not in ("A4", "letter"):
+        problems.append(Problem("error", Where(path, _toml_key_line(text, ("paper",))), f"paper must be 'A4' or 'letter', not {paper!r}"))
+    if len(problems) == 1:
+        raise InputError(problems[0].message, problems[0].where, hint=problems[0].hint or None)
+    if problems:
+        raise InputProblems(sorted(problems, key=lambda p: p.where.line if isinstance(p.where, Where) else 0), path.name)
+    assert config is not None
     return config
 
 

@@ -9,6 +9,7 @@ workspace (`files.read_text`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,13 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LList:
     return result
 
 
+# YAML 1.2's booleans (true/false) instead of YAML 1.1's, which also read yes/no/on/off/y/n as
+# booleans: a key `NO:` (Norway) or a value `no` (a language code, a word) stays a string.
+_BOOL = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL] for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 

@@ -477,3 +477,15 @@ def test_body_block_that_renders_nothing_is_refused(workspace: Path, run, tmp_pa
     assert not (tmp_path / "x.pdf").exists()
     code, _out, err = run("--workspace", workspace, "check")
     assert code == 4 and has_problem(err, "letters/example/letter.html.j2", 3, "the letter's body renders no text"), err
+
+
+def test_every_problem_of_advocate_toml_is_listed(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    config = workspace / "advocate.toml"
+    config.write_text('paper = "A5"\n[sender]\nfax = "1"\n\n[[sender.signers]]\nname = "X"\nphone = "2"\n', encoding="utf-8")
+    code, _out, err = run("--workspace", workspace, "letters")
+    assert code == 3
+    assert re.search(r"advocate\.toml:1: paper must be 'A4' or 'letter', not 'A5'", err), err
+    assert "advocate.toml:3: unknown key: sender.fax" in err
+    assert "advocate.toml:7: unknown key: sender.signers.0.phone" in err
+    assert "missing key: sender.name" in err
+    assert "4 error(s) in advocate.toml" in err and "Traceback" not in err

@@ -206,3 +206,13 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: p
     with pytest.raises(InputError) as info:
         load_yaml(path)
     assert info.value.msg == "file too large (over 1 MB)"
+
+
+def test_yaml_1_2_booleans_only(tmp_path: Path) -> None:
+    """YAML 1.1 read NO (Norway), yes, on, off as booleans; only true and false are."""
+    f = tmp_path / "x.yaml"
+    f.write_text("NO: Norway\nnames: {no: nei, on: sur}\nflags: [yes, Off, y, true, False]\n", encoding="utf-8")
+    data = load_yaml(f)
+    assert data["NO"] == "Norway"
+    assert data["names"] == {"no": "nei", "on": "sur"}
+    assert data["flags"] == ["yes", "Off", "y", True, False]
