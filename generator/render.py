@@ -26,6 +26,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .catalog import Recorder
 from .errors import RenderError, Where
+from .files import read_text
 from .i18n import RTL
 from .workspace import Workspace
 
@@ -85,7 +86,7 @@ class LettersLoader(jinja2.BaseLoader):
             if not any(real.is_relative_to(f) for f in self.folders):
                 raise TemplateOutside(f"template {template!r} is a link to {real}, outside the letters folders")
             mtime = real.stat().st_mtime
-            source = real.read_text(encoding="utf-8")
+            source = read_text(real)  # UTF-8 or one InputError naming the line
             return source, str(candidate), _unchanged(real, mtime)
         raise jinja2.TemplateNotFound(template)
 

@@ -273,3 +273,13 @@ def test_annex_template_runs_in_the_sandbox(workspace: Path, run, tmp_path: Path
         assert code == 5, stdout + stderr
         assert re.search(rf"^error: \S*letters/petition/annex\.html\.j2:{refuse + 1}: template refused: ", stderr, re.M), stderr
         assert not out.exists() and "Traceback" not in stdout + stderr and "root:" not in stderr
+
+
+def test_an_included_template_that_is_not_utf8_is_one_error_at_its_line(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "letters" / "example" / "part.html").write_bytes("<p>ok</p>\n<p>Caf\xe9</p>\n".encode("latin-1"))
+    set_template(workspace, "{% include 'example/part.html' %}")
+    out = tmp_path / "x.pdf"
+    code, stdout, stderr = run("--workspace", workspace, "render", "example", "--to", "cn-mfa", "--date", DATE, "--out", out)
+    assert code == 3, stderr
+    assert re.search(r"^error: \S*part\.html:2: not UTF-8 text", stderr, re.M), stderr
+    assert not out.exists() and "Traceback" not in stdout + stderr
