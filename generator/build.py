@@ -87,7 +87,7 @@ def _concerns(problem: Problem, spec: LetterSpec) -> bool:
 
 def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     """Check the request, fill the template and return the HTML with every problem found."""
-    from .checks import check_sources
+    from .checks import check_sources, not_written_for
     from .render import render_html
 
     spec = get_letter(loaded, request.letter)
@@ -96,27 +96,11 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
         raise CheckFailed(blocking)
     addressee = get_addressee(loaded, request.addressee)
     problems: list[Problem] = []
-    if addressee.kind not in spec.addressee_kinds:
-        problems.append(
-            Problem(
-                "error",
-                Where("--to", 0, addressee.key),
-                f"letter {spec.name!r} is not addressed to a {addressee.kind.replace('_', ' ')}",
-                f"it accepts: {', '.join(spec.addressee_kinds)}",
-            )
-        )
-    if addressee.state and addressee.state in spec.excluded_states:
-        problems.append(
-            Problem(
-                "error",
-                Where("--to", 0, addressee.key),
-                f"letter {spec.name!r} is not for an addressee of {loaded.library.state_short(addressee.state)}",
-                f"its letter.yaml excludes {', '.join(spec.excluded_states)}; `advocate letters` lists the others",
-            )
-        )
     if request.lang not in spec.languages:
         raise InputError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
     variables, var_problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
+    refused = not_written_for(spec, addressee, loaded.library, variables)
+    problems += [Problem("error", Where("--to", 0, addressee.key), message, hint) for message, hint in refused]
     problems += var_problems
     if spec.signatories == "required" and not request.signatories:
         problems.append(Problem("error", "--signatories", f"letter {spec.name!r} needs a signatory list", "give --signatories FILE.csv"))

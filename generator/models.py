@@ -326,6 +326,8 @@ class LetterSpec(Model):
     languages: list[str] = ["en"]
     addressee_kinds: list[AddresseeKind]
     respondent: str = "addressee"
+    respondent_states: list[str] = []  # the States whose obligations the prose states (empty: any)
+    addressee_states: list[str] = []  # the States whose authorities the prose addresses (empty: any)
     excluded_states: list[str] = []
     variables: dict[str, Variable] = {}
     signatories: Literal["none", "optional", "required"] = "none"
