@@ -18,7 +18,7 @@ from markupsafe import Markup
 from .catalog import Recorder, po_path, recorder
 from .citing import Note
 from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
-from .errors import CheckFailed, InputError, Problem, Where, errors_in
+from .errors import CheckFailed, Problem, UsageError, Where, errors_in
 from .letters import load_addressees, load_letters
 from .library import Library, _suggest, load_library
 from .models import Addressee, Example, LetterSpec
@@ -61,7 +61,7 @@ def _load_cached(ws: Workspace) -> Loaded:
 def get_letter(loaded: Loaded, name: str) -> LetterSpec:
     spec = loaded.letters.get(name)
     if spec is None:
-        raise InputError(
+        raise UsageError(
             f"unknown letter {name!r}", hint=_suggest(name, sorted(loaded.letters)).replace("advocate citations list", "advocate letters")
         )
     return spec
@@ -70,7 +70,7 @@ def get_letter(loaded: Loaded, name: str) -> LetterSpec:
 def get_addressee(loaded: Loaded, key: str) -> Addressee:
     found = loaded.addressees.get(key)
     if found is None:
-        raise InputError(
+        raise UsageError(
             f"unknown addressee {key!r}",
             hint=_suggest(key, sorted(loaded.addressees)).replace("advocate citations list", "advocate addressees list"),
         )
@@ -97,7 +97,7 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     addressee = get_addressee(loaded, request.addressee)
     problems: list[Problem] = []
     if request.lang not in spec.languages:
-        raise InputError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
+        raise UsageError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
     variables, var_problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
     refused = not_written_for(spec, addressee, loaded.library, variables)
     problems += [Problem("error", Where("--to", 0, addressee.key), message, hint) for message, hint in refused]

@@ -204,7 +204,7 @@ def _letters(r: _Reader, loaded: Loaded) -> list[tuple[LetterSpec, dict[str, Any
             for key in item:
                 if key not in ("name", "variables", "addressees"):
                     r.error(
-                        r.where(item, key), f"unknown key {key!r} in a letter entry", "a letter entry holds name, variables, addressees"
+                        r.where(item, key), f"unknown key {key!r} in a letter entry", _hint(str(key), ("name", "variables", "addressees"))
                     )
             variables = item.get("variables") or {}
             if not isinstance(variables, dict):

@@ -21,7 +21,7 @@ from .build import Loaded, compose_html, example_request, load
 from .catalog import check_all
 from .compose import Runtime, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where
-from .letters import TEMPLATE_NAME
+from .letters import TEMPLATE_NAME, template_syntax_hint
 from .library import Library
 from .models import LANGS, Addressee, Document, Incident, LetterSpec, Treaty
 from .render import environment
@@ -161,7 +161,7 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             if loaded.library.get(key) is None:
                 yield Problem("error", Where(spec.path / TEMPLATE_NAME, line), f"unknown citation key {key!r}")
     except AdvocateError as exc:
-        yield Problem("error", exc.where or Where(spec.path / TEMPLATE_NAME), exc.msg)
+        yield Problem("error", exc.where or Where(spec.path / TEMPLATE_NAME), exc.msg, exc.hint or "")
         return
     yield from _check_examples(loaded, spec)
 
@@ -282,7 +282,7 @@ def template_citations(ws: Workspace, spec: LetterSpec) -> list[tuple[str, int, 
     try:
         tree = env.parse(path.read_text(encoding="utf-8"), name=f"{spec.name}/{TEMPLATE_NAME}", filename=str(path))
     except jinja2.TemplateSyntaxError as exc:
-        raise AdvocateError(f"template syntax: {exc.message}", Where(path, exc.lineno)) from None
+        raise AdvocateError(f"template syntax: {exc.message}", Where(path, exc.lineno), template_syntax_hint(exc.message or "")) from None
     found = []
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name in CITING_FUNCTIONS | {"note"}:
