@@ -19,7 +19,7 @@ from markupsafe import Markup
 from .catalog import Recorder, po_path, recorder
 from .citing import Note
 from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
-from .errors import CheckFailed, InputError, Problem, Where, errors_in
+from .errors import CheckFailed, Problem, UsageError, Where, errors_in
 from .letters import TEMPLATE_NAME, load_addressees, load_letters, require_body
 from .library import Library, _suggest, load_library
 from .models import Addressee, Example, LetterSpec
@@ -62,7 +62,7 @@ def _load_cached(ws: Workspace) -> Loaded:
 def get_letter(loaded: Loaded, name: str) -> LetterSpec:
     spec = loaded.letters.get(name)
     if spec is None:
-        raise InputError(
+        raise UsageError(
             f"unknown letter {name!r}", hint=_suggest(name, sorted(loaded.letters)).replace("advocate citations list", "advocate letters")
         )
     return spec
@@ -71,7 +71,7 @@ def get_letter(loaded: Loaded, name: str) -> LetterSpec:
 def get_addressee(loaded: Loaded, key: str) -> Addressee:
     found = loaded.addressees.get(key)
     if found is None:
-        raise InputError(
+        raise UsageError(
             f"unknown addressee {key!r}",
             hint=_suggest(key, sorted(loaded.addressees)).replace("advocate citations list", "advocate addressees list"),
         )
@@ -89,7 +89,7 @@ def _concerns(problem: Problem, spec: LetterSpec) -> bool:
 
 def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     """Check the request, fill the template and return the HTML with every problem found."""
-    from .checks import check_sources
+    from .checks import check_sources, not_written_for
     from .render import render_html
 
     spec = get_letter(loaded, request.letter)
@@ -98,27 +98,11 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
         raise CheckFailed(blocking)
     addressee = get_addressee(loaded, request.addressee)
     problems: list[Problem] = []
-    if addressee.kind not in spec.addressee_kinds:
-        problems.append(
-            Problem(
-                "error",
-                Where("--to", 0, addressee.key),
-                f"letter {spec.name!r} is not addressed to a {addressee.kind.replace('_', ' ')}",
-                f"it accepts: {', '.join(spec.addressee_kinds)}",
-            )
-        )
-    if addressee.state and addressee.state in spec.excluded_states:
-        problems.append(
-            Problem(
-                "error",
-                Where("--to", 0, addressee.key),
-                f"letter {spec.name!r} is not for an addressee of {loaded.library.state_short(addressee.state)}",
-                f"its letter.yaml excludes {', '.join(spec.excluded_states)}; `advocate letters` lists the others",
-            )
-        )
     if request.lang not in spec.languages:
-        raise InputError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
+        raise UsageError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
     variables, var_problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
+    refused = not_written_for(spec, addressee, loaded.library, variables)
+    problems += [Problem("error", Where("--to", 0, addressee.key), message, hint) for message, hint in refused]
     problems += var_problems
     if spec.signatories == "required" and not request.signatories:
         problems.append(Problem("error", "--signatories", f"letter {spec.name!r} needs a signatory list", "give --signatories FILE.csv"))

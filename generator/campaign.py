@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .build import Loaded
+from .checks import not_written_for
 from .compose import LetterRequest, check_variables
 from .errors import AdvocateError, CheckFailed, Problem, Where
 from .library import _suggest
@@ -140,7 +141,7 @@ def load_campaign(path: Path, loaded: Loaded) -> Campaign:
         if spec.signatories == "required" and signatories is None:
             r.error(r.where(data, "letters"), f"letter {spec.name!r} needs a signatory list", "add `signatories: FILE.csv` to the campaign")
         owner = letter_node if isinstance(letter_node, LDict) and "addressees" in letter_node else data
-        for addressee in _addressees(r, loaded, spec, owner):
+        for addressee in _addressees(r, loaded, spec, owner, merged):
             for lang in _langs_for(languages, spec, addressee):
                 request = LetterRequest(
                     spec.name,
@@ -203,7 +204,7 @@ def _letters(r: _Reader, loaded: Loaded) -> list[tuple[LetterSpec, dict[str, Any
             for key in item:
                 if key not in ("name", "variables", "addressees"):
                     r.error(
-                        r.where(item, key), f"unknown key {key!r} in a letter entry", "a letter entry holds name, variables, addressees"
+                        r.where(item, key), f"unknown key {key!r} in a letter entry", _hint(str(key), ("name", "variables", "addressees"))
                     )
             variables = item.get("variables") or {}
             if not isinstance(variables, dict):
@@ -333,13 +334,14 @@ def _langs_for(languages: str | list[str], spec: LetterSpec, addressee: Addresse
     return accepted[:1] or [fallback]
 
 
-def _addressees(r: _Reader, loaded: Loaded, spec: LetterSpec, owner: LDict) -> list[Addressee]:
+def _addressees(r: _Reader, loaded: Loaded, spec: LetterSpec, owner: LDict, variables: dict[str, Any]) -> list[Addressee]:
     """The addressees the campaign (or the letter's entry, `owner`) selects for `spec`: an explicit
-    list must all be accepted by the letter; a filter (or `all`) keeps those the letter accepts."""
+    list must all be accepted by the letter; a filter (or `all`) keeps those the letter is written
+    for (`checks.not_written_for`, with the letter's `variables`)."""
     node = owner.get("addressees")
     if node is None:
         return []
-    accepts = lambda a: a.kind in spec.addressee_kinds and not (a.state and a.state in spec.excluded_states)  # noqa: E731
+    accepts = lambda a: not not_written_for(spec, a, loaded.library, variables)  # noqa: E731
     if node == "all":
         return [a for a in loaded.addressees.values() if accepts(a)]
     if isinstance(node, str) or isinstance(node, LList):
@@ -352,12 +354,8 @@ def _addressees(r: _Reader, loaded: Loaded, spec: LetterSpec, owner: LDict) -> l
                 hint = _suggest(key, sorted(loaded.addressees)).replace("advocate citations list", "advocate addressees list")
                 r.error(where, f"unknown addressee {key!r}", hint)
             elif not accepts(found):
-                why = (
-                    f"is not addressed to a {found.kind.replace('_', ' ')}"
-                    if found.kind not in spec.addressee_kinds
-                    else f"excludes {found.state}"
-                )
-                r.error(where, f"letter {spec.name!r} {why} ({key})", "remove the addressee, or select addressees with a filter")
+                why = not_written_for(spec, found, loaded.library, variables)[0][0]
+                r.error(where, why, "remove the addressee, or select addressees with a filter")
             else:
                 chosen.append(found)
         return chosen

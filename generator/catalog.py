@@ -20,21 +20,22 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from gettext import c2py
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog, Message
-from babel.messages.checkers import num_plurals, python_format
+from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message, TranslationError
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, read_po, write_po
 from babel.support import Translations
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
-from .errors import InputError, Problem, Where
+from .errors import InputError, Problem, Where, errors_in
 from .files import read_text
 from .output import write_atomic
 from .workspace import Workspace
@@ -409,14 +410,17 @@ def _stray_markup(text: str, source: str) -> str:
 
 
 def check_message(catalog: Catalog, message: Message) -> Iterator[str]:
-    if not message.id or not message.string:
+    """Every problem of one translated message, as text: Babel's checkers (`Message.check`: the
+    number of plural forms, python-format placeholders) and ours (`CHECKERS`), then the markup,
+    footnote order and spacing rules."""
+    if not message.id or not any(_as_tuple(message.string)):
         return
-    ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
-    strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
-    for checker in (num_plurals, python_format):
+    ids, strings = _as_tuple(message.id), _as_tuple(message.string)
+    yield from (str(error) for error in message.check(catalog))
+    for checker in CHECKERS:
         try:
             checker(catalog, message)
-        except Exception as exc:  # babel raises TranslationError
+        except TranslationError as exc:
             yield str(exc)
     source_tags = _tags(ids[0])
     source_names = set(PLACEHOLDER_RE.findall(ids[0])) | set(PLACEHOLDER_RE.findall(ids[-1]))
@@ -431,9 +435,6 @@ def check_message(catalog: Catalog, message: Message) -> Iterator[str]:
         names = set(PLACEHOLDER_RE.findall(text))
         if names - source_names:
             yield f"unknown placeholder(s) {', '.join(sorted(names - source_names))}"
-        missing = [n for n in sorted(source_names - names) if NOTE_NAME_RE.match(n)]
-        if len(ids) == 1 and missing:
-            yield f"placeholder(s) {', '.join(missing)} missing: their footnotes would be lost"
         order = [n for n in PLACEHOLDER_RE.findall(text) if NOTE_NAME_RE.match(n)]
         expected = [n for n in PLACEHOLDER_RE.findall(ids[0]) if NOTE_NAME_RE.match(n)]
         if len(ids) == 1 and sorted(order) == sorted(expected) and order != expected:
@@ -442,14 +443,141 @@ def check_message(catalog: Catalog, message: Message) -> Iterator[str]:
             yield "leading or trailing spaces differ from the source"
 
 
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def _names(text: str) -> set[str]:
+    """The named python-format placeholders of `text` (``%(date)s`` -> ``date``)."""
+    return {name for name, _spec, _type in PYTHON_FORMAT.findall(text) if name}
+
+
+# Numbers a plural rule is tried on: every count below a thousand, and a few millions (where CLDR
+# gives French, Spanish and others a form of their own).
+PLURAL_SAMPLE = (*range(1001), 10**6, 2 * 10**6, 10**7, 10**9)
+# As GNU msgfmt: a plural form used for this many numbers or more must print the number (and
+# every placeholder of msgid_plural); a form for one or a few numbers ("one organisation") may not.
+OFTEN = 5
+
+
+def _form_numbers(catalog: Catalog) -> list[list[int]]:
+    """For each plural form of the catalogue (its header's rule), the sample numbers that take it."""
+    try:
+        rule = c2py(catalog.plural_expr)
+    except (ValueError, SyntaxError):
+        return []  # reported once, for the header (`check_plural_header`)
+    forms: list[list[int]] = [[] for _ in range(catalog.num_plurals)]
+    for n in PLURAL_SAMPLE:
+        index = rule(n)
+        if 0 <= index < len(forms):
+            forms[index].append(n)
+    return forms
+
+
+def placeholders_kept(catalog: Catalog | None, message: Message) -> None:
+    """A Babel-style checker: every placeholder of the msgid is in the msgstr (msgfmt's
+    ``--check-format``, also without the python-format flag); in a plural form used for many numbers,
+    every placeholder of msgid_plural. Raises `TranslationError` naming the missing ones."""
+    ids, strings = _as_tuple(message.id), _as_tuple(message.string)
+    if not message.pluralizable:
+        required = {0: _names(ids[0])}
+    else:
+        forms = _form_numbers(catalog) if catalog is not None else []
+        required = {i: _names(ids[-1]) for i, numbers in enumerate(forms) if len(numbers) >= OFTEN}
+    for index, names in required.items():
+        text = strings[index] if index < len(strings) else ""
+        missing = sorted(names - _names(text)) if text else []
+        if missing:
+            form = f"msgstr[{index}] (used for n = {_numbers(forms[index])})" if message.pluralizable else "the translation"
+            notes = all(NOTE_NAME_RE.match(n) for n in missing)
+            effect = "their footnotes would be lost" if notes else "the letter would not print their value"
+            raise TranslationError(f"placeholder(s) {', '.join(missing)} missing from {form}: {effect}")
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers[:4]) + (", ..." if len(numbers) > 4 else "")
+
+
+def plural_forms_filled(catalog: Catalog | None, message: Message) -> None:
+    """A Babel-style checker: a translated plural message has every one of the catalogue's forms
+    (Babel pads a missing ``msgstr[N]`` with an empty string, which would print the English)."""
+    if not message.pluralizable or catalog is None:
+        return
+    strings = _as_tuple(message.string)
+    empty = [f"msgstr[{i}]" for i in range(catalog.num_plurals) if i >= len(strings) or not strings[i]]
+    if empty and any(strings):
+        raise TranslationError(
+            f"plural form(s) {', '.join(empty)} missing or empty (the header says nplurals={catalog.num_plurals}): "
+            "the English would be printed for those numbers"
+        )
+
+
+CHECKERS = (placeholders_kept, plural_forms_filled)
+
+
+def check_plural_header(path: Path, catalog: Catalog, lang: str, text: str) -> Iterator[Problem]:
+    """The header's Plural-Forms against itself and against CLDR's rule for `lang` (Babel's
+    `get_plural`): present when a message has plural forms, a rule that parses, gives only forms
+    below nplurals and uses every one, and groups the numbers below 1000 as CLDR does."""
+    lines = text.splitlines()
+    line = next((i for i, row in enumerate(lines, 1) if row.startswith('"Plural-Forms:')), 0)
+    where = Where(path, line or next((i for i, row in enumerate(lines, 1) if row.startswith("msgid")), 0))
+    hint = f"write the header `Plural-Forms: {_cldr_forms(lang)}`"
+    if not line:
+        if any(m.pluralizable for m in catalog if m.id):
+            yield Problem("error", where, "the header has no Plural-Forms, and some messages have plural forms", hint)
+        return
+    try:
+        rule = c2py(catalog.plural_expr)
+    except (ValueError, SyntaxError):
+        yield Problem("error", where, f"Plural-Forms: cannot read the rule {catalog.plural_expr!r}", hint)
+        return
+    used = {rule(n) for n in PLURAL_SAMPLE}
+    if max(used) >= catalog.num_plurals:
+        n = next(n for n in PLURAL_SAMPLE if rule(n) >= catalog.num_plurals)
+        message = f"Plural-Forms: the rule gives form {rule(n)} for n = {n}, but nplurals = {catalog.num_plurals}"
+        yield Problem("error", where, message, hint)
+    elif len(used) < catalog.num_plurals:
+        yield Problem("error", where, f"Plural-Forms: nplurals = {catalog.num_plurals}, but the rule uses only {len(used)} form(s)", hint)
+    clash = _cldr_clash(rule, lang)
+    if clash:
+        yield Problem("error", where, f"Plural-Forms: {clash}", hint)
+
+
+def _cldr_forms(lang: str) -> str:
+    try:
+        return str(get_plural(_babel_locale(lang)))
+    except (UnknownLocaleError, ValueError):
+        return "nplurals=2; plural=(n != 1);"
+
+
+def _cldr_clash(rule: Any, lang: str) -> str:
+    """'' when `rule` groups the numbers 0-1000 as CLDR's rule for `lang` does (the numbers letters
+    print; CLDR's extra form for millions in French or Spanish may be merged), else an example."""
+    try:
+        cldr = c2py(get_plural(_babel_locale(lang)).plural_expr)
+    except (UnknownLocaleError, ValueError):
+        return ""
+    here_first: dict[int, int] = {}
+    cldr_first: dict[int, int] = {}
+    for n in range(1001):
+        m = here_first.setdefault(rule(n), n)
+        if cldr(m) != cldr(n):
+            return f"the header gives n = {m} and n = {n} the same form, CLDR's rule for {locale_display(lang)} does not"
+        m = cldr_first.setdefault(cldr(n), n)
+        if rule(m) != rule(n):
+            return f"CLDR's rule for {locale_display(lang)} gives n = {m} and n = {n} the same form, the header does not"
+    return ""
+
+
 def check_catalog(path: Path, lang: str) -> list[Problem]:
     catalog = read_catalog(path, _babel_locale(lang))
-    problems = []
+    problems = list(check_plural_header(path, catalog, lang, path.read_text(encoding="utf-8")))
     for message in catalog:
         if not message.id:
             continue
         where = Where(path, message.lineno or 0)
-        for error in check_message(catalog, message):
+        for error in dict.fromkeys(check_message(catalog, message)):
             problems.append(Problem("error", where, f"{_short(message)}: {error}"))
         if message.fuzzy and message.string:
             problems.append(Problem("warning", where, f"{_short(message)}: fuzzy (needs review; not used)"))
@@ -669,16 +797,10 @@ def _translations(roots: tuple[Path, ...], lang: str) -> Translations:
         path = po_path(root, lang)
         if not path.is_file():
             continue
+        errors = errors_in(check_catalog(path, lang))
+        if errors:
+            raise InputError(errors[0].message, errors[0].where, hint="fix the translation, then `advocate i18n check`")
         catalog = read_catalog(path, _babel_locale(lang))
-        for message in catalog:
-            if message.id and not message.fuzzy:
-                errors = list(check_message(catalog, message))
-                if errors:
-                    raise InputError(
-                        f"{_short(message)}: {errors[0]}",
-                        Where(path, message.lineno or 0),
-                        hint="fix the translation, then `advocate i18n check`",
-                    )
         buf = io.BytesIO()
         write_mo(buf, catalog, use_fuzzy=False)
         buf.seek(0)

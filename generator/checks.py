@@ -9,8 +9,10 @@ use) and a trial composition of every example each letter declares.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2 import nodes
@@ -20,9 +22,9 @@ from .catalog import check_all
 from .compose import Runtime, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where, errors_in
 from .files import read_text
-from .letters import TEMPLATE_NAME
+from .letters import TEMPLATE_NAME, template_syntax_hint
 from .library import Library
-from .models import LANGS, Document, Incident, LetterSpec, Treaty
+from .models import LANGS, Addressee, Document, Incident, LetterSpec, Treaty
 from .render import environment
 from .signatories import load_signatories
 from .workspace import Workspace
@@ -149,8 +151,12 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             Where(yaml_path, spec.line_of_key.get("respondent", 0)),
             f"respondent {spec.respondent!r} is not 'addressee', 'var:NAME' or a known state",
         )
+    yield from _check_state_rules(loaded.library, spec)
+    if not (spec.path / TEMPLATE_NAME).is_file():
+        return  # reported by the loader
     if any(Path(str(getattr(p.where, "path", p.where))).parent == spec.path for p in errors_in(loaded.problems)):
         return  # the loader refused its template or an example's signatory list, and said why
+    yield from _check_prose_states(loaded.library, spec)
     try:
         for key, line, func in template_citations(loaded.ws, spec):
             if func == "note":
@@ -158,9 +164,45 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             if loaded.library.get(key) is None:
                 yield Problem("error", Where(spec.path / TEMPLATE_NAME, line), f"unknown citation key {key!r}")
     except AdvocateError as exc:
-        yield Problem("error", exc.where or Where(spec.path / TEMPLATE_NAME), exc.msg)
+        yield Problem("error", exc.where or Where(spec.path / TEMPLATE_NAME), exc.msg, exc.hint or "")
         return
     yield from _check_examples(loaded, spec)
+
+
+def _check_state_rules(lib: Library, spec: LetterSpec) -> Iterator[Problem]:
+    yaml_path = spec.path / "letter.yaml"
+    for rule in ("respondent_states", "addressee_states", "excluded_states"):
+        for code in getattr(spec, rule):
+            if code not in lib.states:
+                where = Where(yaml_path, spec.line_of_key.get(rule, 0), rule)
+                yield Problem("error", where, f"unknown state {code!r}", "states are ISO codes declared in citations/states.yaml")
+
+
+COMMENT_RE = re.compile(r"\{#.*?#\}", re.S)
+
+
+def _check_prose_states(lib: Library, spec: LetterSpec) -> Iterator[Problem]:
+    """A template whose prose names a State, in a letter whose respondent follows the addressee
+    or a variable, must say in letter.yaml which States it is written for (`respondent_states` or
+    `addressee_states`): else it would say of any State what holds for the one it names."""
+    if spec.respondent in lib.states or spec.respondent_states or spec.addressee_states:
+        return
+    path = spec.path / TEMPLATE_NAME
+    text = COMMENT_RE.sub(lambda m: "\n" * m.group().count("\n"), read_text(path, spec.path.parent.parent))
+    for code, state in lib.states.items():
+        names = {n.removeprefix("the ") for n in (state.name.get("en"), state.formal.get("en"), state.abbr.get("en")) if n}
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(n).replace("'", "['’]") for n in sorted(names, key=len, reverse=True)) + r")\b")
+        match = pattern.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            yield Problem(
+                "error",
+                Where(path, line),
+                f"the prose names {match.group()!r}, but letter {spec.name!r} does not say which States it is written for "
+                f"(respondent: {spec.respondent})",
+                f"add `respondent_states: [{code}]` (or the States it holds for) to letter.yaml, so other addressees are refused",
+            )
+            return
 
 
 def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
@@ -186,6 +228,56 @@ def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             yield Problem("error", exc.where or where, exc.msg, exc.hint or "")
 
 
+def not_written_for(
+    spec: LetterSpec, addressee: Addressee, lib: Library, variables: Mapping[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """Why `spec` may not go to `addressee`: (message, hint) for each rule of its letter.yaml that
+    the addressee breaks (addressee_kinds, excluded_states, addressee_states, respondent_states);
+    [] when the letter is written for it. `variables` give a `var:` respondent (else its default)."""
+    name, key, state = spec.name, addressee.key, addressee.state
+    of = lib.state_short(state) if state else "no State"
+    found: list[tuple[str, str]] = []
+    if addressee.kind not in spec.addressee_kinds:
+        message = f"letter {name!r} is not addressed to a {addressee.kind.replace('_', ' ')} ({key}): rule addressee_kinds"
+        found.append((message, f"it accepts: {', '.join(spec.addressee_kinds)}"))
+    if state and state in spec.excluded_states:
+        message = f"letter {name!r} is not for an addressee of {of} ({key}): rule excluded_states"
+        found.append((message, f"its letter.yaml excludes {', '.join(spec.excluded_states)}; `advocate letters` lists the others"))
+    if spec.addressee_states and state not in spec.addressee_states:
+        message = f"letter {name!r} is written to {_states(lib, spec.addressee_states)}, not to {key} ({of}): rule addressee_states"
+        found.append((message, "choose an addressee of those States (`advocate addressees list`), or a letter written for this one"))
+    respondent = _respondent(spec, addressee, variables)
+    if spec.respondent_states and respondent not in spec.respondent_states:
+        origin = "the addressee's State" if spec.respondent == "addressee" else f"`{spec.respondent}`"
+        message = (
+            f"letter {name!r} states the obligations of {_states(lib, spec.respondent_states)}; to {key} its respondent "
+            f"would be {lib.state_short(respondent) if respondent else 'no State'} ({origin}): rule respondent_states"
+        )
+        hint = (
+            f"give --var {spec.respondent[4:]}={' or '.join(spec.respondent_states)}"
+            if spec.respondent.startswith("var:")
+            else f"its prose holds only for {', '.join(spec.respondent_states)}: choose an addressee of that State, or another letter"
+        )
+        found.append((message, hint))
+    return found
+
+
+def _states(lib: Library, codes: list[str]) -> str:
+    return " or ".join(lib.state_short(code) for code in codes)
+
+
+def _respondent(spec: LetterSpec, addressee: Addressee, variables: Mapping[str, Any] | None) -> str | None:
+    """The State whose obligations the letter states for this addressee (`respondent` in letter.yaml)."""
+    if spec.respondent == "addressee":
+        return addressee.state
+    if spec.respondent.startswith("var:"):
+        name = spec.respondent[4:]
+        declared = spec.variables.get(name)
+        value = (variables or {}).get(name, declared.default if declared else None)
+        return str(value) if value else None
+    return spec.respondent
+
+
 def template_citations(ws: Workspace, spec: LetterSpec) -> list[tuple[str, int, str]]:
     """(key, line, function) for every citing call with literal keys in the letter's template."""
     env = environment(ws)
@@ -193,7 +285,7 @@ def template_citations(ws: Workspace, spec: LetterSpec) -> list[tuple[str, int, 
     try:
         tree = env.parse(read_text(path, spec.path.parent.parent), name=f"{spec.name}/{TEMPLATE_NAME}", filename=str(path))
     except jinja2.TemplateSyntaxError as exc:
-        raise AdvocateError(f"template syntax: {exc.message}", Where(path, exc.lineno)) from None
+        raise AdvocateError(f"template syntax: {exc.message}", Where(path, exc.lineno), template_syntax_hint(exc.message or "")) from None
     found = []
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name in CITING_FUNCTIONS | {"note"}:

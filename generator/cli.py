@@ -157,14 +157,14 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @main.command("render")
 @click.argument("letter")
 @click.option("--to", "to", required=True, help="Addressee key (`advocate addressees list`).")
-@click.option("--lang", default="en", show_default=True, help="Language of the letter.")
+@click.option("--lang", default="en", show_default=True, callback=lambda _c, _p, v: _lang_tag(v), help="Language (en, zh-CN, FR...).")
 @click.option(
     "--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a letter variable; repeat a key to give a list item by item."
 )
 @click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables.")
 @click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today in this machine's time zone).")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
-@click.option("--paper", type=click.Choice(["A4", "letter"]), help="Paper size (default: advocate.toml, else A4).")
+@click.option("--paper", type=click.Choice(["A4", "letter"], case_sensitive=False), help="Paper size (default: advocate.toml, else A4).")
 @click.option("--signatories", type=click.Path(dir_okay=False), help="CSV of signatories (sign-on letters, petitions).")
 @click.option("--skip-invalid", is_flag=True, help="Render without the signatory rows that are rejected, and list them.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -193,10 +193,10 @@ def render_cmd(
     """Render LETTER to an addressee as PDF (or HTML)."""
     from .build import build_letter
     from .compose import LetterRequest
-    from .output import write_atomic
     from .signatories import signatories_for_render
 
     letter_date = _parse_date(date) or dt.date.today()
+    _check_options_apply(app.loaded(), letter, signatories, skip_invalid)
     signers = None
     if signatories:
         signers, sig_problems = signatories_for_render(Path(signatories), app.loaded().library, skip_invalid)
@@ -209,10 +209,48 @@ def render_cmd(
     _print_problems(warnings)
     suffix = "-confidential" if confidential else ""
     path = Path(out) if out else Path("out") / f"{letter}-{to}-{lang}{suffix}.{fmt}"
-    write_atomic(path, result.pdf if fmt == "pdf" and result.pdf is not None else result.html)
+    _write(path, result.pdf if fmt == "pdf" and result.pdf is not None else result.html, "--out" if out else "")
     if date is None:  # the machine's day, which is not everyone's: say so
         click.echo(f"date: {letter_date.isoformat()} (today, local time; use --date YYYY-MM-DD)")
     click.echo(f"wrote {path} ({len(result.notes)} footnotes)")
+
+
+def _lang_tag(value: str) -> str:
+    """A language as people type it (``EN``, ``zh-CN``, ``fr_FR``) as the tag advocate uses
+    (``en``, ``zh``, ``fr``): the whole tag when it is one, else its language subtag."""
+    from .models import LANGS
+
+    tag = value.strip().replace("_", "-").lower()
+    return tag if tag in LANGS else tag.split("-")[0]
+
+
+def _check_options_apply(loaded: Any, letter: str, signatories: str | None, skip_invalid: bool) -> None:
+    """An option the letter does not take is a usage error, never silently ignored."""
+    from .build import get_letter
+    from .errors import UsageError
+
+    spec = get_letter(loaded, letter)
+    if signatories and spec.signatories == "none":
+        raise UsageError(
+            f"letter {letter!r} takes no signatories",
+            "--signatories",
+            hint="remove --signatories; sign-on letters and petitions take a list (`advocate letters`)",
+        )
+    if skip_invalid and not signatories:
+        raise UsageError(
+            "--skip-invalid applies only to a signatory list", "--skip-invalid", hint="give --signatories FILE.csv, or remove it"
+        )
+
+
+def _write(path: Path, data: bytes | str, option: str) -> None:
+    """Write an output atomically; a folder that cannot be written is one line naming `path`."""
+    from .output import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        where = Where(option, 0, str(path)) if option else Where(path)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", where, hint="choose a folder you can write to") from None
 
 
 def _parse_date(text: str | None) -> dt.date | None:
@@ -233,7 +271,6 @@ def _parse_date(text: str | None) -> dt.date | None:
 def examples_cmd(app: App, out: str, date: str | None, only: tuple[str, ...]) -> None:
     """Render every example each letter declares (what `make demo` shows)."""
     from .build import build_letter, example_requests
-    from .output import write_atomic
 
     loaded = app.loaded()
     for stem, request in example_requests(loaded, _parse_date(date)):
@@ -242,7 +279,7 @@ def examples_cmd(app: App, out: str, date: str | None, only: tuple[str, ...]) ->
         result = build_letter(loaded, request)
         _print_problems([p for p in result.warnings if p.severity == "warning"])
         path = Path(out) / f"{stem}.pdf"
-        write_atomic(path, result.pdf or b"")
+        _write(path, result.pdf or b"", "--out")
         click.echo(f"wrote {path} ({len(result.notes)} footnotes)")
 
 

@@ -60,6 +60,13 @@ class InputError(AdvocateError):
     exit_code = 3
 
 
+class UsageError(InputError):
+    """A command names something that does not exist or does not apply: an unknown letter,
+    addressee or language, an option the letter does not take (exit 2, as click's usage errors)."""
+
+    exit_code = 2
+
+
 class CheckFailed(AdvocateError):
     """Checks found errors; `problems` holds all of them."""
 

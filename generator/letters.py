@@ -20,6 +20,23 @@ from .yamlio import LDict, load_yaml
 TEMPLATE_NAME = "letter.html.j2"
 EMPTY_HINT = '{% extends "_base/base.html.j2" %} and write the letter inside {% block body %} ... {% endblock %}'
 
+# Jinja's messages for the usual mistakes inside {% trans %}, and what to write instead.
+TRANS_HINTS = (
+    (
+        "expected token 'end of print statement'",
+        "inside {% trans %} only plain names are printed: bind the value first, "
+        "e.g. {% trans name=addressee.name %}Dear {{ name }}{% endtrans %}",
+    ),
+    ("control structures in translatable sections", "end the {% trans %} block before {% if %} or {% for %}, or write one block per case"),
+    ("translatable section can have only one pluralize", "a {% trans %} block has one {% pluralize %} at most"),
+    ("unclosed translation block", "close the block with {% endtrans %}"),
+)
+
+
+def template_syntax_hint(message: str) -> str | None:
+    """The hint for a Jinja syntax error `message` that has a usual cause, else None."""
+    return next((hint for text, hint in TRANS_HINTS if text in message), None)
+
 
 def letter_dirs(ws: Workspace) -> dict[str, Path]:
     dirs: dict[str, Path] = {}

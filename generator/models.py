@@ -7,10 +7,12 @@ turned into `Problem`s with FILE:LINE by `validate()`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from functools import total_ordering
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 
@@ -326,6 +328,8 @@ class LetterSpec(Model):
     languages: list[str] = ["en"]
     addressee_kinds: list[AddresseeKind]
     respondent: str = "addressee"
+    respondent_states: list[str] = []  # the States whose obligations the prose states (empty: any)
+    addressee_states: list[str] = []  # the States whose authorities the prose addresses (empty: any)
     excluded_states: list[str] = []
     variables: dict[str, Variable] = {}
     signatories: Literal["none", "optional", "required"] = "none"
@@ -341,22 +345,55 @@ def validate(model: type[Model], data: Any, path: Path, extra: dict[str, Any] | 
     try:
         return model.model_validate({**data, **(extra or {})}), []
     except ValidationError as exc:
-        return None, [_problem(err, data, path) for err in exc.errors()]
+        return None, [_problem(err, data, path, model) for err in exc.errors()]
 
 
-def _problem(err: Any, data: Any, path: Path) -> Problem:
+def _problem(err: Any, data: Any, path: Path, model: type[Model]) -> Problem:
     loc = tuple(err["loc"])
     dotted = ".".join(str(p) for p in loc)
     line = line_of(data, loc)
     kind = err["type"]
     if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _keys_at(model, loc[:-1]), n=1)
         return Problem(
             "error",
             Where(path, line),
             f"unknown key {loc[-1]!r}" + (f" in {'.'.join(map(str, loc[:-1]))}" if len(loc) > 1 else ""),
-            hint="see docs/formats.md for the keys this file may hold",
+            hint=f"did you mean {close[0]!r}?" if close else "see docs/formats.md for the keys this file may hold",
         )
     if kind == "missing":
         return Problem("error", Where(path, line), f"missing required key {dotted!r}")
     msg = err["msg"].removeprefix("Value error, ")
     return Problem("error", Where(path, line), f"{dotted}: {msg}")
+
+
+INTERNAL_FIELDS = {"path", "line_of_key"}  # filled in by the loader, never written in a file
+
+
+def _keys_at(model: type[Model], loc: tuple[Any, ...]) -> list[str]:
+    """The keys a file may hold at `loc` (a pydantic error location below `model`), for a
+    did-you-mean; [] when the place is not a model."""
+    node: Any = model
+    for part in loc:
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(str(part))
+            if field is None:
+                return []
+            node = field.annotation
+        elif get_origin(node) in (list, tuple, dict) and get_args(node):
+            node = get_args(node)[-1]  # a list's item, a mapping's value
+        else:
+            return []
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return [name for name in node.model_fields if name not in INTERNAL_FIELDS]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X` from `X | None` and `Annotated[X, ...]`."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType, Annotated) and args:
+        return args[0]
+    return annotation

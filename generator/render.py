@@ -28,6 +28,7 @@ from .catalog import Recorder
 from .errors import RenderError, Where
 from .files import read_text
 from .i18n import RTL
+from .letters import template_syntax_hint
 from .workspace import Workspace
 
 SANDBOX_HINT = "templates may only call the documented functions and read the documented values: see docs/writing-letters.md"
@@ -191,7 +192,8 @@ def render_html(ws: Workspace, letter: str, context: dict[str, Any], messages: R
         searched = ", ".join(str(r / "letters" / str(exc.name)) for r in ws.roots)
         raise RenderError(f"template {exc.name!r} not found", _template_frame(exc), hint=f"searched: {searched}") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(f"template syntax: {exc.message}", Where(exc.filename or exc.name or name, exc.lineno)) from None
+        where = Where(exc.filename or exc.name or name, exc.lineno)
+        raise RenderError(f"template syntax: {exc.message}", where, hint=template_syntax_hint(exc.message or "")) from None
     except jinja2.UndefinedError as exc:
         raise RenderError(
             f"template uses an undefined value: {exc.message}",

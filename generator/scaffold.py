@@ -35,6 +35,7 @@ purpose: >-
 languages: [en, fr]
 addressee_kinds: [foreign_ministry, head_of_state]
 respondent: addressee
+respondent_states: [CN]        # the prose names China: refused for an addressee of another State
 variables:
   reference:
     type: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .build import Loaded, get_addressee, get_letter
-from .checks import letter_citations
+from .checks import letter_citations, not_written_for
 from .citing import Citer
 from .errors import InputError, _relative
 from .i18n import format_date
@@ -39,7 +39,9 @@ def letter_detail(loaded: Loaded, name: str) -> str:
         f"kind:            {spec.kind}",
         f"languages:       {', '.join(spec.languages)}",
         f"addressee kinds: {', '.join(spec.addressee_kinds)}",
-        f"respondent:      {spec.respondent}",
+        f"respondent:      {spec.respondent}" + (f" (written for {', '.join(spec.respondent_states)})" if spec.respondent_states else ""),
+        *([f"addressee states: {', '.join(spec.addressee_states)}"] if spec.addressee_states else []),
+        *([f"excluded states: {', '.join(spec.excluded_states)}"] if spec.excluded_states else []),
         f"signatories:     {spec.signatories}",
         "",
         "variables:",
@@ -158,6 +160,6 @@ def addressee_detail(loaded: Loaded, key: str) -> str:
     if a.address:
         out.append(f"  (source: {a.address.source})")
     out.append(f"email: {a.email or '-'}" + (f" (source: {a.email_source})" if a.email else ""))
-    letters = [s.name for s in loaded.letters.values() if a.kind in s.addressee_kinds]
+    letters = [s.name for s in loaded.letters.values() if not not_written_for(s, a, loaded.library)]
     out += ["", f"letters for this addressee: {', '.join(letters) or '-'}"]
     return "\n".join(out)

@@ -66,10 +66,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
             )
         try:
             result[key] = loader.construct_object(value_node, deep=True)
-        except ValueError as exc:  # e.g. an impossible date 2023-13-01, which the resolver took for a date
-            raise InputError(
-                f"{key}: not a valid value ({exc})", Where(loader.path, value_node.start_mark.line + 1), hint="dates are YYYY-MM-DD"
-            ) from None
+        except ValueError:  # an impossible date such as 2023-13-01, which the resolver took for a date:
+            result[key] = value_node.value  # kept as written, so the schema reports it with the file's other faults
         result.lines[key] = key_node.start_mark.line + 1
     return result
 

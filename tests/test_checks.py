@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from _helpers import DATE, set_template, write
 
-from generator.errors import CheckFailed, InputError
+from generator.errors import CheckFailed
 
 LETTER_YAML = """\
 title: Test letter
@@ -252,21 +252,21 @@ def test_addressee_kind_not_accepted(render) -> None:  # type: ignore[no-untyped
 
 def test_unknown_letter(render) -> None:  # type: ignore[no-untyped-def]
     code, stdout, stderr, out = render(None, "--var", "count=1", letter="exmaple")
-    refused(code, stdout, stderr, out, expected_code=InputError.exit_code)
+    refused(code, stdout, stderr, out, expected_code=2)
     assert "error: unknown letter 'exmaple'" in stderr
     assert "hint: did you mean 'example'?" in stderr
 
 
 def test_unknown_addressee(render) -> None:  # type: ignore[no-untyped-def]
     code, stdout, stderr, out = render(None, "--var", "count=1", to="cn-mfaa")
-    refused(code, stdout, stderr, out, expected_code=InputError.exit_code)
+    refused(code, stdout, stderr, out, expected_code=2)
     assert "error: unknown addressee 'cn-mfaa'" in stderr
     assert "did you mean 'cn-mfa'" in stderr
 
 
 def test_unknown_addressee_without_close_match(render) -> None:  # type: ignore[no-untyped-def]
     code, stdout, stderr, out = render(None, "--var", "count=1", to="zzzzzz")
-    refused(code, stdout, stderr, out, expected_code=InputError.exit_code)
+    refused(code, stdout, stderr, out, expected_code=2)
     assert "advocate addressees list" in stderr
 
 
@@ -434,3 +434,78 @@ def test_status_without_reading_the_date_and_a_verified_date(render, ws: Path) -
     code, _stdout, stderr, out = render(body, "--var", "count=1")
     assert code == 0, stderr
     assert "[ratified False 3\u00a0February\u00a01995]" in out.read_text(encoding="utf-8")
+
+
+# -- a letter says only what holds for its addressee ---------------------------------------------
+
+
+def test_a_letter_about_china_is_refused_for_seoul(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    code, stdout, stderr = run("render", "china-nonrefoulement", "--to", "kr-mofa", "--date", DATE, "--format", "html", "--out", out)
+    refused(code, stdout, stderr, out)
+    assert "error: --to: kr-mofa: letter 'china-nonrefoulement' states the obligations of China" in stderr
+    assert "its respondent would be the ROK (the addressee's State): rule respondent_states" in stderr
+    assert "hint: its prose holds only for CN: choose an addressee of that State" in stderr
+    code, _stdout, stderr = run("render", "china-nonrefoulement", "--to", "pm-cn-geneva", "--date", DATE, "--format", "html", "--out", out)
+    assert code == 0, stderr
+
+
+def test_a_variable_respondent_outside_the_declared_states_is_refused(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    args = ("render", "un-special-procedures", "--to", "sr-dprk", "--date", DATE, "--format", "html", "--out", out)
+    code, stdout, stderr = run(*args, "--var", "respondent_state=JP")
+    refused(code, stdout, stderr, out)
+    assert "its respondent would be Japan (`var:respondent_state`): rule respondent_states" in stderr
+    assert "hint: give --var respondent_state=CN or KP" in stderr
+
+
+@pytest.mark.parametrize(
+    ("letter", "to", "rule"),
+    [
+        ("dprk-whereabouts", "pm-cn-geneva", "respondent_states"),
+        ("petition", "kr-mofa", "addressee_kinds"),
+        ("signon-xi", "kr-mofa", "addressee_kinds"),
+        ("third-committee-missions", "pm-cn-geneva", "excluded_states"),
+        ("third-committee-missions", "pm-kp-geneva", "excluded_states"),
+        ("third-government", "cn-mfa", "excluded_states"),
+    ],
+)
+def test_bundled_letters_refuse_addressees_they_are_not_written_for(run, tmp_path: Path, letter: str, to: str, rule: str) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    code, stdout, stderr = run("render", letter, "--to", to, "--date", DATE, "--format", "html", "--out", out, "--var", "session=81")
+    refused(code, stdout, stderr, out)
+    assert f"rule {rule}" in stderr
+
+
+def test_every_bundled_letter_with_a_varying_respondent_declares_its_states() -> None:
+    from generator.build import load
+    from generator.workspace import open_workspace
+
+    for spec in load(open_workspace(None)).letters.values():
+        if spec.respondent == "addressee" or spec.respondent.startswith("var:"):
+            assert spec.respondent_states or spec.addressee_states, spec.name
+
+
+def test_check_asks_a_letter_that_names_a_state_to_say_which_states_it_is_for(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    yaml_path = workspace / "letters" / "example" / "letter.yaml"
+    yaml_path.write_text(re.sub(r"respondent_states: .*\n", "", yaml_path.read_text(encoding="utf-8")), encoding="utf-8")
+    code, _out, err = run("-w", workspace, "check")
+    assert code == 4
+    assert re.search(r"letter\.html\.j2:5: the prose names 'China', but letter 'example' does not say which States", err), err
+    assert "hint: add `respondent_states: [CN]`" in err
+    text = yaml_path.read_text(encoding="utf-8")
+    yaml_path.write_text(text.replace("respondent: addressee", "respondent: addressee\naddressee_states: [XX]"), encoding="utf-8")
+    code, _out, err = run("-w", workspace, "check")
+    assert code == 4 and "addressee_states: unknown state 'XX'" in err and "the prose names" not in err
+
+
+def test_a_campaign_to_all_selects_only_the_addressees_a_letter_is_written_for(tmp_path: Path) -> None:
+    from generator.build import load
+    from generator.campaign import load_campaign
+    from generator.workspace import open_workspace
+
+    campaign = write(tmp_path / "c.yaml", f"letters: [china-nonrefoulement, third-committee-missions]\naddressees: all\ndate: {DATE}\n")
+    plan = load_campaign(campaign, load(open_workspace(None)))
+    chosen = {(j.request.letter, j.request.addressee) for j in plan.jobs}
+    assert {a for letter, a in chosen if letter == "china-nonrefoulement"} == {"cn-president", "cn-mfa", "pm-cn-geneva"}
+    assert {a for letter, a in chosen if letter == "third-committee-missions"} == {"pm-jp-geneva", "pm-kr-geneva", "pm-us-geneva"}

@@ -45,7 +45,7 @@ def test_show_letter(run) -> None:  # type: ignore[no-untyped-def]
 
 def test_show_unknown_letter(run) -> None:  # type: ignore[no-untyped-def]
     code, _out, err = run("show", "china-nonrefoulment")
-    assert code == 3
+    assert code == 2  # a usage error
     assert "unknown letter 'china-nonrefoulment'" in err
     assert "did you mean 'china-nonrefoulement'" in err
 
@@ -293,3 +293,102 @@ def test_version(run) -> None:  # type: ignore[no-untyped-def]
     code, out, _err = run("--version")
     assert code == 0
     assert out.startswith("advocate, version ")
+
+
+# -- values typed differently, options that do not apply, outputs that cannot be written -------
+
+
+@pytest.mark.parametrize(("lang", "paper"), [("EN", "a4"), ("zh-CN", "Letter"), ("fr_FR", "LETTER")])
+def test_paper_and_language_are_read_as_people_type_them(run, tmp_path: Path, lang: str, paper: str) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    code, stdout, err = run(
+        "render",
+        "china-nonrefoulement",
+        "--to",
+        "cn-mfa",
+        "--lang",
+        lang,
+        "--paper",
+        paper,
+        "--date",
+        DATE,
+        "--format",
+        "html",
+        "--out",
+        out,
+    )
+    assert code == 0, err
+    assert f'lang="{lang[:2].lower()}' in out.read_text(encoding="utf-8")
+
+
+def test_signatories_on_a_letter_that_takes_none_is_a_usage_error(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.pdf"
+    signers = Path(__file__).resolve().parent.parent / "letters" / "signon-xi" / "sample-signatories.csv"
+    code, _out, err = run("render", "china-nonrefoulement", "--to", "cn-mfa", "--signatories", signers, "--out", out)
+    assert code == 2 and not out.exists()
+    assert "error: --signatories: letter 'china-nonrefoulement' takes no signatories" in err
+    code, _out, err = run("render", "china-nonrefoulement", "--to", "cn-mfa", "--skip-invalid", "--out", out)
+    assert code == 2 and "--skip-invalid applies only to a signatory list" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("render", "nope", "--to", "cn-mfa"), "unknown letter 'nope'"),
+        (("render", "china-nonrefoulement", "--to", "nobody"), "unknown addressee 'nobody'"),
+        (("render", "china-nonrefoulement", "--to", "cn-mfa", "--lang", "de"), "has no 'de' version"),
+        (("show", "nope"), "unknown letter 'nope'"),
+    ],
+)
+def test_unknown_letter_addressee_or_language_is_a_usage_error(run, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+    code, _out, err = run(*args)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_an_output_that_cannot_be_written_is_one_line_naming_the_path(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    blocker = write(tmp_path / "file.txt", "not a folder")
+    out = blocker / "letter.html"
+    code, _out, err = run("render", "china-nonrefoulement", "--to", "cn-mfa", "--date", DATE, "--format", "html", "--out", out)
+    assert code == 3, err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"--out: {out}: cannot write {out}" in errors[0], err
+    assert "internal error" not in err and ".tmp" not in err
+
+
+def test_a_typo_in_a_letter_yaml_key_gets_a_did_you_mean(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    path = workspace / "letters" / "example" / "letter.yaml"
+    text = (
+        path.read_text(encoding="utf-8")
+        .replace("addressee_kinds:", "adressee_kinds:")
+        .replace("  - to: cn-mfa", "  - to: cn-mfa\n    lnag: fr")
+    )
+    path.write_text(text, encoding="utf-8")
+    code, _out, err = run("-w", workspace, "check")
+    assert code == 4
+    assert re.search(r"letters/example/letter\.yaml:\d+: unknown key 'adressee_kinds'\n  hint: did you mean 'addressee_kinds'\?", err), err
+    assert re.search(r"unknown key 'lnag' in examples\.0\n  hint: did you mean 'lang'\?", err), err
+
+
+def test_a_value_inside_trans_gets_a_hint(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = workspace / "letters" / "example" / "letter.html.j2"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("{% trans %}We write to you", "{% trans %}Dear {{ addressee.name }}, we write to you")
+    )
+    hint = "hint: inside {% trans %} only plain names are printed: bind the value first"
+    code, _out, err = run("-w", workspace, "check")
+    assert code == 4 and re.search(r"letter\.html\.j2:5: template syntax: expected token 'end of print statement'", err) and hint in err
+    code, _out, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--format", "html", "--out", tmp_path / "x.html")
+    assert code != 0 and hint in err
+
+
+def test_a_campaign_with_a_bad_date_still_lists_its_other_errors(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    campaign = write(tmp_path / "c.yaml", "letters: [example]\naddressees: [cn-mfa, nobody]\ndate: 2026-13-45\nlanguages: [xx]\nfoo: 1\n")
+    code, _out, err = run("-w", workspace, "batch", campaign, "--check")
+    assert code == 3
+    for line, message in [
+        (2, "unknown addressee 'nobody'"),
+        (3, "date: '2026-13-45' is not a date"),
+        (4, "unknown language 'xx'"),
+        (5, "unknown key 'foo'"),
+    ]:
+        assert f"c.yaml:{line}: {message}" in err, err

@@ -114,6 +114,7 @@ def test_misnamed_locale_folder_is_an_error(french: Path, run) -> None:  # type:
     [
         ("La Chine est partie depuis le %(date)s. %(quote1)s %(autre)s", "placeholder 'autre'"),
         ("La Chine est partie depuis le %(date)s.", "placeholder(s) quote1 missing"),
+        ("La Chine est partie à la Convention : %(quote1)s", "placeholder(s) date missing from the translation"),
         ("La Chine <b>est</b> partie depuis le %(date)s : %(quote1)s", "markup differs from the source"),
         ('La Chine <img src="file:///etc/passwd"> %(date)s %(quote1)s', "markup differs from the source"),
         (" La Chine est partie depuis le %(date)s : %(quote1)s", "leading or trailing spaces differ"),
@@ -617,3 +618,109 @@ def test_a_confidential_render_prints_victim_details_in_english_without_a_lookup
     result = build_letter(loaded, request, "html")
     assert "Kim Cheol-ok" in result.html and "petition by TJWG and CSW to the WGAD" in result.html
     assert not [p for p in result.warnings if "untranslated" in p.message]
+
+
+# -- catalogues checked as strictly as msgfmt (and more) ----------------------------------------
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+RU_RULE = re.compile(r'"Plural-Forms: nplurals=3; plural=.*?;\\n"\n', re.S)
+BROKEN = {  # name: (language, what is changed in the bundled catalogue, replacement)
+    "date removed": ("fr", "contre la torture depuis le %(date)s.", "contre la torture."),
+    "count removed from a plural form": ("fr", "Nous, les %(count)s organisations soussignées", "Nous, les organisations soussignées"),
+    "msgstr[1] deleted": ("fr", 'msgstr[1] "%(listed)s signataires nommés publiquement, par pays."\n', ""),
+    "nplurals=3, two forms": ("fr", "nplurals=2; plural=(n > 1);", "nplurals=3; plural=(n > 1);"),
+    "a rule beyond nplurals": ("fr", "nplurals=2; plural=(n > 1);", "nplurals=2; plural=(n > 1 ? 2 : 0);"),
+    "no Plural-Forms": ("fr", '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n', ""),
+    "unknown placeholder": ("fr", "notre lettre du %(date)s intitulée", "notre lettre du %(jour)s intitulée"),
+    "leading newline": ("fr", 'msgstr "Veuillez trouver ci-joint', 'msgstr "\\nVeuillez trouver ci-joint'),
+    "count removed, one form": ("zh", '"公开签名人%(listed)s名，按国家排列。"', '"公开签名人按国家排列。"'),
+    "a rule unlike Russian's": ("ru", RU_RULE, '"Plural-Forms: nplurals=3; plural=(n==1 ? 0 : n==2 ? 1 : 2);\\n"\n'),
+}
+
+
+def _break(ws: Path, name: str) -> tuple[Path, str]:
+    lang, old, new = BROKEN[name]
+    text = (LOCALES / lang / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    broken = old.sub(lambda _match: new, text, count=1) if isinstance(old, re.Pattern) else text.replace(old, new, 1)
+    assert broken != text, name
+    return write(po_path(ws, lang), broken), lang
+
+
+def _entry(lines: list[str], line: int) -> tuple[int, int]:
+    """The first and last line (1-based) of the .po entry holding `line` (entries end at blank lines)."""
+    start = line
+    while start > 1 and lines[start - 2].strip():
+        start -= 1
+    end = line
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    return start, end
+
+
+def _msgfmt_errors(path: Path, stderr: str) -> list[set[int]]:
+    """msgfmt's errors (not its warnings), each as the lines it names: an error that ends in '...'
+    continues on the next line ("nplurals = 2..." / "...but some messages have only 1 plural form")."""
+    errors: list[set[int]] = []
+    joined = False
+    for line, text in re.findall(rf"^{re.escape(str(path))}:(\d+): (.*)$", stderr, re.M):
+        if text.startswith("warning:"):
+            continue
+        if joined:
+            errors[-1].add(int(line))
+        else:
+            errors.append({int(line)})
+        joined = text.endswith("...")
+    return errors
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_i18n_check_finds_everything_msgfmt_check_finds(workspace: Path, run, name: str) -> None:  # type: ignore[no-untyped-def]
+    path, _lang = _break(workspace, name)
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    found_by_msgfmt = _msgfmt_errors(path, result.stderr)
+    code, _out, err = run("-w", workspace, "i18n", "check")
+    assert code == 4, err
+    ours = {int(m) for m in re.findall(r"^error: \S*/LC_MESSAGES/messages\.po:(\d+):", err, re.M)}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    entries = {_entry(lines, line) for line in ours}
+    for lines_of_one_error in found_by_msgfmt:
+        assert any(first <= line <= last for first, last in entries for line in lines_of_one_error), (result.stderr, err)
+    assert ours, err
+
+
+def test_msgfmt_finds_the_broken_catalogues_too(workspace: Path) -> None:
+    """The set above is one msgfmt rejects (all but the Russian rule, which msgfmt cannot know)."""
+    for name in sorted(BROKEN):
+        path, _lang = _break(workspace, name)
+        result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+        assert (result.returncode != 0) == (name != "a rule unlike Russian's"), (name, result.stderr)
+
+
+@pytest.mark.parametrize("name", ["date removed", "count removed from a plural form", "msgstr[1] deleted", "nplurals=3, two forms"])
+def test_render_and_compile_refuse_a_broken_catalogue(workspace: Path, run, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    path, _lang = _break(workspace, name)
+    out = tmp_path / "fr.pdf"
+    args = ("-w", workspace, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--out", out)
+    for strict in ((), ("--strict",)):
+        code, _out, err = run(*args, *strict)
+        assert code == 3 and re.search(r"locales/fr/LC_MESSAGES/messages\.po:\d+: ", err), err
+        assert not out.exists() and "Traceback" not in err
+    code, _out, err = run("-w", workspace, "i18n", "compile")
+    assert code == 4 and not path.with_suffix(".mo").exists()
+
+
+def test_plural_checks_name_the_form_and_the_numbers() -> None:
+    from babel.messages.catalog import Catalog
+
+    from generator.catalog import check_message
+
+    catalog = Catalog(locale="ru")
+    catalog.add(
+        ("%(n)s organisation", "%(n)s organisations"), ("%(n)s организация", "%(n)s организации", "организаций"), flags=["python-format"]
+    )
+    errors = list(check_message(catalog, catalog["%(n)s organisation"]))
+    assert any("placeholder(s) n missing from msgstr[2] (used for n = 0, 5, 6, 7, ...)" in e for e in errors), errors
+    catalog = Catalog(locale="de")  # the form for n = 1 may leave the number out; the other may not
+    catalog.add(("one organisation", "%(n)s organisations"), ("eine Organisation", "Organisationen"))
+    errors = list(check_message(catalog, catalog["one organisation"]))
+    assert errors == ["placeholder(s) n missing from msgstr[1] (used for n = 0, 2, 3, 4, ...): the letter would not print their value"]
