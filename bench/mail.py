@@ -62,7 +62,8 @@ def send(ws: Path, security: str, folder: Path) -> tuple[float, str]:
     """`advocate mail send` of everything queued in `ws`: (messages/s around the process, its own report line)."""
     server = Server(folder, QuickHandler(), mode="ssl" if security == "ssl" else "starttls").start()
     try:
-        args = ["--starttls", "--cafile", str(server.cafile), "--user", USER] if security == "starttls" else ["--ssl", "--cafile", str(server.cafile)]
+        login = ["--starttls", "--user", USER] if security == "starttls" else ["--ssl"]
+        args = [*login, "--cafile", str(server.cafile)]
         env = {**os.environ, "ADVOCATE_SMTP_PASSWORD": PASSWORD}
         cmd = [str(EXE), "-w", str(ws), "mail", "send", "--smtp", f"127.0.0.1:{server.port}", *args, "--quiet"]
         run = measured(cmd, env=env)
