@@ -23,7 +23,6 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
-from babel.messages.checkers import num_plurals, python_format
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po, write_po
@@ -293,6 +292,8 @@ def _stray_markup(text: str, source: str) -> str:
 
 
 def check_message(catalog: Catalog, message: Message) -> Iterator[str]:
+    from babel.messages.checkers import num_plurals, python_format  # for the checks only, not for a render
+
     if not message.id or not message.string:
         return
     ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)

@@ -194,11 +194,12 @@ def render_cmd(
     from .build import build_letter
     from .compose import LetterRequest
     from .output import write_atomic
-    from .signatories import signatories_for_render
 
     letter_date = _parse_date(date)
     signers = None
-    if signatories:
+    if signatories:  # the signatory machinery only for a petition
+        from .signatories import signatories_for_render
+
         signers, sig_problems = signatories_for_render(Path(signatories), app.loaded().library, skip_invalid)
         _print_problems(sig_problems)
     request = LetterRequest(letter, to, lang, _parse_vars(pairs, vars_file), letter_date, signers, strict, paper, confidential, wet_ink)
