@@ -33,8 +33,11 @@ demo: setup
 test: setup
 	ADVOCATE_UV=$(abspath $(UV)) $(BIN)/python -m pytest
 
+# render, cold start, Typst comparison (Typst pip-installed into .bench/venv, not advocate's
+# environment; BENCH_TYPST=0 skips it), mail over STARTTLS, petitions (BENCH_SIZES="1000 10000")
 bench: setup
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/mail.py
 	$(BIN)/python bench/signatories.py
 
 golden: setup

@@ -1,7 +1,11 @@
 """`make bench`: render times of the sample letters.
 
 Warm: every example of every letter rendered to PDF in one process, after one warm-up render,
-median of REPEAT runs. Cold: one `advocate render` as a new process, median of COLD_RUNS runs.
+median of REPEAT runs. Cold: one `advocate render` as a new process, median of COLD_RUNS runs,
+interleaved with `python -c "import weasyprint"` (the floor no WeasyPrint program goes below) and
+reported as a ratio to it. Typst: the same letter in English and Korean, advocate and Typst both
+warm (fonts loaded) with a changed file on each call (the letter's template in a temporary
+workspace; the .typ file), calls interleaved, median of LETTER_ROUNDS (bench/typst_side.py).
 Batch: `advocate batch` of a generated campaign (BENCH_BATCH_PAIRS letter-addressee pairs that
 render, 25 by default, each in every language: 200 letters), from an empty output folder,
 BENCH_BATCH_RUNS times (3): this VM's speed varies by up to 20% from minute to minute, so the
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -20,8 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import typst_side
+
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
-COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "3"))
+COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "5"))
+LETTER_ROUNDS = int(os.environ.get("BENCH_LETTER_ROUNDS", "15"))
+REPO = Path(__file__).resolve().parent.parent
 LANG_ROUNDS = int(os.environ.get("BENCH_LANG_ROUNDS", "15"))
 DATE = dt.date(2026, 11, 23)
 
@@ -69,29 +78,62 @@ def languages() -> list[tuple[str, float]]:
     return [(lang, statistics.median(values)) for lang, values in times.items()]
 
 
-def cold() -> float:
+def _timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def cold() -> tuple[float, float]:
+    """Medians of a cold `advocate render` (English) and of `python -c "import weasyprint"`, interleaved."""
     exe = Path(sys.executable).with_name("advocate")
-    times = []
+    ours, floor = [], []
     with tempfile.TemporaryDirectory() as tmp:
+        render = [str(exe), "render", "china-nonrefoulement", "--to", "cn-president", "--date", DATE.isoformat()]
         for _ in range(COLD_RUNS):
-            start = time.perf_counter()
-            subprocess.run(
-                [
-                    str(exe),
-                    "render",
-                    "china-nonrefoulement",
-                    "--to",
-                    "cn-president",
-                    "--date",
-                    DATE.isoformat(),
-                    "--out",
-                    str(Path(tmp) / "cold.pdf"),
-                ],
-                check=True,
-                capture_output=True,
-            )
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+            ours.append(_timed([*render, "--out", str(Path(tmp) / "cold.pdf")]))
+            floor.append(_timed([sys.executable, "-c", "import weasyprint"]))
+    return statistics.median(ours), statistics.median(floor)
+
+
+def versus_typst() -> None:
+    """The same letter, warm, advocate and Typst calls interleaved, each on a changed file."""
+    python = typst_side.typst_python()
+    if python is None:
+        return
+    from generator.build import build_letter, compose_html, load
+    from generator.compose import LetterRequest
+    from generator.workspace import open_workspace
+
+    letter = "china-nonrefoulement"
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp) / "ws"
+        shutil.copytree(REPO / "letters" / letter, ws / "letters" / letter)
+        shutil.copy(REPO / "advocate.toml", ws / "advocate.toml")
+        loaded = load(open_workspace(ws))
+        template = ws / "letters" / letter / "letter.html.j2"
+        text = template.read_text(encoding="utf-8")
+        for lang in ("en", "ko"):
+            request = LetterRequest(letter, "cn-president", lang, {}, DATE)
+            source = Path(tmp) / f"letter-{lang}.typ"
+            source.write_text(typst_side.letter_typ(compose_html(loaded, request).html, lang), encoding="utf-8")
+            cmd = [str(python), str(typst_side.WORKER), "warm", str(source)]
+            worker = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            assert worker.stdin and worker.stdout
+            build_letter(loaded, request)  # warm-up
+            ours, theirs = [], []
+            for number in range(LETTER_ROUNDS):
+                template.write_text(f"{text}{{# call {number} #}}\n", encoding="utf-8")
+                start = time.perf_counter()
+                build_letter(loaded, request)
+                ours.append(time.perf_counter() - start)
+                worker.stdin.write("compile\n")
+                worker.stdin.flush()
+                theirs.append(float(worker.stdout.readline()))
+            worker.stdin.close()
+            worker.wait()
+            a, b = statistics.median(ours), statistics.median(theirs)
+            print(f"  {lang}  advocate {a * 1000:6.1f} ms  Typst {b * 1000:6.1f} ms  advocate/Typst {a / b:4.1f}x")
 
 
 BATCH_PAIRS = int(os.environ.get("BENCH_BATCH_PAIRS", "25"))
@@ -158,7 +200,11 @@ def main() -> None:
     english = dict(langs)["en"]
     for lang, seconds in langs:
         print(f"  {lang}  {seconds * 1000:7.1f} ms  {seconds / english:4.2f}x English")
-    print(f"\ncold `advocate render china-nonrefoulement --to cn-president`, median of {COLD_RUNS}: {cold():.2f} s")
+    ours, floor = cold()
+    print(f"\ncold `advocate render china-nonrefoulement --to cn-president` (en), median of {COLD_RUNS}, interleaved:")
+    print(f"  {ours:.2f} s; `python -c 'import weasyprint'` {floor:.2f} s; ratio {ours / floor:.2f}x")
+    print(f"\nthe same letter in Typst, both warm (fonts loaded), a changed file on each call, median of {LETTER_ROUNDS}:")
+    versus_typst()
     campaign = f"{BATCH_PAIRS} letter-addressee pairs x their languages"
     print(f"\n`advocate batch` of a campaign ({campaign}) on {os.cpu_count()} cores, {BATCH_RUNS} runs:")
     rates = []

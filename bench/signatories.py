@@ -1,24 +1,29 @@
-"""Petition renders with 1,000, 10,000 and 100,000 signatories: wall time and peak memory.
+"""`make bench`: petition renders with 1,000, 10,000, 100,000 and 300,000 signatories, and Typst.
 
 The signatory lists are generated here (fictional names in Latin, Hangul, Chinese, Japanese,
 Cyrillic and Arabic scripts, about 40 countries, 1 in 10 not public; fixed seed), never stored in
-the repository. Each size is rendered by a fresh `advocate render` process, measured with
-getrusage of the children (peak resident memory of the largest process: the parent or one
-worker). Usage: python bench/signatories.py [SIZE ...] (default 1000 10000 100000).
+the repository. Each size is rendered by a fresh `advocate render` process; its wall time and the
+peak memory of its whole process tree (the worker pool included: bench/measure.py) are printed.
+Where Typst can be had (bench/typst_side.py), the same letter and annex are compiled by a fresh
+Typst process, measured the same way, and the ratio printed. Usage: python bench/signatories.py
+[SIZE ...] (default 1000 10000 100000 300000; BENCH_SIZES="1000 10000" also sets them).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import os
 import random
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-SIZES = (1000, 10_000, 100_000)
+import typst_side
+from measure import Measured, measured
+
+SIZES = (1000, 10_000, 100_000, 300_000)
+DATE = dt.date(2026, 11, 23)
 GIVEN = {
     "latin": ["Anna", "José", "Élodie", "Lukas", "Fatima", "Chiara", "Mateo", "Sofía", "Liam", "Zoë", "Noah", "Aïcha", "Björn", "Ewa"],
     "hangul": ["민준", "서연", "지훈", "수아", "예준", "하은", "도현", "지우"],
@@ -62,46 +67,69 @@ def make_csv(path: Path, size: int, seed: int = 2023) -> None:
             w.writerow([name, "", rng.choice(COUNTRIES[script]), "", f"p{i}@example.org", public])
 
 
-def run(size: int, workdir: Path) -> tuple[float, float, int]:
-    csv_path = workdir / f"signatories-{size}.csv"
-    make_csv(csv_path, size)
-    out = workdir / f"petition-{size}.pdf"
+def advocate(csv_path: Path, out: Path) -> Measured:
+    """`advocate render petition --to cn-president --signatories CSV` in a new process."""
     exe = Path(sys.executable).with_name("advocate")
-    cmd = [
-        str(exe),
-        "render",
-        "petition",
-        "--to",
-        "cn-president",
-        "--signatories",
-        str(csv_path),
-        "--date",
-        "2026-11-23",
-        "--out",
-        str(out),
-    ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cmd = [str(exe), "render", "petition", "--to", "cn-president", "--signatories", str(csv_path), "--date", DATE.isoformat()]
+    return measured([*cmd, "--out", str(out)])
+
+
+def typst_source(csv_path: Path) -> str:
+    """The same petition as a Typst document: the letter's text, then the annex with advocate's
+    groups (country names, collation, headings) and the template's own English texts."""
+    from generator.annex import groups_of
+    from generator.build import compose_html, load
+    from generator.compose import LetterRequest
+    from generator.countries import country_name
+    from generator.signatories import load_signatories
+    from generator.workspace import open_workspace
+
+    loaded = load(open_workspace())
+    signatories, _problems = load_signatories(csv_path, loaded.library)
+    public = [s for s in signatories if s.public]
+    letter = compose_html(loaded, LetterRequest("petition", "cn-president", "en", {}, DATE, signatories=signatories))
+    groups = groups_of(
+        public, "en", lambda code: country_name(code, "en", loaded.library), lambda label, n: f"{label} ({n:,})", "Country not given"
+    )
+    intro = f"{len(public):,} public signatories, by country; a further {len(signatories) - len(public):,} asked not to be named."
+    annex = typst_side.annex_typ(groups, "en", "Annex: signatories", intro, "Annex: signatories, page %(page)s of %(pages)s")
+    return typst_side.letter_typ(letter.html, "en") + "\n" + annex
+
+
+def typst(python: Path, source: str, folder: Path) -> Measured:
+    path = folder / "petition.typ"
+    path.write_text(source, encoding="utf-8")
+    return measured([str(python), str(typst_side.WORKER), "once", str(path), str(folder / "petition-typst.pdf")])
+
+
+def pages(pdf: Path) -> int:
     from pypdf import PdfReader
 
-    return seconds, max(peak, before) / 1024, len(PdfReader(out).pages)
+    return len(PdfReader(pdf).pages)
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
-    print("petition to cn-president, cold `advocate render` process per size:")
+    sizes = [int(a) for a in sys.argv[1:] or os.environ.get("BENCH_SIZES", "").split()] or list(SIZES)
+    print("\npetition to cn-president, a new process per size (peak: the whole process tree):")
+    python = typst_side.typst_python()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
         for size in sizes:
-            seconds, mib, pages = run(size, Path(tmp))
-            rows.append((size, seconds))
-            print(f"  {size:>7,} signatories  {seconds:6.1f} s  peak {mib:6.0f} MiB  {pages:4d} pages  {seconds / size * 1e6:7.1f} µs/name")
+            csv_path = folder / f"signatories-{size}.csv"
+            make_csv(csv_path, size)
+            run = advocate(csv_path, folder / "petition.pdf")
+            rows.append((size, run.seconds))
+            count = pages(folder / "petition.pdf")
+            line = f"  {size:>7,} names  advocate {run.seconds:6.1f} s  peak {run.tree_mib:5.0f} MiB  {count:4d} pages"
+            if python:
+                other = typst(python, typst_source(csv_path), folder)
+                line += f"  | Typst {other.seconds:5.1f} s  peak {other.tree_mib:5.0f} MiB  {pages(folder / 'petition-typst.pdf'):4d} pages"
+                line += f"  | advocate/Typst {run.seconds / other.seconds:4.1f}x"
+            print(line, flush=True)
     if len(rows) > 1:
         (n0, t0), (n1, t1) = rows[0], rows[-1]
-        print(f"  growth: {n1 / n0:.0f}x the names took {t1 / t0:.1f}x the time (fixed cost of the letter ~{t0:.1f} s included)")
+        print(f"  growth: {n1 / n0:.0f}x the names took {t1 / t0:.1f}x the time (the letter's fixed cost included)")
 
 
 if __name__ == "__main__":

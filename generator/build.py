@@ -146,10 +146,11 @@ def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf") -> Re
 
         marked = request.addressee if request.confidential else None
         letter.pdf = write_pdf(loaded.ws, letter.html, letter.spec.path, request.paper, confidential_for=marked)
-        from .annex import has_annex, letter_with_annex
+        if request.signatories:  # the petition's annex (rendered in chunks); not imported for other letters
+            from .annex import has_annex, letter_with_annex
 
-        if request.signatories and has_annex(loaded.ws, request.letter):  # the petition's annex, rendered in chunks
-            letter.pdf = letter_with_annex(loaded, letter)
+            if has_annex(loaded.ws, request.letter):
+                letter.pdf = letter_with_annex(loaded, letter)
     return letter
 
 

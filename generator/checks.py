@@ -26,7 +26,6 @@ from .letters import TEMPLATE_NAME, template_syntax_hint
 from .library import Library
 from .models import LANGS, Addressee, Document, Incident, LetterSpec, Treaty
 from .render import environment
-from .signatories import load_signatories
 from .workspace import Workspace
 
 CITING_FUNCTIONS = {"cite", "cite_all", "obligations", "victims", "fact", "quote", "obligation", "title", "incident", "is_bound", "status"}
@@ -218,6 +217,8 @@ def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             continue
         signatories = None
         if example.signatories:
+            from .signatories import load_signatories  # not imported by a render that checks its sources
+
             signatories, sig_problems = load_signatories(spec.path / example.signatories)
             yield from sig_problems
         try:

@@ -193,12 +193,13 @@ def render_cmd(
     """Render LETTER to an addressee as PDF (or HTML)."""
     from .build import build_letter
     from .compose import LetterRequest
-    from .signatories import signatories_for_render
 
     letter_date = _parse_date(date) or dt.date.today()
     _check_options_apply(app.loaded(), letter, signatories, skip_invalid)
     signers = None
-    if signatories:
+    if signatories:  # the signatory machinery only for a petition
+        from .signatories import signatories_for_render
+
         signers, sig_problems = signatories_for_render(Path(signatories), app.loaded().library, skip_invalid)
         _print_problems(sig_problems)
     request = LetterRequest(letter, to, lang, _parse_vars(pairs, vars_file), letter_date, signers, strict, paper, confidential, wet_ink)

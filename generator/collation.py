@@ -34,6 +34,10 @@ def sort_key(lang: str) -> Callable[[str], bytes]:
 
 
 def collate(items: Iterable[T], lang: str, key: Callable[[T], str] = str) -> list[T]:
-    """`items` sorted by `key(item)` in `lang`'s order; ties keep their input order."""
+    """`items` sorted by `key(item)` in `lang`'s order; ties keep their input order. Fewer than
+    two items need no collator (ICU is not even imported: an ordinary letter has no signatories)."""
+    items = list(items)
+    if len(items) < 2:
+        return items
     skey = sort_key(lang)
     return sorted(items, key=lambda item: skey(key(item)))

@@ -13,7 +13,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
@@ -23,7 +23,9 @@ from .errors import InputError, Problem, Where
 from .library import Library, _suggest
 from .models import Addressee, Document, Incident, LetterSpec, Treaty
 from .render import TemplateFunction
-from .signatories import Signatory
+
+if TYPE_CHECKING:  # the signatory machinery is imported only by the commands that read a list
+    from .signatories import Signatory
 
 STATUS_WORDS = {"none": "is not a party to", "signed": "has signed but not ratified"}
 
