@@ -29,16 +29,20 @@ def letter_dirs(ws: Workspace) -> dict[str, Path]:
 
 
 def load_letters(ws: Workspace) -> tuple[dict[str, LetterSpec], list[Problem]]:
+    from .catalog import letter_languages
+
     problems: list[Problem] = []
     specs: dict[str, LetterSpec] = {}
+    every = letter_languages(ws)
     for name, folder in letter_dirs(ws).items():
-        spec = load_letter(folder, problems)
+        spec = load_letter(folder, problems, every)
         if spec is not None:
             specs[name] = spec
     return specs, problems
 
 
-def load_letter(folder: Path, problems: list[Problem]) -> LetterSpec | None:
+def load_letter(folder: Path, problems: list[Problem], every: list[str]) -> LetterSpec | None:
+    """A letter's spec; ``languages: all`` becomes `every` language with a catalogue."""
     path = folder / "letter.yaml"
     try:
         data = load_yaml(path)
@@ -46,7 +50,10 @@ def load_letter(folder: Path, problems: list[Problem]) -> LetterSpec | None:
         problems.append(Problem("error", exc.where or Where(path), exc.msg, exc.hint or ""))
         return None
     lines = dict(data.lines) if isinstance(data, LDict) else {}
-    spec, errs = validate(LetterSpec, data, path, {"name": folder.name, "path": folder, "line_of_key": lines})
+    extra = {"name": folder.name, "path": folder, "line_of_key": lines}
+    if isinstance(data, dict) and data.get("languages") == "all":
+        extra["languages"] = every
+    spec, errs = validate(LetterSpec, data, path, extra)
     problems.extend(errs)
     if not (folder / TEMPLATE_NAME).is_file():
         problems.append(
