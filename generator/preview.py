@@ -109,11 +109,13 @@ def _pages(ws: Any, html: str, base: Path, paper: str | None) -> tuple[list[byte
     from .pdf import lay_out
 
     document, _labels = lay_out(ws, html, base, paper)
+    from weasyprint.formatting_structure.boxes import InlineBox  # (imported by lay_out first: weasy.py)
+
     layout = []
     for page in document.pages:
         boxes = []
         for box in page._page_box.descendants():
-            element = getattr(box, "element", None)
+            element = box.element if isinstance(box, InlineBox) else None  # the span's fragment on each line
             mark = element.get("data-msg") if element is not None and box.element_tag == "span" else None
             if mark is not None and box.border_width() > 0:
                 x, y, w, h = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()

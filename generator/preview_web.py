@@ -21,7 +21,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def make_app(request: PreviewRequest) -> Any:
-    """The Starlette application of one preview; it renders once at start, then on every change."""
+    """The Starlette application of one preview; it renders at start (the page shows "rendering..."
+    until then), then after every change."""
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -56,12 +57,12 @@ def make_app(request: PreviewRequest) -> Any:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
-        await hub.rerender()
-        watcher = asyncio.create_task(hub.watch(watched_paths(open_workspace(request.workspace))))
+        tasks = [asyncio.create_task(hub.watch(watched_paths(open_workspace(request.workspace)))), asyncio.create_task(hub.rerender())]
         try:
             yield
         finally:
-            watcher.cancel()
+            for task in tasks:
+                task.cancel()
 
     routes = [
         Route("/", index),
@@ -82,6 +83,7 @@ def listen(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(128)  # a browser opened at once waits for the server instead of being refused
     except OSError as exc:
         sock.close()
         raise InputError(
