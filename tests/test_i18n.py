@@ -612,3 +612,21 @@ def test_hebrew_is_laid_out_right_to_left_in_its_script(workspace: Path, run, tm
     width = max(len(line) for line in lines)
     line = next(line for line in lines if "אנו כותבים" in line)
     assert len(line) - len(line.lstrip()) > width / 4, "the Hebrew line starts far from the left margin (set from the right)"
+
+
+def test_compiled_catalogues_are_ignored_by_git() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    if not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    found = subprocess.run(["git", "check-ignore", "-q", "locales/de/LC_MESSAGES/messages.mo"], cwd=repo, check=False)
+    assert found.returncode == 0
+
+
+def test_update_leaves_unchanged_catalogues_alone(french: Path, run) -> None:  # type: ignore[no-untyped-def]
+    assert run("-w", french, "i18n", "update")[0] == 0
+    path = po_path(french, "fr")
+    path.write_text(re.sub(r"POT-Creation-Date: [^\\]*", "POT-Creation-Date: 2020-01-01 00:00+0000", path.read_text()))
+    before = path.read_bytes()
+    code, out, _err = run("-w", french, "i18n", "update")
+    assert code == 0 and "catalogues unchanged" in out
+    assert path.read_bytes() == before, "no new header date when nothing changed"
