@@ -10,7 +10,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 # WeasyPrint, poppler-utils (pdftotext, pdffonts, pdftoppm) for the tests and for looking at pages,
 # gettext (msgfmt --check, the reference checker of the translation catalogues)
 # libnss3-tools (certutil: the NSS database that lets pdfsig trust the signing tests' CA)
-SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext libnss3-tools
+# fonts-noto-core holds the Noto faces of every non-CJK script a language may bring (Latin, Cyrillic,
+# Greek, Arabic, Hebrew, Devanagari, Thai, ...), fonts-noto-cjk the Chinese, Japanese and Korean ones;
+# chromium and chromium-driver: the browser tests/test_preview.py drives headless (no browser download)
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext libnss3-tools chromium chromium-driver
 DEMO_DATE ?=
 # The Python environment comes from uv.lock (every package, exact version and hash, for every
 # platform), installed by uv; uv itself is pinned here and installed with pip into .tools/.

@@ -87,8 +87,9 @@ def _concerns(problem: Problem, spec: LetterSpec) -> bool:
     return not in_letter_folder or path.parent == spec.path.resolve()
 
 
-def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
-    """Check the request, fill the template and return the HTML with every problem found."""
+def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | None = None) -> RenderedLetter:
+    """Check the request, fill the template and return the HTML with every problem found
+    (`messages`: the gettext callables to use, made for the request's language when not given)."""
     from .checks import check_sources, not_written_for
     from .render import render_html
 
@@ -109,7 +110,7 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     if errors_in(problems):
         raise CheckFailed(problems)
     letter_date = request.date or dt.date.today()
-    messages = recorder(loaded.ws, request.lang)
+    messages = messages or recorder(loaded.ws, request.lang)
     respondent = respondent_of(spec, addressee, variables)
     runtime = Runtime(loaded.library, request.lang, letter_date, respondent, public=not request.confidential, terms=messages)
     runtime.strict = request.strict
@@ -191,6 +192,7 @@ def _context(
         "lang": lang,
         "dir": i18n.direction(lang),
         "html_lang": i18n.html_lang(lang),
+        "script_css": Markup(i18n.script_css(lang)),  # the font of the script of a language style.css does not name
         "list_sep": i18n.list_separator(lang),
         "formula_closes": lang in i18n.FORMULA_CLOSES,
         "letter": spec,

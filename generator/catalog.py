@@ -12,6 +12,7 @@ no other ``<``, and is rendered as text all the same (`as_html`). Confidential l
 
 from __future__ import annotations
 
+import copy
 import gettext
 import io
 import os
@@ -61,13 +62,25 @@ def po_path(root: Path, lang: str) -> Path:
 
 def available_languages(ws: Workspace, own: bool = False) -> list[str]:
     """Languages with a catalogue: in any root (for rendering) or, with `own`, in the workspace's
-    own folder (what its translators maintain)."""
+    own folder (what its translators maintain). A folder not named by a language tag is left out
+    (`check_locale_folders` reports it)."""
+    from .i18n import is_language
+
     langs = {SOURCE_LANG}
     for root in ws.roots[:1] if own else ws.roots:
         base = locales_dir(root)
         if base.is_dir():
-            langs |= {d.name for d in base.iterdir() if (d / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
+            langs |= {d.name for d in base.iterdir() if is_language(d.name) and (d / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
     return sorted(langs)
+
+
+def letter_languages(ws: Workspace) -> list[str]:
+    """What ``languages: all`` in a letter.yaml means: English and every language with a catalogue
+    in the workspace or the bundle, the bundled languages first (in their order), then the others."""
+    from .models import BUNDLED_LANGS
+
+    langs = available_languages(ws)
+    return [lang for lang in BUNDLED_LANGS if lang in langs] + sorted(set(langs) - set(BUNDLED_LANGS))
 
 
 def check_locale_folders(ws: Workspace) -> Iterator[Problem]:
@@ -191,10 +204,28 @@ def template_path(ws: Workspace) -> Path:
     return locales_dir(ws.roots[0]) / f"{DOMAIN}.pot"
 
 
-def write_catalog(path: Path, catalog: Catalog) -> None:
+def _po_bytes(catalog: Catalog) -> bytes:
     buf = io.BytesIO()
     write_po(buf, catalog, width=100, sort_output=False, include_previous=True)
-    write_atomic(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def write_catalog(path: Path, catalog: Catalog) -> bool:
+    """Write `catalog` to `path`, unless the file holds it already but for its creation date (no
+    header churn: an unchanged catalogue keeps its bytes). True when the file was written."""
+    if path.is_file():
+        try:
+            old_date = read_catalog(path).creation_date
+        except InputError:
+            old_date = None
+        if old_date is not None:
+            new_date, catalog.creation_date = catalog.creation_date, old_date
+            same = _po_bytes(catalog) == path.read_bytes()
+            catalog.creation_date = new_date
+            if same:
+                return False
+    write_atomic(path, _po_bytes(catalog))
+    return True
 
 
 _PO_STRING = r'"(?:[^"\\]|\\.)*"'
@@ -352,22 +383,41 @@ def do_init(ws: Workspace, lang: str) -> Path:
 
     root = ws.writable_root()
     if lang not in LANGS:
-        raise InputError(f"unknown language {lang!r}", "LANG", hint=f"languages: {', '.join(LANGS)}")
+        raise InputError(
+            f"unknown language {lang!r}: not a locale CLDR knows",
+            "LANG",
+            hint="give a language tag such as de, it, pt_BR, uk, he, hi or zh_Hant (lower-case language, then _Script or _REGION)",
+        )
     path = po_path(root, lang)
     if path.exists():
         raise InputError("catalogue exists already", Where(path), hint="use `advocate i18n update` to merge new messages")
     template = read_catalog(template_path(ws)) if template_path(ws).is_file() else extract(ws)
     catalog = Catalog(locale=_babel_locale(lang), project=PROJECT, fuzzy=False)
-    catalog.update(template)
+    catalog.update(with_bundle(ws, lang, template))
     write_catalog(path, catalog)
     return path
+
+
+def with_bundle(ws: Workspace, lang: str, template: Catalog) -> Catalog:
+    """The messages a workspace's catalogue for `lang` holds: its own `template` (its letters, the
+    package's footnote terms, its library) and, for a language the bundle has no catalogue of, also
+    the bundle's messages (its layout, letters, library and addressees), so that a language a
+    translator brings covers everything a letter prints. `template` is extended in place."""
+    bundled = [root for root in ws.roots[1:] if (locales_dir(root) / f"{DOMAIN}.pot").is_file()]
+    if not bundled or any(po_path(root, lang).is_file() for root in ws.roots[1:]):
+        return template
+    for message in read_catalog(locales_dir(bundled[-1]) / f"{DOMAIN}.pot"):
+        if message.id and template.get(message.id, message.context) is None:
+            template.add(message.id, None, message.locations, auto_comments=message.auto_comments, context=message.context)
+    return template
 
 
 def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
     """Extract the template and merge it into every language; changed messages become fuzzy,
     messages gone from the letters are dropped. All or nothing: every catalogue is read and merged
-    before any file (the template included) is written, so one broken catalogue changes nothing.
-    Returns (path, new, fuzzy) per language."""
+    before any file (the template included) is written, so one broken catalogue changes nothing;
+    a catalogue with nothing to change keeps its bytes. Returns (path, new, fuzzy) per catalogue
+    written."""
     root = ws.writable_root()
     check_templates(root)
     template = extract(ws)
@@ -378,15 +428,13 @@ def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
             continue
         catalog = read_catalog(path, _babel_locale(lang))
         before = {m.id for m in catalog if m.id}
-        catalog.update(template, update_header_comment=False)
+        catalog.update(with_bundle(ws, lang, copy.deepcopy(template)), update_header_comment=False)
         catalog.obsolete.clear()  # messages no longer in any letter: their translations go too
         new = sum(1 for m in catalog if m.id and m.id not in before)
         fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
         merged.append((path, catalog, new, fuzzy))
     write_catalog(template_path(ws), template)
-    for path, catalog, _new, _fuzzy in merged:
-        write_catalog(path, catalog)
-    return [(path, new, fuzzy) for path, _catalog, new, fuzzy in merged]
+    return [(path, new, fuzzy) for path, catalog, new, fuzzy in merged if write_catalog(path, catalog)]
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -686,6 +734,9 @@ class Recorder:
     lang: str
     translations: Translations | None
     missing: list[str] = field(default_factory=list)
+    # the preview's: (context, msgid) of each translated block, in order; each block is then
+    # wrapped in <span class="advocate-msg" data-msg="INDEX"> so a click finds its message
+    marks: list[tuple[str | None, str]] | None = None
 
     def _lookup(self, context: str | None, msgid: str) -> str | None:
         if self.translations is None:
@@ -704,24 +755,29 @@ class Recorder:
         kept (`as_html`), so that a catalogue can never add markup; placeholders are filled with
         escaped values by Jinja. One language per render: processes render one letter at a time."""
 
-        def html(ctx: EvalContext, translated: str, *sources: str) -> str:
-            return as_html(translated, *sources) if ctx.autoescape else translated
+        def html(ctx: EvalContext, translated: str, context: str | None, *sources: str) -> str:
+            if not ctx.autoescape:
+                return translated
+            if self.marks is None:
+                return as_html(translated, *sources)
+            self.marks.append((context, sources[0]))
+            return Markup('<span class="advocate-msg" data-msg="%d">%s</span>') % (len(self.marks) - 1, as_html(translated, *sources))
 
         @pass_eval_context
         def gettext(ctx: EvalContext, message: str) -> str:
-            return html(ctx, self.gettext(message), message)
+            return html(ctx, self.gettext(message), None, message)
 
         @pass_eval_context
         def ngettext(ctx: EvalContext, singular: str, plural: str, n: int) -> str:
-            return html(ctx, self.ngettext(singular, plural, n), singular, plural)
+            return html(ctx, self.ngettext(singular, plural, n), None, singular, plural)
 
         @pass_eval_context
         def pgettext(ctx: EvalContext, context: str, message: str) -> str:
-            return html(ctx, self.pgettext(context, message), message)
+            return html(ctx, self.pgettext(context, message), context, message)
 
         @pass_eval_context
         def npgettext(ctx: EvalContext, context: str, singular: str, plural: str, n: int) -> str:
-            return html(ctx, self.npgettext(context, singular, plural, n), singular, plural)
+            return html(ctx, self.npgettext(context, singular, plural, n), context, singular, plural)
 
         env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext)
 
@@ -783,10 +839,18 @@ def as_html(translated: str, *sources: str) -> Markup:
     return Markup("").join(out)
 
 
-def recorder(ws: Workspace, lang: str) -> Recorder:
+def recorder(ws: Workspace, lang: str, marks: list[tuple[str | None, str]] | None = None) -> Recorder:
+    """The gettext callables of `lang` for one render; with `marks` (the preview), each translated
+    block is marked in the HTML and its message recorded there."""
     if lang == SOURCE_LANG:
-        return Recorder(lang, None)
-    return Recorder(lang, _translations(ws.roots, lang))
+        return Recorder(lang, None, marks=marks)
+    return Recorder(lang, _translations(ws.roots, lang), marks=marks)
+
+
+def forget_translations() -> None:
+    """Drop the compiled catalogues, so that the next render reads the .po files again (the preview,
+    after a catalogue was saved)."""
+    _translations.cache_clear()
 
 
 @lru_cache(maxsize=32)

@@ -35,7 +35,7 @@ RESERVED = {
     *Runtime.FUNCTIONS,
     *("vars", "lang", "dir", "html_lang", "list_sep", "formula_closes", "letter", "addressee", "sender", "signers"),
     *("letter_date", "date_iso"),
-    *("cc_list", "signatories", "signatory_count", "hidden_signatory_count", "confidential", "wet_ink", "page_footer_css"),
+    *("cc_list", "signatories", "signatory_count", "hidden_signatory_count", "confidential", "wet_ink", "page_footer_css", "script_css"),
 }
 
 

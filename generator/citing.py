@@ -98,6 +98,8 @@ class Citer:
         previous = self.notes[-1].sources if self.notes else []
         parts = []
         if len(refs) == 1 and len(previous) == 1 and previous[0][0] == refs[0][0]:
+            # Translators: "Ibid" (ibidem, "in the same place"): a footnote citing the same source as the
+            # footnote just before it. Use your language's legal citation term (Ibid., 同上, 上掲, Там же).
             parts.append(Markup(escape(self._pt("footnote", "Ibid"))) + self._pin(refs[0][1], sep=self.style.pin))
         else:
             for key, pin in refs:
@@ -152,14 +154,21 @@ class Citer:
     def _pinpoint(self, label: str, n: str) -> str:
         article = ARTICLE_PARAGRAPH_RE.match(n)
         if label == "art" and article:  # "art 3(1)": article and paragraph, as each language writes them
+            # Translators: "article N, paragraph P" of a treaty (OSCOLA "art 3(1)"); %(n)s is the article, %(p)s the paragraph.
             return self._pt("pinpoint", "art %(n)s(%(p)s)", n=article.group(1), p=article.group(2))
         n = list_separator(self.lang).join(n.split(", "))  # "arts 6, 7, 9": the language's own list
         forms = {
+            # Translators: article %(n)s of a treaty, abbreviated as lawyers cite it in your language (art 3, Art. 3, 第3条).
             "art": lambda: self._pt("pinpoint", "art %(n)s", n=n),
+            # Translators: articles %(n)s (a list, already in your language's list form).
             "arts": lambda: self._pt("pinpoint", "arts %(n)s", n=n),
+            # Translators: paragraph %(n)s of a document (para 4, Ziff. 4, 第4段), abbreviated as your language cites it.
             "para": lambda: self._pt("pinpoint", "para %(n)s", n=n),
+            # Translators: paragraphs %(n)s of a document (a list or a range).
             "paras": lambda: self._pt("pinpoint", "paras %(n)s", n=n),
+            # Translators: page %(n)s of a document (p 12, S. 12).
             "p": lambda: self._pt("pinpoint", "p %(n)s", n=n),
+            # Translators: pages %(n)s of a document (pp 12-14, S. 12-14).
             "pp": lambda: self._pt("pinpoint", "pp %(n)s", n=n),
             "annex": lambda: self._pt("pinpoint", "annex %(n)s", n=n),
         }
@@ -233,6 +242,8 @@ class Citer:
     def _short(self, key: str, pin: str | None) -> Markup:
         source = self.library.get(key)
         n = self.first_note[key]
+        # Translators: a cross-reference to footnote %(n)s, where the source was first cited in full
+        # (OSCOLA "(n 3)"; e.g. "(Fn. 3)", "(前注3)"). Keep the brackets your language's citations use.
         cross_reference = self._pt("footnote", "(n %(n)s)", n=str(n))
         return Markup("%s%s%s") % (self.short_name(source), self.style.space, cross_reference) + self._pin(pin, sep=self.style.pin)
 

@@ -388,8 +388,11 @@ def i18n_update(app: App) -> None:
     """Extract, then merge into every language (changed messages become fuzzy)."""
     from .catalog import do_update
 
-    for path, new, fuzzy in do_update(app.workspace_obj()):
+    written = do_update(app.workspace_obj())
+    for path, new, fuzzy in written:
         click.echo(f"updated {path}: {new} new, {fuzzy} fuzzy")
+    if not written:
+        click.echo("catalogues unchanged (nothing new in the letters)")
 
 
 @i18n_grp.command("init")
@@ -397,7 +400,7 @@ def i18n_update(app: App) -> None:
 @click.pass_obj
 @boundary
 def i18n_init(app: App, lang: str) -> None:
-    """Start the catalogue of a new language LANG (ko, zh, ja, fr, es, ru, ar)."""
+    """Start the catalogue of a language LANG: any locale CLDR knows (de, it, pt_BR, uk, he, hi, ...)."""
     from .catalog import do_init
 
     click.echo(f"created {do_init(app.workspace_obj(), lang)}")
@@ -446,6 +449,50 @@ from .cli_delivery import register; register(main)  # noqa: E402, E702, I001 - d
 from .cli_signing import register as register_signing; register_signing(main)  # noqa: E402, E702, I001 - sign, verify
 from .cli_signatories import register as register_signatories; register_signatories(main)  # noqa: E402, E702, I001 - signatory lists
 from .cli_batch import register as register_batch; register_batch(main)  # noqa: E402, E702, I001 - batch (campaigns)
+
+
+@main.command("preview")
+@click.argument("letter")
+@click.option("--to", "to", required=True, help="Addressee key (`advocate addressees list`).")
+@click.option("--lang", default="en", show_default=True, help="Language of the letter.")
+@click.option("--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Letter variable (repeatable).")
+@click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables.")
+@click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today).")
+@click.option("--paper", type=click.Choice(["A4", "letter"]), help="Paper size (default: advocate.toml, else A4).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on (127.0.0.1 or ::1).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+@click.pass_obj
+@boundary
+def preview_cmd(
+    app: App,
+    letter: str,
+    to: str,
+    lang: str,
+    pairs: tuple[str, ...],
+    vars_file: str | None,
+    date: str | None,
+    paper: str | None,
+    host: str,
+    port: int,
+) -> None:
+    """Show LETTER in a browser, rendered again each time a template, catalogue, citation or
+    advocate.toml of the workspace is saved (Ctrl-C stops it)."""
+    try:
+        from .preview_web import listen, serve
+    except ImportError as exc:
+        raise InputError(
+            f"the preview needs the package {exc.name!r}",
+            hint="install the extra: pip install 'advocate-letters[preview]' (`make setup` does)",
+        ) from None
+    from .preview import PreviewRequest
+
+    request = PreviewRequest(app.workspace, letter, to, lang, _parse_vars(pairs, vars_file), _parse_date(date), paper)
+    app.workspace_obj()  # a missing workspace stops here, before the server starts
+    sock = listen(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"preview of {letter} to {to} in {lang!r}: http://{shown}:{sock.getsockname()[1]}/  (Ctrl-C to stop)", err=False)
+    sys.stdout.flush()
+    serve(request, sock)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,27 +1,33 @@
 """Language-dependent formatting.
 
-In: a language tag (``en``). Out: Babel locale, dates formatted to their precision, numbers,
-lists, text direction. (Translations of letter prose come with the languages issue; English is
-the source language of every template.)
+In: a language tag (``en``, ``de``, ``pt_BR``: any locale CLDR knows). Out: the Babel locale,
+dates formatted to their precision, numbers, lists, quotation marks, text direction, the script and
+the font that prints it. The eight bundled languages keep their curated conventions (British
+English dates, the tables below); every other language takes CLDR's, through Babel (and ICU for
+quotation marks, which Babel does not carry).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import subprocess
 from functools import cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
+from .errors import RenderError
 from .models import PartialDate
 
 # English letters follow British/OSCOLA conventions: "7 February 2014".
 _LOCALE_IDS = {"en": "en_GB", "zh": "zh_Hans_CN", "ko": "ko_KR", "ja": "ja_JP", "fr": "fr_FR", "es": "es_ES", "ru": "ru_RU", "ar": "ar"}
-RTL = {"ar"}
+TAG_RE = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|\d{3}))?")
 
 
 @cache
@@ -29,12 +35,101 @@ def locale(lang: str) -> Locale:
     return Locale.parse(_LOCALE_IDS.get(lang, lang))
 
 
+def is_language(tag: str) -> bool:
+    """True when `tag` is a locale tag CLDR knows (``de``, ``pt_BR``, ``zh_Hant``), as the folders
+    of ``locales/`` are named."""
+    if not isinstance(tag, str) or not TAG_RE.fullmatch(tag):
+        return False
+    try:
+        locale(tag)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+@cache
+def script(lang: str) -> str:
+    """The ISO 15924 script the language is written in (CLDR's likely subtags): Latn, Cyrl, Hebr..."""
+    found = locale(lang).script
+    if found:
+        return str(found)
+    likely = get_global("likely_subtags").get(str(locale(lang))) or get_global("likely_subtags").get(locale(lang).language, "")
+    parts = str(likely).split("_")
+    return parts[1] if len(parts) > 2 else "Latn"
+
+
 HTML_LANG = {"zh": "zh-Hans", "en": "en-GB"}
 
 
 def html_lang(lang: str) -> str:
     """The BCP 47 tag for the document (fonts and hyphenation are chosen by it)."""
-    return HTML_LANG.get(lang, lang)
+    return HTML_LANG.get(lang, lang.replace("_", "-"))
+
+
+# The font family that prints each script, and the Debian package that installs it (`make setup`
+# installs them all). Latin, Cyrillic and Greek are in "Noto Serif" itself (style.css's default);
+# the bundled languages' scripts have their own rules in style.css.
+SCRIPT_FONTS = {
+    "Latn": ("Noto Serif", "fonts-noto-core"),
+    "Cyrl": ("Noto Serif", "fonts-noto-core"),
+    "Grek": ("Noto Serif", "fonts-noto-core"),
+    "Arab": ("Noto Naskh Arabic", "fonts-noto-core"),
+    "Hebr": ("Noto Serif Hebrew", "fonts-noto-core"),
+    "Deva": ("Noto Serif Devanagari", "fonts-noto-core"),
+    "Beng": ("Noto Serif Bengali", "fonts-noto-core"),
+    "Taml": ("Noto Serif Tamil", "fonts-noto-core"),
+    "Thai": ("Noto Serif Thai", "fonts-noto-core"),
+    "Armn": ("Noto Serif Armenian", "fonts-noto-core"),
+    "Geor": ("Noto Serif Georgian", "fonts-noto-core"),
+    "Ethi": ("Noto Serif Ethiopic", "fonts-noto-core"),
+    "Khmr": ("Noto Serif Khmer", "fonts-noto-core"),
+    "Mymr": ("Noto Serif Myanmar", "fonts-noto-core"),
+    "Hans": ("Noto Serif CJK SC", "fonts-noto-cjk"),
+    "Hant": ("Noto Serif CJK TC", "fonts-noto-cjk"),
+    "Jpan": ("Noto Serif CJK JP", "fonts-noto-cjk"),
+    "Kore": ("Noto Serif CJK KR", "fonts-noto-cjk"),
+}
+BUNDLED_FONTS = frozenset(_LOCALE_IDS)  # style.css names their fonts (html:lang(ko) ...)
+
+
+def font_family(lang: str) -> str:
+    """The CSS font-family list for the language's script; a script without a known Noto face
+    falls back to "Noto Serif" (and the system's font fallback)."""
+    face = SCRIPT_FONTS.get(script(lang), SCRIPT_FONTS["Latn"])[0]
+    return f'"{face}", "Noto Serif", serif' if face != "Noto Serif" else '"Noto Serif", serif'
+
+
+def script_css(lang: str) -> str:
+    """A CSS rule giving a language outside the bundled ones its script's font ("" when
+    style.css's default, Noto Serif, prints it); stops with the Debian package to install when
+    that font is missing."""
+    face, package = SCRIPT_FONTS.get(script(lang), SCRIPT_FONTS["Latn"])
+    if lang in BUNDLED_FONTS:
+        return ""
+    if not font_installed(face):
+        raise RenderError(
+            f"the font {face!r} for {locale_name(lang)} ({script(lang)} script) is not installed",
+            "--lang",
+            hint=f"install the Debian package {package} (`make setup` does), or `sudo apt-get install {package}`",
+        )
+    if face == "Noto Serif":
+        return ""
+    return f"html:lang({html_lang(lang)}) {{ font-family: {font_family(lang)}; }}"
+
+
+@cache
+def font_installed(face: str) -> bool:
+    """Whether fontconfig (the fonts WeasyPrint sees) has the family `face`."""
+    try:
+        found = subprocess.run(["fc-list", "-q", f":family={face}"], check=False, timeout=30)
+    except OSError:
+        return True  # no fc-list to ask: WeasyPrint's own fallback decides
+    return found.returncode == 0
+
+
+def locale_name(lang: str) -> str:
+    """The language's English name ("German")."""
+    return locale(lang).get_display_name("en") or lang
 
 
 # Languages whose diplomatic closing formula is itself the close of the letter: no complimentary
@@ -44,7 +139,23 @@ FORMULA_CLOSES = frozenset({"fr"})
 
 
 def direction(lang: str) -> str:
-    return "rtl" if lang in RTL else "ltr"
+    """"rtl" for a language CLDR writes right to left (ar, he, fa, ur), else "ltr"."""
+    return "rtl" if is_rtl(lang) else "ltr"
+
+
+@cache
+def is_rtl(lang: str) -> bool:
+    return str(locale(lang).character_order) == "right-to-left"
+
+
+class _RightToLeft:
+    """`lang in RTL`: the languages CLDR writes right to left (any tag, not a fixed list)."""
+
+    def __contains__(self, lang: object) -> bool:
+        return isinstance(lang, str) and is_language(lang) and is_rtl(lang)
+
+
+RTL = _RightToLeft()
 
 
 def format_date(value: PartialDate | dt.date, lang: str = "en", nbsp: bool = True) -> str:
@@ -79,7 +190,7 @@ COMMAS = {"zh": "，", "ja": "、", "ar": "، "}
 
 
 def comma(lang: str = "en") -> str:
-    return COMMAS.get(lang, ", ")
+    return COMMAS.get(lang) or ("، " if script(lang) == "Arab" else ", ")
 
 
 def join(items: list[str], lang: str = "en") -> str:
@@ -99,23 +210,34 @@ QUOTES = {
 }
 
 
+@cache
+def quotes(lang: str) -> tuple[str, str, str, str]:
+    """The language's quotation marks (outer start, end, inner start, end): the table above for
+    the bundled languages, CLDR's (through ICU) for the others."""
+    if lang in QUOTES:
+        return QUOTES[lang]
+    import icu
+
+    data = icu.LocaleData(str(locale(lang)))
+    kinds = icu.ULocaleDataDelimiterType
+    marks = [kinds.QUOTATION_START, kinds.QUOTATION_END, kinds.ALT_QUOTATION_START, kinds.ALT_QUOTATION_END]
+    found = tuple(str(data.getDelimiter(kind)) for kind in marks)
+    return (found[0], found[1], found[2], found[3]) if all(found) else QUOTES["en"]
+
+
 def quoted(text: str, lang: str = "en") -> Markup:
     """`text` between the language's quotation marks (escaped)."""
-    start, end = QUOTES.get(lang, QUOTES["en"])[:2]
+    start, end = quotes(lang)[:2]
     return Markup("%s%s%s") % (start.replace(" ", "\u202f"), text, end.replace(" ", "\u202f"))
 
 
 def typography(text: str, lang: str = "en") -> str:
     """Typographic apostrophes in library texts written with a straight one (People's -> People’s)."""
-    import re
-
     return re.sub(r"(?<=\w)'(?=\w)", "’", text) if lang in ("en", "fr") else text
 
 
 def inner_quotes(text: str, lang: str = "en") -> str:
     """Straight double quotes inside a quotation become the language's inner quotation marks:
     ("refouler") -> (‘refouler’)."""
-    import re
-
-    start, end = QUOTES.get(lang, QUOTES["en"])[2:]
+    start, end = quotes(lang)[2:]
     return typography(re.sub(r'"([^"]*)"', lambda m: f"{start}{m.group(1)}{end}", text), lang)

@@ -50,18 +50,22 @@ def letter_dirs(ws: Workspace) -> dict[str, Path]:
 
 
 def load_letters(ws: Workspace) -> tuple[dict[str, LetterSpec], list[Problem]]:
+    from .catalog import letter_languages
+
     problems: list[Problem] = []
     specs: dict[str, LetterSpec] = {}
+    every = letter_languages(ws)
     for name, folder in letter_dirs(ws).items():
-        spec = load_letter(folder, problems)
+        spec = load_letter(folder, problems, every)
         if spec is not None:
             specs[name] = spec
     return specs, problems
 
 
-def load_letter(folder: Path, problems: list[Problem]) -> LetterSpec | None:
-    """``letters/<name>/``: its letter.yaml as a `LetterSpec` (None when broken), its template
-    and example signatory lists checked; problems are appended."""
+def load_letter(folder: Path, problems: list[Problem], every: list[str]) -> LetterSpec | None:
+    """``letters/<name>/``: its letter.yaml as a `LetterSpec` (None when broken; ``languages: all``
+    becomes `every` language with a catalogue), its template and example signatory lists checked;
+    problems are appended."""
     path = folder / "letter.yaml"
     root = folder.parent.parent  # the workspace whose letters/ holds this folder
     try:
@@ -70,7 +74,10 @@ def load_letter(folder: Path, problems: list[Problem]) -> LetterSpec | None:
         problems.append(Problem("error", exc.where or Where(path), exc.msg, exc.hint or ""))
         return None
     lines = dict(data.lines) if isinstance(data, LDict) else {}
-    spec, errs = validate(LetterSpec, data, path, {"name": folder.name, "path": folder, "line_of_key": lines})
+    extra = {"name": folder.name, "path": folder, "line_of_key": lines}
+    if isinstance(data, dict) and data.get("languages") == "all":
+        extra["languages"] = every
+    spec, errs = validate(LetterSpec, data, path, extra)
     problems.extend(errs)
     problems.extend(_template_problems(folder / TEMPLATE_NAME, root))
     for example in spec.examples if spec is not None else []:

@@ -53,11 +53,13 @@ class Library:
         return sorted([*self.treaties, *self.documents, *self.incidents])
 
     def state_name(self, code: str, lang: str = "en", form: str = "name") -> str:
+        """The state's name in `form` and `lang`: the library's, else CLDR's (Babel's territory
+        name, for a language the library does not hold), else the library's English."""
         state = self.states.get(code)
         if state is None:
             return code
         texts = getattr(state, form) or state.name
-        return texts.get(lang) or texts["en"]
+        return texts.get(lang) or _cldr_territory(code, lang) or texts["en"]
 
     def state_short(self, code: str, lang: str = "en") -> str:
         state = self.states.get(code)
@@ -181,3 +183,12 @@ def _suggest(key: str, known: list[str]) -> str:
     if close:
         return "did you mean " + " or ".join(repr(c) for c in close) + "?"
     return "`advocate citations list` shows the known keys"
+
+
+def _cldr_territory(code: str, lang: str) -> str | None:
+    from .i18n import locale
+    from .models import BUNDLED_LANGS
+
+    if lang in BUNDLED_LANGS:  # the bundled languages print what the library holds (or its English)
+        return None
+    return locale(lang).territories.get(code)

@@ -21,7 +21,21 @@ from .yamlio import line_of
 
 Flag = Literal["V", "V2", "U"]
 VERIFIED_FLAGS = ("V", "V2")
-LANGS = ("en", "fr", "es", "ru", "ar", "zh", "ko", "ja")
+BUNDLED_LANGS = ("en", "ko", "zh", "ja", "fr", "es", "ru", "ar")
+
+
+class Languages(tuple[str, ...]):
+    """The letters' languages. `lang in LANGS` holds for any locale tag CLDR knows (``de``,
+    ``pt_BR``: a translator brings a language by adding its catalogue); iterating gives the bundled
+    languages (the ones listed in hints)."""
+
+    def __contains__(self, lang: object) -> bool:
+        from .i18n import is_language
+
+        return isinstance(lang, str) and is_language(lang)
+
+
+LANGS = Languages(BUNDLED_LANGS)
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 STATE_RE = re.compile(r"^[A-Z]{2}$")
 
@@ -99,9 +113,9 @@ class Model(BaseModel):
 
 def _need_english(value: dict[str, str] | None) -> dict[str, str] | None:
     if value is not None:
-        unknown = sorted(set(value) - set(LANGS))
+        unknown = sorted(lang for lang in value if lang not in LANGS)
         if unknown:
-            raise ValueError(f"unknown language {unknown[0]!r}; known: {', '.join(LANGS)}")
+            raise ValueError(f"unknown language {unknown[0]!r}: not a language tag CLDR knows (de, pt_BR, zh_Hant)")
         if "en" not in value:
             raise ValueError("an English ('en') text is required")
     return value

@@ -101,12 +101,12 @@ def test_unknown_language_lists_the_available_ones(french: Path, run) -> None:  
 
 
 def test_misnamed_locale_folder_is_an_error(french: Path, run) -> None:  # type: ignore[no-untyped-def]
-    shutil.move(french / "locales" / "fr", french / "locales" / "fr_FR")
+    shutil.move(french / "locales" / "fr", french / "locales" / "fr-FR")  # gettext folders use "_" (fr_FR is a tag)
     code, _out, err = run("-w", french, "check")
     assert code == 4
-    assert "locale folder 'fr_FR' is not a known language tag" in err and "rename it to 'fr'" in err
+    assert "locale folder 'fr-FR' is not a known language tag" in err and "rename it to 'fr'" in err
     code, _out, err = run("-w", french, "i18n", "check")
-    assert code == 4 and "fr_FR" in err
+    assert code == 4 and "fr-FR" in err
 
 
 @pytest.mark.parametrize(
@@ -263,8 +263,8 @@ def test_a_charset_other_than_utf8_is_refused(french: Path, run, tmp_path: Path)
 def test_a_latin1_catalogue_names_the_line_of_the_first_bad_byte(french: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = po_path(french, "fr")
     text = path.read_text(encoding="utf-8")
-    path.write_bytes(text.replace("’", "'").encode("latin-1"))
-    line = next(n for n, x in enumerate(text.splitlines(), 1) if "é" in x)
+    path.write_bytes(text.replace("’", "'").encode("latin-1", errors="replace"))  # others (U+202F) become "?"
+    line = next(n for n, x in enumerate(text.splitlines(), 1) if any("\x80" <= ch <= "\xff" for ch in x))
     _stops_check_and_render(run, french, tmp_path / "fr.pdf", line, "not UTF-8 text")
 
 
@@ -724,3 +724,113 @@ def test_plural_checks_name_the_form_and_the_numbers() -> None:
     catalog.add(("one organisation", "%(n)s organisations"), ("eine Organisation", "Organisationen"))
     errors = list(check_message(catalog, catalog["one organisation"]))
     assert errors == ["placeholder(s) n missing from msgstr[1] (used for n = 0, 2, 3, 4, ...): the letter would not print their value"]
+
+
+# -- a language a translator brings (any CLDR locale) ------------------------------------------
+
+GERMAN_TEMPLATE = """\
+{% extends "_base/base.html.j2" %}
+{% block subject %}{% trans %}Forced returns of North Korean escapees{% endtrans %}{% endblock %}
+{% block body %}
+<p>{% trans kp=state("KP"), cn=country("CN") %}We write about people returned from {{ cn }} to {{ kp }}.{% endtrans %}</p>
+<p>{% trans %}We urge your Government to halt all forced returns.{% endtrans %}</p>
+<p>{% trans quote1=quote("cat", "3(1)") %}Article 3(1) provides: {{ quote1 }}{% endtrans %}</p>
+<p>{% trans note1=cite("cat", "art 3"), note2=cite("cat", "art 3") %}Two notes.{{ note1 }} Again.{{ note2 }}{% endtrans %}</p>
+{% endblock %}
+"""
+GERMAN = {
+    "Forced returns of North Korean escapees": "Zwangsrückführungen nordkoreanischer Geflüchteter",
+    "We write about people returned from %(cn)s to %(kp)s.": (
+        "Wir schreiben über Menschen, die aus %(cn)s nach %(kp)s zurückgeführt wurden."
+    ),
+    "We urge your Government to halt all forced returns.": "Wir fordern Ihre Regierung auf, alle Zwangsrückführungen zu beenden.",
+    "Article 3(1) provides: %(quote1)s": "Artikel 3 Absatz 1 bestimmt: %(quote1)s",
+    "Two notes.%(note1)s Again.%(note2)s": "Zwei Fußnoten.%(note1)s Nochmals.%(note2)s",
+    "Page %(page)s of %(pages)s": "Seite %(page)s von %(pages)s",
+    "Ibid": "Ebd.",
+    "press release": "Pressemitteilung",
+    "report": "Bericht",
+    "letter": "Schreiben",
+    "news report": "Nachrichtenmeldung",
+    "petition": "Petition",
+    "hearing": "Anhörung",
+    "statement": "Erklärung",
+    "art %(n)s(%(p)s)": "Art. %(n)s Abs. %(p)s",
+    "art %(n)s": "Art. %(n)s",
+    "para %(n)s": "Ziff. %(n)s",
+    "adopted %(date)s": "angenommen am %(date)s",
+    ", entered into force %(date)s": ", in Kraft getreten am %(date)s",
+    "(n %(n)s)": "(Fn. %(n)s)",
+}
+
+
+def test_german_from_a_fresh_workspace(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`i18n init de` (a language no code names), 20 messages translated, the letter rendered in
+    German: German prose, date, page footer, footnote terms and CLDR's German state names."""
+    write(workspace / "letters" / "example" / "letter.html.j2", GERMAN_TEMPLATE)
+    yaml_path = workspace / "letters" / "example" / "letter.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("languages: [en, fr]", "languages: all"))
+    code, out, err = run("-w", workspace, "i18n", "init", "de")
+    assert code == 0, err
+    header = po_path(workspace, "de").read_text()
+    assert '"Language: de\\n"' in header and '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"' in header
+    catalog = _catalogue(workspace, "de")
+    translated = 0
+    for message in catalog:
+        if message.id in GERMAN:
+            message.string, translated = GERMAN[message.id], translated + 1
+    assert translated == 20
+    _save(workspace, catalog, "de")
+    assert run("-w", workspace, "check")[0] == 0
+    assert run("-w", workspace, "i18n", "check")[0] == 0
+    pdf = tmp_path / "de.pdf"
+    code, _out, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--lang", "de", "--date", DATE, "--out", pdf)
+    assert code == 0, err
+    text = " ".join(_text(pdf).split())
+    assert "Wir schreiben über Menschen, die aus China nach Nordkorea zurückgeführt wurden." in text
+    assert "23. November 2026" in text and "Seite 1 von 1" in text
+    assert "Ebd. Art. 3." in text and "(angenommen am 10. Dezember 1984, in Kraft getreten am 26. Juni 1987)" in text
+    assert "Beijing China 23. November" in text, "the address block's country in CLDR's German (English: People's Republic of China)"
+    assert "Democratic People" not in text
+
+
+def test_hebrew_is_laid_out_right_to_left_in_its_script(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("-w", workspace, "i18n", "init", "he")[0] == 0
+    yaml_path = workspace / "letters" / "example" / "letter.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("languages: [en, fr]", "languages: [en, he]"))
+    msgid = "We write to you about the forced return of North Korean escapees from China."
+    hebrew = "אנו כותבים אליכם בעניין ההחזרה בכפייה של נמלטים מצפון קוריאה מסין."
+    catalog = _catalogue(workspace, "he")
+    catalog[msgid].string = hebrew
+    _save(workspace, catalog, "he")
+    html_out, pdf = tmp_path / "he.html", tmp_path / "he.pdf"
+    for fmt, out in (("html", html_out), ("pdf", pdf)):
+        args = ("render", "example", "--to", "cn-mfa", "--lang", "he", "--date", DATE, "--format", fmt, "--out", out)
+        code, _out, err = run("-w", workspace, *args)
+        assert code == 0, err
+    html = html_out.read_text()
+    assert '<html lang="he" dir="rtl">' in html and '"Noto Serif Hebrew"' in html
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Noto-Serif-Hebrew" in fonts
+    lines = _text(pdf, "-f", "1", "-l", "1", "-layout").splitlines()
+    width = max(len(line) for line in lines)
+    line = next(line for line in lines if "אנו כותבים" in line)
+    assert len(line) - len(line.lstrip()) > width / 4, "the Hebrew line starts far from the left margin (set from the right)"
+
+
+def test_compiled_catalogues_are_ignored_by_git() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    if not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    found = subprocess.run(["git", "check-ignore", "-q", "locales/de/LC_MESSAGES/messages.mo"], cwd=repo, check=False)
+    assert found.returncode == 0
+
+
+def test_update_leaves_unchanged_catalogues_alone(french: Path, run) -> None:  # type: ignore[no-untyped-def]
+    assert run("-w", french, "i18n", "update")[0] == 0
+    path = po_path(french, "fr")
+    path.write_text(re.sub(r"POT-Creation-Date: [^\\]*", "POT-Creation-Date: 2020-01-01 00:00+0000", path.read_text()))
+    before = path.read_bytes()
+    code, out, _err = run("-w", french, "i18n", "update")
+    assert code == 0 and "catalogues unchanged" in out
+    assert path.read_bytes() == before, "no new header date when nothing changed"
