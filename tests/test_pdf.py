@@ -156,6 +156,24 @@ def test_fonts_are_embedded_noto_serif(rendered: Rendered) -> None:
         assert "Noto" in row[0], row
 
 
+@pytest.mark.parametrize(("lang", "cjk"), [("zh", "SC"), ("ja", "JP"), ("ko", "KR")])
+def test_cjk_letters_embed_the_bold_face_and_set_latin_in_noto_serif(tmp_path: Path, lang: str, cjk: str) -> None:
+    pdf = _render(tmp_path / f"{lang}.pdf", "--lang", lang)
+    listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    names = {line.split()[0].partition("+")[2] for line in listing.splitlines()[2:] if line.strip()}
+    assert {f"Noto-Serif-CJK-{cjk}", f"Noto-Serif-CJK-{cjk}-Bold", "Noto-Serif"} <= names, names
+    fonts: dict[str, str] = {}  # text -> the font it is shown in
+
+    def seen(text, cm, tm, font, size):  # type: ignore[no-untyped-def]
+        if font is not None and text.strip():
+            fonts[text.strip()] = str(font.get("/BaseFont"))
+
+    for page in PdfReader(pdf).pages:
+        page.extract_text(visitor_text=seen)
+    latin = [font for text, font in fonts.items() if "Forcible Repatriation" in text or "The Peninsula" in text]
+    assert latin and all(font.endswith("+Noto-Serif") for font in latin), fonts
+
+
 # -- nothing embedded, every refusal one clear error ---------------------------------------------------
 
 
