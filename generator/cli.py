@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import AdvocateError, CheckFailed, InputError, Problem, Where
+from .pdf import PDF_VARIANTS
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INTERNAL = 70
@@ -175,6 +176,11 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option(
     "--out", "out", type=click.Path(), help="Output file, or folder ending in / (default: out/LETTER-ADDRESSEE-LANG.pdf)."
 )
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(PDF_VARIANTS),
+    help="An archival PDF/A variant (the PDF is tagged in every case).",
+)
 @click.pass_obj
 @boundary
 def render_cmd(
@@ -193,6 +199,7 @@ def render_cmd(
     confidential: bool,
     wet_ink: bool,
     out: str | None,
+    pdf_variant: str | None,
 ) -> None:
     """Render LETTER to an addressee as PDF (or HTML)."""
     from .build import build_letter
@@ -208,7 +215,9 @@ def render_cmd(
         signers, sig_problems = signatories_for_render(Path(signatories), app.loaded().library, skip_invalid)
         _print_problems(sig_problems)
     request = LetterRequest(letter, to, lang, _parse_vars(pairs, vars_file), letter_date, signers, strict, paper, confidential, wet_ink)
-    result = build_letter(app.loaded(), request, fmt)
+    if pdf_variant and fmt != "pdf":
+        raise InputError(f"--pdf-variant {pdf_variant} needs a PDF", "--pdf-variant", hint="leave --format html out, or the variant")
+    result = build_letter(app.loaded(), request, fmt, pdf_variant)
     warnings = [p for p in result.warnings if p.severity == "warning"]
     if strict and warnings:
         raise CheckFailed([Problem("error", p.where, p.message, p.hint) for p in warnings])
