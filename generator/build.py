@@ -140,13 +140,13 @@ def untranslated(ws: Workspace, request: LetterRequest, missing: list[str]) -> P
     )
 
 
-def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf") -> RenderedLetter:
+def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf", pdf_variant: str | None = None) -> RenderedLetter:
     letter = compose_html(loaded, request)
     if fmt == "pdf":
         from .pdf import write_pdf
 
         marked = request.addressee if request.confidential else None
-        letter.pdf = write_pdf(loaded.ws, letter.html, letter.spec.path, request.paper, confidential_for=marked)
+        letter.pdf = write_pdf(loaded.ws, letter.html, letter.spec.path, request.paper, confidential_for=marked, variant=pdf_variant)
         if request.signatories:  # the petition's annex (rendered in chunks); not imported for other letters
             from .annex import has_annex, letter_with_annex
 

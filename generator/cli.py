@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import AdvocateError, CheckFailed, InputError, Problem, Where
+from .pdf import PDF_VARIANTS
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INTERNAL = 70
@@ -163,14 +164,23 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 )
 @click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables.")
 @click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today in this machine's time zone).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["pdf", "html"]), help="Output format (default: --out's extension, else pdf)."
+)
 @click.option("--paper", type=click.Choice(["A4", "letter"], case_sensitive=False), help="Paper size (default: advocate.toml, else A4).")
 @click.option("--signatories", type=click.Path(dir_okay=False), help="CSV of signatories (sign-on letters, petitions).")
 @click.option("--skip-invalid", is_flag=True, help="Render without the signatory rows that are rejected, and list them.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--confidential", is_flag=True, help="Include named victims (confidential version; default is the public one).")
 @click.option("--wet-ink", is_flag=True, help="Signature lines with printed names, to sign by hand (no signature fields).")
-@click.option("--out", "out", type=click.Path(dir_okay=False), help="Output file (default: out/LETTER-ADDRESSEE-LANG.pdf).")
+@click.option(
+    "--out", "out", type=click.Path(), help="Output file, or folder ending in / (default: out/LETTER-ADDRESSEE-LANG.pdf)."
+)
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(PDF_VARIANTS),
+    help="An archival PDF/A variant (the PDF is tagged in every case).",
+)
 @click.pass_obj
 @boundary
 def render_cmd(
@@ -181,7 +191,7 @@ def render_cmd(
     pairs: tuple[str, ...],
     vars_file: str | None,
     date: str | None,
-    fmt: str,
+    fmt: str | None,
     paper: str | None,
     signatories: str | None,
     skip_invalid: bool,
@@ -189,6 +199,7 @@ def render_cmd(
     confidential: bool,
     wet_ink: bool,
     out: str | None,
+    pdf_variant: str | None,
 ) -> None:
     """Render LETTER to an addressee as PDF (or HTML)."""
     from .build import build_letter
@@ -196,6 +207,8 @@ def render_cmd(
 
     letter_date = _parse_date(date) or dt.date.today()
     _check_options_apply(app.loaded(), letter, signatories, skip_invalid)
+    suffix = "-confidential" if confidential else ""
+    path, fmt = _output(out, fmt, f"{letter}-{to}-{lang}{suffix}")
     signers = None
     if signatories:  # the signatory machinery only for a petition
         from .signatories import signatories_for_render
@@ -203,17 +216,46 @@ def render_cmd(
         signers, sig_problems = signatories_for_render(Path(signatories), app.loaded().library, skip_invalid)
         _print_problems(sig_problems)
     request = LetterRequest(letter, to, lang, _parse_vars(pairs, vars_file), letter_date, signers, strict, paper, confidential, wet_ink)
-    result = build_letter(app.loaded(), request, fmt)
+    if pdf_variant and fmt != "pdf":
+        raise InputError(f"--pdf-variant {pdf_variant} needs a PDF", "--pdf-variant", hint="leave --format html out, or the variant")
+    result = build_letter(app.loaded(), request, fmt, pdf_variant)
     warnings = [p for p in result.warnings if p.severity == "warning"]
     if strict and warnings:
         raise CheckFailed([Problem("error", p.where, p.message, p.hint) for p in warnings])
     _print_problems(warnings)
-    suffix = "-confidential" if confidential else ""
-    path = Path(out) if out else Path("out") / f"{letter}-{to}-{lang}{suffix}.{fmt}"
-    _write(path, result.pdf if fmt == "pdf" and result.pdf is not None else result.html, "--out" if out else "")
+    if fmt == "html":
+        from .webpage import web_page
+
+        data: bytes | str = web_page(app.workspace_obj(), result.html)
+    else:
+        data = result.pdf or b""
+    _write(path, data, "--out" if out else "")
     if date is None:  # the machine's day, which is not everyone's: say so
         click.echo(f"date: {letter_date.isoformat()} (today, local time; use --date YYYY-MM-DD)")
     click.echo(f"wrote {path} ({len(result.notes)} footnotes)")
+
+
+FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+
+
+def _output(out: str | None, fmt: str | None, stem: str) -> tuple[Path, str]:
+    """(the file to write, its format) for `render --out OUT --format FMT`: the format follows
+    OUT's extension when FMT is not given; OUT ending in / (or an existing folder) gets the
+    default file name STEM.FMT."""
+    if out is None or out.endswith(("/", "\\")) or Path(out).is_dir():
+        fmt = fmt or "pdf"
+        return Path(out or "out") / f"{stem}.{fmt}", fmt
+    path = Path(out)
+    implied = FORMATS.get(path.suffix.lower())
+    if fmt is None and implied is None:
+        raise InputError(
+            f"cannot tell the format of {out!r} from its extension",
+            "--out",
+            hint="name the file .pdf or .html, or give --format pdf|html",
+        )
+    if fmt is not None and implied is not None and implied != fmt:
+        raise InputError(f"the extension of {out!r} does not match --format {fmt}", "--out", hint=f"name it .{fmt}, or leave --format out")
+    return path, fmt or implied or "pdf"
 
 
 def _lang_tag(value: str) -> str:

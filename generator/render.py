@@ -208,16 +208,16 @@ _TAG = re.compile(r"(<[^>]+>)")
 _HANGUL_WORD = re.compile(r"\S*[\uac00-\ud7a3]\S*")
 _CJK = "\u3000-\u30ff\u3400-\u9fff\uff00-\uffef"
 _CJK_GAP = re.compile(rf"([{_CJK}](?:</?[a-zA-Z][^>]*>)*)[ \t\n]+(?=(?:</?[a-zA-Z][^>]*>)*[{_CJK}])")
-_CJK_NUMBER = re.compile(r"(?<=\d)(?=[年月日号名人個条])|(?<=[年月])(?=\d)|(?<=\d)(?=\d)")
+_CJK_NUMBER = re.compile(r"(?<=\d)(?=[年月日号名人個条款項项])|(?<=[年月第条])(?=\d)|(?<=\d)(?=\d)|(?<=条)(?=第)")
 _LATIN = "A-Za-z\u00c0-\u024f"
 _LATIN_RUN = re.compile(  # a stretch of Latin words, numbers, spaces and punctuation (unescaped text)
-    rf"(?<![{_LATIN}0-9])[“‘(\[<]?[{_LATIN}0-9][{_LATIN}0-9 \u00a0\u202f.,:;'’‘“”()\[\]<>/&#%@+=?~_–—-]*"
+    rf"(?<![{_LATIN}0-9])[“‘(\[<]?[{_LATIN}0-9][{_LATIN}0-9 \u00a0\u202f\u2060.,:;'’‘“”()\[\]<>/&#%@+=?~_–—-]*"
 )
 _ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
 _HAS_LATIN_LETTER = re.compile(f"[{_LATIN}]")
 _PAIRS = {"(": ")", "[": "]", "<": ">", "“": "”", "‘": "’"}
 _TRAILING_NUMBER = re.compile(r"[\s,]+\d[\d.,]*$")
-_ARABIC_NEXT = re.compile(r"[\s\u00a0]*[\u0600-\u06ff]")
+_OTHER_SCRIPT_NEXT = re.compile(r"[\s\u00a0]*[\u0600-\u06ff年년]")
 _RAW = ("head", "style", "title", "script")
 
 
@@ -243,67 +243,115 @@ def map_text(html: str, func: Callable[[str], str]) -> str:
 
 def typeset(html: str, lang: str) -> str:
     """Language typography on the finished HTML, on the text between tags (unescaped, changed,
-    escaped again): typographic apostrophes (People's -> People’s); in Korean, WORD JOINERs
-    (U+2060) between the letters of each word, since Korean breaks lines between words only and
-    WeasyPrint rejects `word-break: keep-all` (one no-break span per word does the same but makes
-    layout about five times slower; the joiner is invisible and is not in the PDF's text); in
-    Chinese and Japanese, joiners inside dates and counts and no spaces between sentences; in
-    Arabic, Latin runs between bidi isolates. Latin runs (names, titles, URLs, UN symbols) are
-    never given joiners, so that a URL copied from the PDF still works."""
+    escaped again): typographic apostrophes (People's -> People’s); in every language, no line
+    break inside a UN symbol (WORD JOINERs, U+2060, after its slashes), a UNTS reference or a
+    pinpoint (no-break spaces: "1465 UNTS 85", "art 3(1)", "제3조 제1항"), nor before a footnote
+    call (a joiner before it). In Korean, joiners between the letters of each word, since Korean
+    breaks lines between words only and WeasyPrint rejects `word-break: keep-all` (one no-break
+    span per word does the same but makes layout about five times slower; the joiner is
+    invisible and is not in the PDF's text); in Chinese, Japanese and Korean, each Latin run
+    (names, titles, URLs, UN symbols) in a ``<span class="latin">`` set in the Latin face, and
+    in Chinese and Japanese joiners inside dates, counts and article numbers and no spaces
+    between sentences; in Arabic, Latin runs between bidi isolates, and those that may wrap in
+    a ``<span class="ltr" dir="ltr">``, laid out left to right on every line they cross. URLs
+    are never given joiners or no-break spaces, so that a URL copied from the PDF still works."""
 
     def text(part: str) -> str:
         plain = (_APOSTROPHE if lang in ("en", "fr") else _LATIN_APOSTROPHE).sub("’", unescape_html(part))
-        if lang in ("zh", "ja"):  # never break "2023年9月18日" or "500名" inside
-            plain = _outside_latin_runs(plain, lambda gap: _CJK_NUMBER.sub("\u2060", gap))
-        if lang in RTL:
-            plain = isolate_latin(plain)
-        if lang == "ko":
-            plain = _HANGUL_WORD.sub(lambda m: "\u2060".join(m.group(0)), plain)
-        return escape_html(plain, quote=False)
+        if lang in RTL:  # isolates already in the text are replaced: the result is the same however often it runs
+            plain = plain.replace("\u200e\u2069", "").translate(_ISOLATES)
+        return _set_runs(plain, lang)
 
     html = map_text(html, text)
+    head, sep, body = html.partition("<body")
     if lang in ("zh", "ja"):  # no spaces between Chinese or Japanese sentences, even across tags
-        head, sep, body = html.partition("<body")
-        html = head + sep + _CJK_GAP.sub(r"\1", body)
-    return html
+        body = _CJK_GAP.sub(r"\1", body)
+    return head + sep + _BEFORE_CALL.sub("\u2060\\1", body)
+
+
+_BEFORE_CALL = re.compile(r"[ \t\n]*(<span class=\"footnote\"[ >])")
+_URL = re.compile(  # with a scheme, www., a domain and a path, or an email address
+    r"(?:https?|ftp)://[^\s<>\u2069]+|www\.[^\s<>\u2069]+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/[^\s<>\u2069]*|[\w.+-]+@[\w-]+\.[\w.-]+"
+)
+_UN_SYMBOL = re.compile(r"(?<![\w/])[A-Z]{1,6}(?:\.\d+)?(?:/[A-Za-z0-9.()-]+)+")
+_PIN_LABEL = r"(?:arts?|paras?|pp?|nn?|No|Nos|ch|vol|UNTS|Doc|doc|par|párr|apdo|ст|п|пп|ч|الفقرة|المادة|الفقرتان|المادتان)"
+_PINPOINT = re.compile(rf"(?<![\w.])({_PIN_LABEL}\.?) (?=\d)")
+_PIN_NEXT = re.compile(rf"(?<=\d)(,? (?:من |of |de |du )?)(?={_PIN_LABEL}\.?\u00a0\d)")
+_UNTS = re.compile(r"(?<=\d) (?=UNTS\b)|(?<=\bUNTS) (?=No\b)")
+_KO_ARTICLE = re.compile(r"(?<=조) (?=제\s?\d)")
+
+
+def _glue(text: str) -> str:
+    """`text` with no break inside its UN symbols, UNTS references and pinpoints (URLs untouched)."""
+    out, pos = [], 0
+    for match in _URL.finditer(text):
+        out += [_glue_plain(text[pos : match.start()]), match.group(0)]
+        pos = match.end()
+    return "".join(out) + _glue_plain(text[pos:])
+
+
+def _glue_plain(text: str) -> str:
+    text = _UN_SYMBOL.sub(lambda m: re.sub(r"([/-])", "\\1\u2060", m.group(0)), text)
+    text = _UNTS.sub("\u00a0", _PINPOINT.sub("\\1\u00a0", text))
+    text = _PIN_NEXT.sub(lambda m: m.group(1).replace(" ", "\u00a0"), text)
+    return _KO_ARTICLE.sub("\u00a0", text)
+
+
+def _set_runs(plain: str, lang: str) -> str:
+    """The HTML for the text `plain` in `lang`: Latin runs set apart as `typeset` says, the rest
+    glued and joined for the language, everything escaped. In Korean a run touching a Hangul
+    word ("UN의") is joined to it."""
+    if lang not in RTL and lang not in ("zh", "ja", "ko"):
+        return escape_html(_glue(plain), quote=False)
+    pieces, pos = [], 0
+    for start, end in _latin_runs(plain):
+        pieces += [(plain[pos:start], _set_gap(plain[pos:start], lang)), (plain[start:end], _set_latin(plain[start:end], lang))]
+        pos = end
+    pieces.append((plain[pos:], _set_gap(plain[pos:], lang)))
+    pieces = [piece for piece in pieces if piece[0]]
+    out = [pieces[0][1]] if pieces else []
+    for (before, _), (after, html) in zip(pieces, pieces[1:], strict=False):
+        touching = lang == "ko" and not before[-1].isspace() and not after[0].isspace()
+        out += ["\u2060" + html if touching else html]
+    return "".join(out)
+
+
+def _set_gap(text: str, lang: str) -> str:
+    """Text between Latin runs in Arabic or CJK text, as HTML."""
+    text = _glue(text)
+    if lang in ("zh", "ja"):  # never break "2023年9月18日", "500名" or "第3条" inside
+        text = _CJK_NUMBER.sub("\u2060", text)
+    if lang == "ko":
+        text = _HANGUL_WORD.sub(lambda m: "\u2060".join(m.group(0)), text)
+    return escape_html(text, quote=False)
+
+
+def _set_latin(run: str, lang: str) -> str:
+    """A Latin run in Arabic or CJK text, as HTML."""
+    run = _glue(run)
+    html = escape_html(run, quote=False)
+    if lang not in RTL:
+        return f'<span class="latin">{html}</span>'
+    if " " in run or _URL.search(run):  # it may wrap (no-break spaces and joined symbols do not)
+        return f'<span class="ltr" dir="ltr">{html}</span>'
+    # A closing mark at the end gets a LEFT-TO-RIGHT MARK, else it would go to the run's left.
+    return f"\u2066{html}\u200e\u2069" if run[-1] in "’”)]>" else f"\u2066{html}\u2069"
 
 
 def _latin_runs(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each Latin run in `text`: a name, a title, a UNTS reference, a URL. A run takes
     its brackets and quotation marks only in pairs, leaves sentence punctuation and separators to
-    the text around it, and leaves out a day number that belongs to an Arabic date after it
-    ("America, 28 نوفمبر")."""
+    the text around it, and leaves out a number that belongs to an Arabic or CJK date after it
+    ("America, 28 نوفمبر", "(KEI) 2023年")."""
     pos = 0
     while match := _LATIN_RUN.search(text, pos):
         start, run = match.start(), _balanced(match.group(0))
         run = run.rstrip(" \u00a0\u202f.,:;–—-")
-        if _TRAILING_NUMBER.search(run) and _ARABIC_NEXT.match(text, start + len(run)):
+        if _TRAILING_NUMBER.search(run) and _OTHER_SCRIPT_NEXT.match(text, start + len(run)):
             run = _TRAILING_NUMBER.sub("", run)
         if _HAS_LATIN_LETTER.search(run):
             yield start, start + len(run)
         pos = start + max(len(run), 1)
-
-
-def _outside_latin_runs(text: str, func: Callable[[str], str]) -> str:
-    out, pos = [], 0
-    for start, end in _latin_runs(text):
-        out += [func(text[pos:start]), text[start:end]]
-        pos = end
-    return "".join(out) + func(text[pos:])
-
-
-def isolate_latin(text: str) -> str:
-    """In right-to-left text, each Latin run between bidi isolates (LRI ... PDI), so that it keeps
-    its order; isolates cost the layout nothing, unlike one inline box per run. A closing mark at
-    the end of a run gets a LEFT-TO-RIGHT MARK: WeasyPrint lays out each line on its own, so a line
-    that starts inside the run does not see the LRI, and the mark would go to the left. Isolates
-    already in the text are replaced, so the result is the same however often it runs."""
-    text, out, pos = text.replace("\u200e\u2069", "").translate(_ISOLATES), [], 0
-    for start, end in _latin_runs(text):
-        run = text[start:end]
-        out += [text[pos:start], f"\u2066{run}\u200e\u2069" if run[-1] in "’”)]>" else f"\u2066{run}\u2069"]
-        pos = end
-    return "".join(out) + text[pos:]
 
 
 def _balanced(run: str) -> str:

@@ -41,11 +41,12 @@ ids of the glyphs used, then again keeping every glyph up to the last one used, 
 trailing ones and the hinting. HarfBuzz (6.0 here) already ends a retained-ids subset at the last
 glyph it keeps, so the second pass only re-encodes a font of tens of thousands of (mostly empty)
 glyphs for CJK: 20 ms of each Chinese, Japanese or Korean letter. Here one pass does both (ids
-kept, hinting and the same tables dropped). CJK and Latin fonts come out byte for byte the same;
-TrueType fonts with composite glyphs keep the components HarfBuzz adds after the last glyph used,
-which the second pass would cut off.
+kept, hinting and the same tables dropped). The regular CJK faces come out byte for byte the
+same; TrueType fonts with composite glyphs keep the components HarfBuzz adds after the last glyph
+used, which the second pass would cut off, and the Japanese bold face keeps about 7% more (the
+pages look the same).
 
-The layout changes do not change a byte of any PDF, nor does the subset change for CFF fonts:
+The layout changes do not change a byte of any PDF, nor does the subset change for regular CFF fonts:
 tests/test_weasy.py renders with and without them (`as_published`) and compares.
 
 Two earlier changes were given up because they reached outside WeasyPrint: pydyf's `zlib`

@@ -156,6 +156,24 @@ def test_fonts_are_embedded_noto_serif(rendered: Rendered) -> None:
         assert "Noto" in row[0], row
 
 
+@pytest.mark.parametrize(("lang", "cjk"), [("zh", "SC"), ("ja", "JP"), ("ko", "KR")])
+def test_cjk_letters_embed_the_bold_face_and_set_latin_in_noto_serif(tmp_path: Path, lang: str, cjk: str) -> None:
+    pdf = _render(tmp_path / f"{lang}.pdf", "--lang", lang)
+    listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    names = {line.split()[0].partition("+")[2] for line in listing.splitlines()[2:] if line.strip()}
+    assert {f"Noto-Serif-CJK-{cjk}", f"Noto-Serif-CJK-{cjk}-Bold", "Noto-Serif"} <= names, names
+    fonts: dict[str, str] = {}  # text -> the font it is shown in
+
+    def seen(text, cm, tm, font, size):  # type: ignore[no-untyped-def]
+        if font is not None and text.strip():
+            fonts[text.strip()] = str(font.get("/BaseFont"))
+
+    for page in PdfReader(pdf).pages:
+        page.extract_text(visitor_text=seen)
+    latin = [font for text, font in fonts.items() if "Forcible Repatriation" in text or "The Peninsula" in text]
+    assert latin and all(font.endswith("+Noto-Serif") for font in latin), fonts
+
+
 # -- nothing embedded, every refusal one clear error ---------------------------------------------------
 
 
@@ -208,3 +226,84 @@ def test_a_confidential_pdf_is_marked_and_named_as_such(workspace: Path, run, tm
     assert code == 0, err
     public = dict(PdfReader(tmp_path / "out" / "example-cn-mfa-en.pdf").metadata or {})
     assert "/AdvocateConfidential" not in public and public["/Keywords"] == "example, cn-mfa" and confidential_for(public) is None
+
+
+# -- tagged by default; PDF/A variants, checked as a validator would (no veraPDF here) ---------------
+
+
+def _structure_roles(reader: PdfReader) -> dict[str, int]:
+    """How many structure elements of each role the PDF's structure tree has."""
+    roles: dict[str, int] = {}
+
+    def walk(node) -> None:  # type: ignore[no-untyped-def]
+        node = node.get_object()
+        if isinstance(node, list):
+            for each in node:
+                walk(each)
+        elif isinstance(node, dict) and "/K" in node:
+            if "/S" in node:
+                roles[str(node["/S"])] = roles.get(str(node["/S"]), 0) + 1
+            walk(node["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return roles
+
+
+def test_the_pdf_is_tagged_by_default(rendered: Rendered) -> None:
+    reader = PdfReader(rendered.a4)
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"]) and str(root["/Lang"]) == "en-GB"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    roles = _structure_roles(reader)
+    assert roles.get("/Document") == 1 and roles.get("/H2", 0) >= 3 and roles.get("/P", 0) >= 10 and roles.get("/LI", 0) >= 3, roles
+    assert "/ParentTree" in root["/StructTreeRoot"]
+    assert all(page["/Tabs"] == "/S" and "/StructParents" in page for page in reader.pages)  # tab order: the structure's
+
+
+def _xmp(reader: PdfReader) -> str:
+    return reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+
+
+def _check_pdf_a(pdf: Path, part: str, level: str) -> None:
+    """What a PDF/A validator checks that can be checked here: the XMP identification, the
+    output intent with its ICC profile, every font embedded (with a Unicode map for level U), no
+    encryption, /Lang, title in XMP and document information alike, printable widgets with appearances."""
+    reader = PdfReader(pdf)
+    root, xmp = reader.trailer["/Root"], _xmp(reader)
+    assert f'pdfaid:part="{part}"' in xmp and f'pdfaid:conformance="{level}"' in xmp, xmp[:400]
+    (intent,) = root["/OutputIntents"]
+    assert intent["/S"] == "/GTS_PDFA1" and intent["/DestOutputProfile"].get_object()["/N"] == 3
+    assert "/Encrypt" not in reader.trailer and str(root["/Lang"]) == "en-GB"
+    assert f"<rdf:li xml:lang=\"x-default\">{reader.metadata.title}</rdf:li>" in xmp
+    listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    for row in (line.split() for line in listing.splitlines()[2:] if line.strip()):
+        assert row[-5] == "yes" and (level != "U" or row[-3] == "yes"), row  # emb, uni
+    for page in reader.pages:
+        for annot in (a.get_object() for a in page.get("/Annots", [])):
+            assert int(annot["/F"]) & 4 and "/N" in annot["/AP"], annot  # printable, with an appearance
+
+
+@pytest.mark.parametrize("variant", ["pdf/a-2b", "pdf/a-3u"])
+def test_pdf_a_variants_declare_and_satisfy_what_a_validator_checks(tmp_path: Path, variant: str) -> None:
+    pdf = _render(tmp_path / "a.pdf", "--pdf-variant", variant)
+    _check_pdf_a(pdf, variant[6], variant[7].upper())
+    assert "/StructTreeRoot" in PdfReader(pdf).trailer["/Root"]  # still tagged
+
+
+def test_a_signed_pdf_a_still_declares_and_satisfies_it(tmp_path: Path) -> None:
+    from tests.pki import PASS_A, make_pki
+
+    pki = make_pki(tmp_path / "pki")
+    pdf = _render(tmp_path / "a.pdf", "--pdf-variant", "pdf/a-2b")
+    signed = tmp_path / "signed.pdf"
+    result = CliRunner().invoke(
+        main, ["sign", str(pdf), "--key", str(pki.a_p12), "--out", str(signed)], env={"ADVOCATE_KEY_PASSPHRASE": PASS_A}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert signed.read_bytes().startswith(pdf.read_bytes())  # an incremental update: the PDF/A file is kept as it was
+    _check_pdf_a(signed, "2", "B")
+    reader = PdfReader(signed)
+    xmp, info = _xmp(reader), reader.metadata
+    assert 'pdf:Producer="' + str(info["/Producer"]) + '"' in xmp  # Info and XMP agree after signing too
+    modified = str(info["/ModDate"])  # D:YYYYMMDDHHmmSS
+    assert f'xmp:ModifyDate="{modified[2:6]}-{modified[6:8]}-{modified[8:10]}T{modified[10:12]}:{modified[12:14]}:{modified[14:16]}' in xmp
