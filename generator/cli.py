@@ -407,6 +407,45 @@ def init_cmd(app: App, directory: str) -> None:
     click.echo(f"next: advocate --workspace {directory} render example --to cn-mfa")
 
 
+@main.group("new")
+def new_grp() -> None:
+    """Start a letter, incident, document or addressee: a file with every key, to fill in."""
+
+
+@new_grp.command("letter")
+@click.argument("name")
+@click.pass_obj
+@boundary
+def new_letter_cmd(app: App, name: str) -> None:
+    """Create letters/NAME/ (letter.yaml and letter.html.j2) in the workspace."""
+    from .scaffold import new_letter
+
+    for path in new_letter(app.workspace_obj(), name):
+        click.echo(f"created {path}")
+    click.echo(f"next: fill in the FILL IN parts, then `advocate preview {name} --to ADDRESSEE` (docs/writing-letters.md)")
+
+
+def _new_entry(kind: str) -> Callable[..., None]:
+    """The `advocate new KIND KEY` command for an incident, document or addressee."""
+
+    @click.argument("key")
+    @click.pass_obj
+    @boundary
+    def command(app: App, key: str) -> None:
+        from .scaffold import new_entry
+
+        path = new_entry(app.workspace_obj(), kind, key, dt.date.today())
+        click.echo(f"created {path}")
+        click.echo("next: fill in the FILL IN parts, then `advocate check`")
+
+    command.__doc__ = f"Create the {kind} KEY in the workspace, every key commented."
+    return command
+
+
+for _kind in ("incident", "document", "addressee"):
+    new_grp.command(_kind)(_new_entry(_kind))
+
+
 @main.group("i18n")
 def i18n_grp() -> None:
     """The translators' workflow: extract, update, init, compile, stats, check."""
@@ -485,6 +524,72 @@ def i18n_check(app: App) -> None:
     click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
     if errors:
         sys.exit(CheckFailed.exit_code)
+
+
+@i18n_grp.command("todo")
+@click.argument("letter")
+@click.option("--lang", required=True, callback=lambda _c, _p, v: _lang_tag(v), help="The language you translate into.")
+@click.option("--to", "to", help="Also the texts of this addressee (title, name, salutation, city).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout, for scripts.")
+@click.pass_obj
+@boundary
+def i18n_todo(app: App, letter: str, lang: str, to: str | None, as_json: bool) -> None:
+    """The messages LETTER prints that the LANG catalogue lacks or has fuzzy, with their catalogue
+    lines. Exit 0 when there are none, 4 when there are some."""
+    from .catalog import todo
+
+    found = todo(app.loaded(), letter, lang, to)
+    if as_json:
+        click.echo(_todo_json(letter, lang, found))
+    else:
+        for item in found:
+            context = f" [{item.needed.context}]" if item.needed.context else ""
+            click.echo(f"{item.where}: {item.state}{context}: {' '.join(item.needed.msgid.split())!r} (used at {item.needed.source})")
+        absent = sum(t.state == "absent" for t in found)
+        hint = f"; {absent} not in the catalogue yet: run `advocate i18n update`" if absent else ""
+        click.echo(f"{len(found)} message(s) of {letter!r} to translate in {lang!r}{hint}")
+    if found:
+        sys.exit(CheckFailed.exit_code)
+
+
+def _todo_json(letter: str, lang: str, found: list[Any]) -> str:
+    import json
+
+    from .errors import _relative
+
+    items = [
+        {
+            "state": t.state,
+            "context": t.needed.context,
+            "msgid": t.needed.msgid,
+            "catalogue": _relative(t.where.path),
+            "line": t.where.line or None,
+            "used_at": {"file": _relative(t.needed.source.path), "line": t.needed.source.line},
+        }
+        for t in found
+    ]
+    return json.dumps({"letter": letter, "lang": lang, "count": len(items), "messages": items}, ensure_ascii=False, indent=2)
+
+
+@i18n_grp.command("glossary")
+@click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    callback=lambda _c, _p, v: [_lang_tag(x) for x in v],
+    help="A target language (repeatable; default: every language with a catalogue).",
+)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.csv (Weblate's glossary) or FILE.tbx (TBX-Basic).")
+@click.pass_obj
+@boundary
+def i18n_glossary(app: App, langs: list[str], out: str) -> None:
+    """Export a glossary from the library: official treaty titles with their flags, state names,
+    UN mandate titles, citation and legal terms."""
+    from .glossary import export
+
+    data, count = export(app.loaded(), langs, Path(out))
+    _write(Path(out), data, "--out")
+    click.echo(f"wrote {out} ({count} terms)")
 
 
 from .cli_delivery import register; register(main)  # noqa: E402, E702, I001 - delivery commands

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _helpers import DATE, write
+from _helpers import DATE, set_template, write
 from babel.messages.pofile import read_po, write_po
 
 from generator.catalog import po_path
@@ -835,3 +835,84 @@ def test_update_leaves_unchanged_catalogues_alone(french: Path, run) -> None:  #
     code, out, _err = run("-w", french, "i18n", "update")
     assert code == 0 and "catalogues unchanged" in out
     assert path.read_bytes() == before, "no new header date when nothing changed"
+
+
+# -- i18n todo: what one letter still needs in one language --------------------------------------
+
+
+@pytest.fixture
+def german(bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run) -> Path:  # type: ignore[no-untyped-def]
+    """A fresh workspace with a German catalogue, over a copy of the bundle that has its template
+    catalogue (so that `i18n init de` takes the layout's and the library's messages too)."""
+    from generator import workspace as workspace_module
+    from generator.scaffold import init_workspace
+
+    shutil.copytree(bundle, tmp_path / "bundle")
+    monkeypatch.setattr(workspace_module, "BUNDLED", tmp_path / "bundle")
+    assert run("i18n", "extract")[0] == 0
+    init_workspace(tmp_path / "ws")
+    assert run("-w", tmp_path / "ws", "i18n", "init", "de")[0] == 0
+    return tmp_path / "ws"
+
+
+def _todo(run, ws: Path, *args: str) -> tuple[int, list[dict]]:  # type: ignore[no-untyped-def]
+    import json
+
+    code, out, err = run("-w", ws, "i18n", "todo", "example", "--lang", "de", "--json", *args)
+    return code, json.loads(out)["messages"]
+
+
+def test_todo_lists_the_letters_messages_with_their_catalogue_lines(german: Path, run) -> None:  # type: ignore[no-untyped-def]
+    workspace = german
+    write(workspace / "letters" / "other" / "letter.yaml", (workspace / "letters" / "example" / "letter.yaml").read_text())
+    set_template(workspace, "<p>{% trans %}A message only the other letter prints.{% endtrans %}</p>", letter="other")
+    assert run("-w", workspace, "i18n", "update")[0] == 0
+    code, items = _todo(run, workspace)
+    assert code == 4 and items
+    catalogue = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in _catalogue(workspace, "de") if m.id}
+    for item in items:  # each names the line of its own entry in the German catalogue
+        entry = catalogue[(item["context"], item["msgid"])]
+        assert item["state"] == "untranslated" and item["line"] == entry.lineno
+    msgids = {item["msgid"] for item in items}
+    assert "Forced returns of North Korean escapees" in msgids  # the letter's own template
+    assert "Ibid" in msgids and "Confidential" in msgids  # the footnote terms and the layout
+    assert any(item["used_at"]["file"].endswith("return-2023-10-09.yaml") for item in items)  # the incident it cites
+    assert "A message only the other letter prints." not in msgids
+
+
+def test_todo_names_fuzzy_and_absent_messages_and_exits_0_when_done(german: Path, run) -> None:  # type: ignore[no-untyped-def]
+    workspace = german
+    wanted = {(item["context"], item["msgid"]) for item in _todo(run, workspace)[1]}
+    catalog = _catalogue(workspace, "de")
+    for message in catalog:
+        if message.id and (message.context, message.id if isinstance(message.id, str) else message.id[0]) in wanted:
+            message.string = message.id if isinstance(message.id, str) else tuple(message.id)
+    catalog.get("Forced returns of North Korean escapees").flags.add("fuzzy")
+    _save(workspace, catalog, "de")
+    code, items = _todo(run, workspace)
+    line = _catalogue(workspace, "de").get("Forced returns of North Korean escapees").lineno
+    assert code == 4
+    assert [(i["state"], i["msgid"], i["line"]) for i in items] == [("fuzzy", "Forced returns of North Korean escapees", line)]
+
+    catalog = _catalogue(workspace, "de")
+    catalog.get("Forced returns of North Korean escapees").flags.discard("fuzzy")
+    _save(workspace, catalog, "de")
+    code, out, _err = run("-w", workspace, "i18n", "todo", "example", "--lang", "de")
+    assert code == 0 and out.strip() == "0 message(s) of 'example' to translate in 'de'"
+
+    path = set_template(workspace, "<p>{% trans %}A paragraph added after the catalogue.{% endtrans %}</p>")
+    code, out, _err = run("-w", workspace, "i18n", "todo", "example", "--lang", "de")
+    assert code == 4
+    used = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+    assert f"locales/de/LC_MESSAGES/messages.po: absent: 'A paragraph added after the catalogue.' (used at {used}:4)" in out
+    assert "run `advocate i18n update`" in out
+
+
+def test_todo_refuses_english_and_a_language_without_catalogue(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("-w", workspace, "i18n", "todo", "example", "--lang", "it")
+    assert code == 2 and out == "" and "error: --lang: no catalogue for 'it'" in err and "advocate i18n init it" in err
+    code, _out, err = run("-w", workspace, "i18n", "todo", "example", "--lang", "en")
+    assert code == 2 and "source language" in err
+    assert run("-w", workspace, "i18n", "init", "de")[0] == 0
+    code, _out, err = run("-w", workspace, "i18n", "todo", "nope", "--lang", "de")
+    assert code == 2 and "unknown letter 'nope'" in err
