@@ -166,23 +166,13 @@ def extract_library(root: Path, catalog: Catalog) -> None:
     from .yamlio import LDict, load_yaml
 
     for section in ("treaties", "documents", "incidents"):
-        fields = LIBRARY_FIELDS.get(section, {})
         for path in sorted((root / "citations" / section).glob("*.yaml")):
             data = load_yaml(path)
             if not isinstance(data, LDict):
                 continue
             rel = str(path.relative_to(root))
-            for name, context in fields.items():
-                text = _english(data.get(name))
-                if text:
-                    catalog.add(text, None, [(rel, data.lines[name])], auto_comments=[f"{context} of {data.get('key')}"], context=context)
-            for name, (context, comment) in LIBRARY_STRINGS.get(section, {}).items():
-                value = data.get(name)
-                if isinstance(value, str):
-                    catalog.add(value, None, [(rel, data.lines[name])], auto_comments=[comment], context=context)
-            for i, place in enumerate(data.get("places") or []):
-                if isinstance(place, str):
-                    catalog.add(place, None, [(rel, data["places"].lines[i])], auto_comments=["a place name"], context="place name")
+            for context, message, line, comment in item_messages(section, data):
+                catalog.add(message, None, [(rel, line)], auto_comments=[comment], context=context)
     path = root / "letters" / "addressees.yaml"
     if path.is_file():
         data = load_yaml(path)
@@ -926,21 +916,22 @@ def _package_messages() -> Iterator[Needed]:
             yield Needed(context, msgid, Where(PACKAGE / filename, line))
 
 
-def item_messages(section: str, data: Any, lang: str | None = None) -> Iterator[tuple[str, str, int]]:
-    """(context, English text, line) of each library text of one treaty, document or incident
-    (`section` names which; `data` is its YAML) that the catalogue translates; with `lang`, the
-    texts the YAML already holds in that language are left out (a render prints those)."""
+def item_messages(section: str, data: Any, lang: str | None = None) -> Iterator[tuple[str, str, int, str]]:
+    """(context, English text, line, translators' comment) of each library text of one treaty,
+    document or incident (`section` names which; `data` is its YAML) that the catalogue
+    translates; with `lang`, the texts the YAML already holds in that language are left out (a
+    render prints those)."""
     for name, context in LIBRARY_FIELDS.get(section, {}).items():
         texts = data.get(name)
         text = _english(texts)
         if text and not (lang and lang in texts):
-            yield context, text, data.lines[name]
-    for name, (context, _comment) in LIBRARY_STRINGS.get(section, {}).items():
+            yield context, text, data.lines[name], f"{context} of {data.get('key')}"
+    for name, (context, comment) in LIBRARY_STRINGS.get(section, {}).items():
         if isinstance(data.get(name), str):
-            yield context, data[name], data.lines[name]
+            yield context, data[name], data.lines[name], comment
     for i, place in enumerate(data.get("places") or []):
         if isinstance(place, str):
-            yield "place name", place, data["places"].lines[i]
+            yield "place name", place, data["places"].lines[i], "a place name"
 
 
 def _cited_keys(loaded: Any, spec: Any) -> list[str]:
@@ -989,7 +980,7 @@ def letter_messages(loaded: Any, letter: str, lang: str, to: str | None = None) 
     for key in _cited_keys(loaded, spec):
         section = next(name for name in ("treaties", "documents", "incidents") if key in getattr(loaded.library, name))
         origin = loaded.library.origin[key]
-        found += [Needed(c, text, Where(origin.path, line)) for c, text, line in item_messages(section, loaded.library.raw[key], lang)]
+        found += [Needed(c, text, Where(origin.path, line)) for c, text, line, _ in item_messages(section, loaded.library.raw[key], lang)]
     if to:
         found += list(_addressee_messages(loaded, to, lang))
     return list({(m.context, m.msgid): m for m in reversed(found)}.values())[::-1]
