@@ -23,7 +23,7 @@ from .compose import Runtime, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where, errors_in
 from .files import read_text
 from .letters import TEMPLATE_NAME, template_syntax_hint
-from .library import Library
+from .library import Library, _suggest
 from .models import LANGS, Addressee, Document, Incident, LetterSpec, Treaty
 from .render import environment
 from .signatories import load_signatories
@@ -48,7 +48,16 @@ def check_workspace(ws: Workspace) -> list[Problem]:
     problems += check_all(ws)  # locale folders and the workspace's own catalogues
     for spec in loaded.letters.values():
         problems += list(check_letter(loaded, spec))
-    return list(dict.fromkeys(problems))  # a load problem re-reported by a trial render is listed once
+    return unique(problems)
+
+
+def unique(problems: Iterable[Problem]) -> list[Problem]:
+    """`problems` in order, each printed once: a load problem a trial render reports again, a
+    key found both in the template and by the render (a path or a str naming the same file)."""
+    seen: dict[tuple[str, str, str, str], Problem] = {}
+    for p in problems:
+        seen.setdefault((p.severity, str(p.where), p.message, p.hint), p)
+    return list(seen.values())
 
 
 def check_library(lib: Library) -> Iterator[Problem]:
@@ -162,7 +171,8 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             if func == "note":
                 continue
             if loaded.library.get(key) is None:
-                yield Problem("error", Where(spec.path / TEMPLATE_NAME, line), f"unknown citation key {key!r}")
+                where = Where(spec.path / TEMPLATE_NAME, line)  # as the trial render reports it: listed once
+                yield Problem("error", where, f"unknown citation key {key!r}", _suggest(key, loaded.library.keys()))
     except AdvocateError as exc:
         yield Problem("error", exc.where or Where(spec.path / TEMPLATE_NAME), exc.msg, exc.hint or "")
         return

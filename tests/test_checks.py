@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _helpers import DATE, set_template, write
+from _helpers import DATE, set_template, template, write
 
 from generator.errors import CheckFailed
 
@@ -286,10 +286,38 @@ def test_undefined_template_value(render) -> None:  # type: ignore[no-untyped-de
     assert re.search(r"letters/t/letter\.html\.j2:4: template uses an undefined value", stderr), stderr
 
 
-def test_template_syntax_error(render) -> None:  # type: ignore[no-untyped-def]
+def test_template_syntax_error_is_a_failed_check_from_render_and_check(render, ws: Path, run) -> None:  # type: ignore[no-untyped-def]
     code, stdout, stderr, out = render("<p>{{ cite('cat' }}</p>", "--var", "count=1")
-    refused(code, stdout, stderr, out, expected_code=5)
+    refused(code, stdout, stderr, out, expected_code=4)  # README: 4 checks failed, as `advocate check` says
     assert re.search(r"letters/t/letter\.html\.j2:4: template syntax", stderr), stderr
+    code, _stdout, stderr = run("-w", ws, "check")
+    assert code == 4 and len(re.findall(r"letter\.html\.j2:4: template syntax", stderr)) == 1, stderr
+
+
+TRANSLATORS_COMMENT = """\
+<p>Opening.</p>
+{#- Translators: a comment
+    on two lines. -#}
+<p>{% trans note1=obligation("cat", state="KP"), note2=cite("cat2") %}Obligations.{{ note1 }}{{ note2 }}{% endtrans %}</p>
+"""
+
+
+def test_a_call_inside_trans_after_a_translators_comment_is_at_its_own_line(render, ws: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(TRANSLATORS_COMMENT, "--var", "count=1")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 7, "The DPRK is not a party to CAT", "warning"), stderr  # line 7, not 5
+    assert template_line(stderr, 7, "unknown citation key 'cat2'"), stderr
+    code, _stdout, stderr = run("-w", ws, "check")
+    assert code == 4 and stderr.count("unknown citation key 'cat2'") == 1, stderr
+    assert template_line(stderr, 7, "unknown citation key 'cat2'"), stderr
+
+
+def test_a_problem_in_the_subject_is_reported_once(ws: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The layout prints the subject three times (title, description, "Re:"): its calls run three times."""
+    write(ws / "letters" / "t" / "letter.html.j2", template("<p>Body.</p>", subject='Subject {{ obligation("cat", state="KP") }}'))
+    out = tmp_path / "x.html"
+    code, _stdout, stderr = run("-w", ws, "render", "t", "--to", "cn-mfa", "--var", "count=1", "--format", "html", "--out", out)
+    assert code == 0 and stderr.count("The DPRK is not a party to CAT") == 1, stderr
 
 
 def test_failed_render_keeps_the_previous_output(render) -> None:  # type: ignore[no-untyped-def]
