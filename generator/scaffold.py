@@ -32,7 +32,7 @@ kind: government_letter
 purpose: >-
   A short example: states the 9 October 2023 returns with their sources and China's obligation
   under the Convention against Torture. Copy it to start a letter of your own.
-languages: [en, fr]
+languages: [en]                # add a language once its catalogue translates the letter: advocate i18n init fr
 addressee_kinds: [foreign_ministry, head_of_state]
 respondent: addressee
 respondent_states: [CN]        # the prose names China: refused for an addressee of another State

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from _helpers import set_languages
 
 from generator.batch import MANIFEST, run_batch
 from generator.build import load
@@ -98,6 +99,7 @@ def test_a_malformed_campaign_file_names_its_line(workspace: Path, tmp_path: Pat
 
 
 def test_outputs_that_would_overwrite_each_other_are_refused(workspace: Path, tmp_path: Path) -> None:
+    set_languages(workspace, "[en, fr]")
     campaign = _campaign(workspace, tmp_path, GOOD, languages="all", extra="output: '{addressee}.pdf'\n")
     with pytest.raises(CampaignInvalid) as caught:
         _plan(workspace, campaign)
@@ -106,6 +108,7 @@ def test_outputs_that_would_overwrite_each_other_are_refused(workspace: Path, tm
 
 
 def test_filters_and_languages_select_the_letters(workspace: Path, tmp_path: Path) -> None:
+    set_languages(workspace, "[en, fr]")
     campaign = write_campaign(
         tmp_path / "c.yaml",
         f"letters: [example]\naddressees: {{state: CN}}\nlanguages: all\ndate: {DATE}\noutput: '{{lang}}/{{addressee}}.{{format}}'\n",

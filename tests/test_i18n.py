@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _helpers import DATE, write
+from _helpers import DATE, set_languages, write
 from babel.messages.pofile import read_po, write_po
 
 from generator.catalog import po_path
@@ -46,6 +46,7 @@ FRENCH = {
 @pytest.fixture
 def french(workspace: Path, run):  # type: ignore[no-untyped-def]
     """The init workspace with its example letter translated into French (its own messages only)."""
+    set_languages(workspace, "[en, fr]")
     assert run("-w", workspace, "i18n", "extract")[0] == 0
     assert run("-w", workspace, "i18n", "init", "fr")[0] == 0
     catalog = _catalogue(workspace)
@@ -643,6 +644,7 @@ def _break(ws: Path, name: str) -> tuple[Path, str]:
     text = (LOCALES / lang / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
     broken = old.sub(lambda _match: new, text, count=1) if isinstance(old, re.Pattern) else text.replace(old, new, 1)
     assert broken != text, name
+    set_languages(ws, f"[en, {lang}]")
     return write(po_path(ws, lang), broken), lang
 
 
