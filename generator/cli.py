@@ -53,9 +53,20 @@ def _print_problems(problems: list[Problem]) -> None:
             click.echo(f"  hint: {p.hint}", err=True)
 
 
+class JsonOption(click.Option):
+    """The `--json` of the commands whose failures `boundary` prints as a JSON document too."""
+
+
 def json_option(func: F) -> F:
     """`--json`: one JSON document on stdout instead of the text (docs/checks.md, "JSON output")."""
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout (for scripts and CI).")(func)
+    help_text = "Print one JSON document on stdout (for scripts and CI)."
+    return click.option("--json", "as_json", is_flag=True, cls=JsonOption, help=help_text)(func)
+
+
+def _json_mode() -> bool:
+    """Whether the running command was given a `json_option` `--json`."""
+    ctx = click.get_current_context()
+    return bool(ctx.params.get("as_json")) and any(isinstance(p, JsonOption) for p in ctx.command.params)
 
 
 def _echo_json(document: dict[str, Any]) -> None:
@@ -76,7 +87,7 @@ def boundary(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         app: App = click.get_current_context().obj
-        as_json = bool(kwargs.get("as_json"))
+        as_json = _json_mode()
         try:
             return func(*args, **kwargs)
         except CheckFailed as exc:
