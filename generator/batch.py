@@ -34,7 +34,7 @@ from typing import Any
 
 from .build import Loaded
 from .campaign import Campaign, Job
-from .errors import AdvocateError, CheckFailed, InputError, RenderError
+from .errors import AdvocateError, CheckFailed, InputError, Problem, RenderError, Where, errors_in
 from .output import write_atomic
 
 MANIFEST = "manifest.json"
@@ -428,3 +428,49 @@ def summary(report: BatchReport) -> str:
     lines.append(f"{len(report.rendered)} rendered in {report.seconds:.1f} s ({rate:.1f} letters/s) on {report.workers}")
     lines.append(f"manifest: {report.manifest}")
     return "\n".join(lines)
+
+
+# -- checking (`batch --check`) -------------------------------------------------------------------
+
+
+@dataclass
+class JobCheck:
+    """What composing one job found: its errors stop it in a real run, its warnings do not."""
+
+    job: Job
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not errors_in(self.problems)
+
+
+def check_campaign(campaign: Campaign, loaded: Loaded, out_dir: Path, option: str = "") -> tuple[list[JobCheck], list[Problem]]:
+    """What a real run of `campaign` would stop at, found without writing anything: each letter's
+    template extends the shared layout, every job (letter, addressee, language) is composed to
+    HTML with its variables, date, signatories and options (unverified statuses, citations,
+    untranslated messages under `strict`, ...), and the output folder can be written. Only the PDF
+    stage is not run. Out: each job with its problems, and every problem once (`option` names
+    the output folder's option in an error)."""
+    from .checks import Untranslated, check_layout, compose_problems, unique, untranslated_problems
+
+    problems: list[Problem] = []
+    for name in dict.fromkeys(job.request.letter for job in campaign.jobs):
+        problems += check_layout(loaded.ws, loaded.letters[name])
+    untranslated: Untranslated = {}
+    checked = [JobCheck(job, list(compose_problems(loaded, job.request, Where(campaign.path), untranslated))) for job in campaign.jobs]
+    problems += [p for c in checked for p in c.problems]
+    problems += untranslated_problems(loaded.ws, untranslated)
+    problems += _unwritable(out_dir, option)
+    return checked, unique(problems)
+
+
+def _unwritable(out_dir: Path, option: str) -> list[Problem]:
+    """An error when the output folder (or the nearest folder above it that exists) cannot be written."""
+    existing = out_dir.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.is_dir() and os.access(existing, os.W_OK | os.X_OK):
+        return []
+    where = Where(option, 0, str(out_dir)) if option else Where(out_dir)
+    return [Problem("error", where, f"cannot write into {existing}", "choose an output folder you can write to (--out)")]

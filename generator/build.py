@@ -45,6 +45,7 @@ class RenderedLetter:
     notes: list[Note]
     warnings: list[Problem] = field(default_factory=list)
     pdf: bytes | None = None
+    untranslated: list[str] = field(default_factory=list)  # the messages that fell back to English
 
 
 def load(ws: Workspace) -> Loaded:
@@ -125,7 +126,7 @@ def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | No
     if errors_in(problems):
         raise CheckFailed(problems)
     require_body(html, spec.path / TEMPLATE_NAME)  # (after the errors that explain an empty body)
-    return RenderedLetter(request, spec, html, spec.title, runtime.citer.notes, problems)
+    return RenderedLetter(request, spec, html, spec.title, runtime.citer.notes, problems, untranslated=list(messages.missing))
 
 
 def untranslated(ws: Workspace, request: LetterRequest, missing: list[str]) -> Problem:

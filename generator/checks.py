@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,12 @@ import jinja2
 from jinja2 import nodes
 
 from .build import Loaded, compose_html, example_request, load
-from .catalog import check_all
-from .compose import Runtime, coerce
+from .catalog import check_all, po_path, read_catalog
+from .compose import LetterRequest, Runtime, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where, errors_in
 from .files import read_text
 from .letters import TEMPLATE_NAME, template_syntax_hint
-from .library import Library
+from .library import Library, _suggest
 from .models import LANGS, Addressee, Document, Incident, LetterSpec, Treaty
 from .render import environment
 from .workspace import Workspace
@@ -39,15 +40,32 @@ RESERVED = {
 }
 
 
-def check_workspace(ws: Workspace) -> list[Problem]:
+Untranslated = dict[str, dict[str, list[str]]]
+"""language -> message that fell back to English -> the letters that print it."""
+
+
+def check_workspace(ws: Workspace, strict: bool = False) -> list[Problem]:
+    """Every problem of the workspace, each once, in the order found; with `strict` every warning
+    is an error (as `render --strict` makes it)."""
     loaded = load(ws)
     problems = list(loaded.problems)
     problems += list(check_library(loaded.library))
     problems += list(check_addressees(loaded))
     problems += check_all(ws)  # locale folders and the workspace's own catalogues
+    untranslated: Untranslated = {}
     for spec in loaded.letters.values():
-        problems += list(check_letter(loaded, spec))
-    return list(dict.fromkeys(problems))  # a load problem re-reported by a trial render is listed once
+        problems += list(check_letter(loaded, spec, untranslated))
+    problems += untranslated_problems(ws, untranslated)
+    return [Problem("error", p.where, p.message, p.hint) if strict else p for p in unique(problems)]
+
+
+def unique(problems: Iterable[Problem]) -> list[Problem]:
+    """`problems` in order, each printed once: a load problem a trial render reports again, a
+    key found both in the template and by the render (a path or a str naming the same file)."""
+    seen: dict[tuple[str, str, str, str], Problem] = {}
+    for p in problems:
+        seen.setdefault((p.severity, str(p.where), p.message, p.hint), p)
+    return list(seen.values())
 
 
 def check_library(lib: Library) -> Iterator[Problem]:
@@ -128,7 +146,10 @@ def check_addressees(loaded: Loaded) -> Iterator[Problem]:
             yield Problem("error", where, f"addressee {key!r}: an email needs email_source (the public source that gives it)")
 
 
-def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
+def check_letter(loaded: Loaded, spec: LetterSpec, untranslated: Untranslated | None = None) -> Iterator[Problem]:
+    """The letter's problems: its letter.yaml, its template (syntax, citation keys, the shared
+    layout) and every example composed in every language (`untranslated` collects the messages
+    that fell back to English, reported once for all letters by `untranslated_problems`)."""
     yaml_path = spec.path / "letter.yaml"
     for lang in spec.languages:
         if lang not in LANGS:
@@ -161,11 +182,13 @@ def check_letter(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
             if func == "note":
                 continue
             if loaded.library.get(key) is None:
-                yield Problem("error", Where(spec.path / TEMPLATE_NAME, line), f"unknown citation key {key!r}")
+                where = Where(spec.path / TEMPLATE_NAME, line)  # as the trial render reports it: listed once
+                yield Problem("error", where, f"unknown citation key {key!r}", _suggest(key, loaded.library.keys()))
     except AdvocateError as exc:
         yield Problem("error", exc.where or Where(spec.path / TEMPLATE_NAME), exc.msg, exc.hint or "")
         return
-    yield from _check_examples(loaded, spec)
+    yield from check_layout(loaded.ws, spec)
+    yield from _check_examples(loaded, spec, {} if untranslated is None else untranslated)
 
 
 def _check_state_rules(lib: Library, spec: LetterSpec) -> Iterator[Problem]:
@@ -204,12 +227,51 @@ def _check_prose_states(lib: Library, spec: LetterSpec) -> Iterator[Problem]:
             return
 
 
-def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
+BASE_LAYOUT = "_base/base.html.j2"
+LAYOUT_HINT = (
+    f'begin the template with {{% extends "{BASE_LAYOUT}" %}} and write the letter in its blocks; '
+    "a letter that lays out its own page on purpose declares `standalone: true` in letter.yaml"
+)
+
+
+def check_layout(ws: Workspace, spec: LetterSpec) -> Iterator[Problem]:
+    """A letter's template extends the shared layout (directly or through templates it extends),
+    unless its letter.yaml says `standalone: true`: else the PDF has no letterhead, addressee,
+    date, signature or page numbers. Out: one error at the template's first line, or nothing."""
+    if spec.standalone:
+        return
+    env, name = environment(ws), f"{spec.name}/{TEMPLATE_NAME}"
+    seen: list[str] = []
+    while name not in seen and len(seen) < 10:
+        seen.append(name)
+        try:
+            tree = env.parse(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+        except (jinja2.TemplateError, AdvocateError):
+            return  # a missing or broken template is reported where it is read
+        parent = next((node.template for node in tree.find_all(nodes.Extends)), None)
+        if not isinstance(parent, nodes.Const):
+            break
+        if parent.value == BASE_LAYOUT:
+            return
+        name = str(parent.value)
+    yield Problem(
+        "error",
+        Where(spec.path / TEMPLATE_NAME, 1),
+        f"letter {spec.name!r} does not extend the shared layout {BASE_LAYOUT}: its PDF would have no letterhead, "
+        "addressee, date, signature or page numbers",
+        LAYOUT_HINT,
+    )
+
+
+def _check_examples(loaded: Loaded, spec: LetterSpec, untranslated: Untranslated) -> Iterator[Problem]:
+    """Every example of the letter composed to HTML (no PDF: a fraction of the cost) in its own
+    language and in every other language the letter declares, as a render would be."""
     yaml_path = spec.path / "letter.yaml"
     if not spec.examples:
         yield Problem(
             "warning", Where(yaml_path), "no examples: `advocate check` cannot try this letter", "add `examples: [{to: ADDRESSEE}]`"
         )
+    tried: set[str] = set()
     for example in spec.examples:
         where = Where(yaml_path, spec.line_of_key.get("examples", 0))
         if example.to not in loaded.addressees:
@@ -221,12 +283,74 @@ def _check_examples(loaded: Loaded, spec: LetterSpec) -> Iterator[Problem]:
 
             signatories, sig_problems = load_signatories(spec.path / example.signatories)
             yield from sig_problems
+        for lang in dict.fromkeys([example.lang, *spec.languages]):
+            request = replace(example_request(spec, example, dt.date.today(), signatories), lang=lang)
+            same = repr((example.to, sorted(example.vars.items()), example.confidential, example.signatories, lang))
+            if same not in tried:  # two examples that differ only in their language are one example
+                tried.add(same)
+                yield from compose_problems(loaded, request, where, untranslated)
+
+
+def compose_problems(loaded: Loaded, request: LetterRequest, where: Where, untranslated: Untranslated) -> Iterator[Problem]:
+    """The problems of composing `request` to HTML (`where` for an error that names no place);
+    its messages that fell back to English go to `untranslated`, not to the problems."""
+    try:
+        letter = compose_html(loaded, request)
+    except CheckFailed as exc:  # (under --strict the untranslated messages are the render's own error)
+        yield from (p for p in exc.problems if not _untranslated_warning(p))
+        return
+    except AdvocateError as exc:
+        yield Problem("error", exc.where or where, exc.msg, exc.hint or "")
+        return
+    yield from (p for p in letter.warnings if not _untranslated_warning(p))
+    for msgid in letter.untranslated:
+        letters = untranslated.setdefault(request.lang, {}).setdefault(msgid, [])
+        if request.letter not in letters:
+            letters.append(request.letter)
+
+
+def _untranslated_warning(problem: Problem) -> bool:
+    """The render's own warning about untranslated messages (replaced by one per message)."""
+    return problem.severity == "warning" and "message(s) untranslated in" in problem.message
+
+
+def untranslated_problems(ws: Workspace, untranslated: Untranslated) -> Iterator[Problem]:
+    """One warning per message that fell back to English, at its line in the language's catalogue
+    (the workspace's own, else the bundled one), naming the letters that print it."""
+    for lang, messages in untranslated.items():
+        lines = _catalogue_lines(ws, lang)
+        own = po_path(ws.roots[0], lang)
+        absent = "not in the catalogue: `advocate i18n update` adds it, then translate it"
+        if not own.is_file():
+            absent = f"the workspace has no {lang!r} catalogue: `advocate i18n init {lang}` starts it, then translate it"
+        for msgid, letters in messages.items():
+            text = " ".join(msgid.split())
+            shown = text if len(text) <= 70 else text[:67] + "..."
+            found = lines.get(msgid)
+            yield Problem(
+                "warning",
+                found or Where(own),
+                f"untranslated in {lang!r} ({', '.join(letters)}), English used: {shown!r}",
+                "translate it here" if found else absent,
+            )
+
+
+def _catalogue_lines(ws: Workspace, lang: str) -> dict[str, Where]:
+    """msgid -> its place in the language's catalogues (the workspace's first)."""
+    lines: dict[str, Where] = {}
+    for root in ws.roots:
+        path = po_path(root, lang)
+        if not path.is_file():
+            continue
         try:
-            compose_html(loaded, example_request(spec, example, dt.date.today(), signatories))
-        except CheckFailed as exc:
-            yield from exc.problems
-        except AdvocateError as exc:
-            yield Problem("error", exc.where or where, exc.msg, exc.hint or "")
+            catalog = read_catalog(path)
+        except AdvocateError:
+            continue  # a broken catalogue is reported by the catalogue checks
+        for message in catalog:
+            msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+            if msgid:
+                lines.setdefault(str(msgid), Where(path, message.lineno or 0))
+    return lines
 
 
 def not_written_for(

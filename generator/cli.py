@@ -54,21 +54,56 @@ def _print_problems(problems: list[Problem]) -> None:
             click.echo(f"  hint: {p.hint}", err=True)
 
 
+class JsonOption(click.Option):
+    """The `--json` of the commands whose failures `boundary` prints as a JSON document too."""
+
+
+def json_option(func: F) -> F:
+    """`--json`: one JSON document on stdout instead of the text (docs/checks.md, "JSON output")."""
+    help_text = "Print one JSON document on stdout (for scripts and CI)."
+    return click.option("--json", "as_json", is_flag=True, cls=JsonOption, help=help_text)(func)
+
+
+def _json_mode() -> bool:
+    """Whether the running command was given a `json_option` `--json`."""
+    ctx = click.get_current_context()
+    return bool(ctx.params.get("as_json")) and any(isinstance(p, JsonOption) for p in ctx.command.params)
+
+
+def _echo_json(document: dict[str, Any]) -> None:
+    import json
+
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+def _json_failure(problems: list[Problem], code: int) -> None:
+    """Under --json, a command that stops prints its problems as the document, exit code unchanged."""
+    from .views import problems_data
+
+    _echo_json(problems_data(problems))
+    sys.exit(code)
+
+
 def boundary(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         app: App = click.get_current_context().obj
+        as_json = _json_mode()
         try:
             return func(*args, **kwargs)
         except CheckFailed as exc:
             if app.debug:
                 raise
+            if as_json:
+                _json_failure(exc.problems, exc.exit_code)
             _print_problems(exc.problems)
             click.echo(f"error: {exc.msg}", err=True)
             sys.exit(exc.exit_code)
         except AdvocateError as exc:
             if app.debug:
                 raise
+            if as_json:
+                _json_failure([Problem("error", exc.where or "", exc.msg, exc.hint or "")], exc.exit_code)
             click.echo(f"error: {exc.line()}", err=True)
             if exc.hint:
                 click.echo(f"  hint: {exc.hint}", err=True)
@@ -78,6 +113,8 @@ def boundary(func: F) -> F:
         except Exception as exc:  # noqa: BLE001 - the boundary reports every failure in one line
             if app.debug:
                 raise
+            if as_json:
+                _json_failure([Problem("error", "", f"internal error: {type(exc).__name__}: {exc}", "run with --debug")], EXIT_INTERNAL)
             click.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
             click.echo("  hint: run again with --debug for the traceback, and report it", err=True)
             sys.exit(EXIT_INTERNAL)
@@ -111,13 +148,17 @@ def _quiet_dependencies() -> None:
 
 
 @main.command("letters")
+@json_option
 @click.pass_obj
 @boundary
-def letters_cmd(app: App) -> None:
+def letters_cmd(app: App, as_json: bool) -> None:
     """List the letter templates."""
-    from .views import letters_table
+    from .views import letters_data, letters_table
 
-    click.echo(letters_table(app.loaded()))
+    if as_json:
+        _echo_json(letters_data(app.loaded()))
+    else:
+        click.echo(letters_table(app.loaded()))
 
 
 @main.command("show")
@@ -332,13 +373,17 @@ def citations_grp() -> None:
 
 
 @citations_grp.command("list")
+@json_option
 @click.pass_obj
 @boundary
-def citations_list(app: App) -> None:
+def citations_list(app: App, as_json: bool) -> None:
     """List every citation key."""
-    from .views import citations_table
+    from .views import citations_data, citations_table
 
-    click.echo(citations_table(app.loaded()))
+    if as_json:
+        _echo_json(citations_data(app.loaded()))
+    else:
+        click.echo(citations_table(app.loaded()))
 
 
 @citations_grp.command("show")
@@ -380,17 +425,23 @@ def addressees_show(app: App, key: str) -> None:
 
 @main.command("check")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@json_option
 @click.pass_obj
 @boundary
-def check_cmd(app: App, strict: bool) -> None:
-    """Validate the whole workspace and list every problem with file and line."""
+def check_cmd(app: App, strict: bool, as_json: bool) -> None:
+    """Validate the whole workspace and list every problem with file and line: every letter's
+    every example is composed (to HTML, not PDF) in every language it declares."""
     from .checks import check_workspace
+    from .views import problems_data
 
-    problems = check_workspace(app.workspace_obj())
-    _print_problems(problems)
+    problems = check_workspace(app.workspace_obj(), strict)
     errors = sum(p.severity == "error" for p in problems)
-    click.echo(f"{errors} error(s), {len(problems) - errors} warning(s)")
-    if errors or (strict and problems):
+    if as_json:
+        _echo_json(problems_data(problems))
+    else:
+        _print_problems(problems)
+        click.echo(f"{errors} error(s), {len(problems) - errors} warning(s)")
+    if errors:
         sys.exit(CheckFailed.exit_code)
 
 
@@ -499,13 +550,18 @@ def i18n_compile(app: App) -> None:
 
 
 @i18n_grp.command("stats")
+@json_option
 @click.pass_obj
 @boundary
-def i18n_stats(app: App) -> None:
+def i18n_stats(app: App, as_json: bool) -> None:
     """Translated, fuzzy and untranslated messages per language."""
     from .catalog import stats
+    from .views import stats_data
 
     rows = stats(app.workspace_obj())
+    if as_json:
+        _echo_json(stats_data(rows))
+        return
     click.echo(f"{'LANG':<6}{'TRANSLATED':>12}{'FUZZY':>8}{'UNTRANSLATED':>14}{'PERCENT':>9}")
     for r in rows:
         click.echo(f"{r.lang:<6}{r.translated:>12}{r.fuzzy:>8}{r.untranslated:>14}{r.percent:>8.1f}%")

@@ -9,12 +9,17 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from .build import Loaded
+    from .campaign import Campaign
+
 
 def register(main: click.Group) -> None:
-    from .cli import App, _print_problems, boundary
+    from .cli import App, _print_problems, boundary, json_option
 
     @main.command("batch")
     @click.argument("campaign", type=click.Path(dir_okay=False))
@@ -27,10 +32,15 @@ def register(main: click.Group) -> None:
         metavar="tcp://HOST:PORT",
         help="Render on a Dask distributed cluster instead of local processes (needs: pip install -e '.[dask]').",
     )
-    @click.option("--check", "check_only", is_flag=True, help="Only validate the campaign file and list what would be rendered.")
+    @click.option(
+        "--check", "check_only", is_flag=True, help="Only check: compose every letter (HTML, no PDF) and list what would be written."
+    )
+    @json_option
     @click.pass_obj
     @boundary
-    def batch_cmd(app: App, campaign: str, workers: int | None, out: str | None, scheduler: str | None, check_only: bool) -> None:
+    def batch_cmd(
+        app: App, campaign: str, workers: int | None, out: str | None, scheduler: str | None, check_only: bool, as_json: bool
+    ) -> None:
         """Render every letter of a CAMPAIGN file (letters x addressees x languages).
 
         Only letters whose inputs changed since the last run are rendered; a manifest.json in the
@@ -43,15 +53,15 @@ def register(main: click.Group) -> None:
 
         if workers and scheduler:
             raise click.UsageError("give --workers or --scheduler, not both")
+        if as_json and not check_only:
+            raise click.UsageError("--json goes with --check")
         loaded = app.loaded()
         plan = load_campaign(Path(campaign), loaded)
-        _print_problems(plan.warnings)
         out_dir = Path(out) if out else Path("out") / plan.name
         if check_only:
-            for job in plan.jobs:
-                click.echo(f"{job.output}  {job.label}")
-            click.echo(f"campaign {plan.name!r}: {len(plan.jobs)} letter(s), no errors")
+            _check(plan, loaded, out_dir, "--out" if out else "", as_json)
             return
+        _print_problems(plan.warnings)
         bar: list[Progress] = []
 
         def started(todo: int, skipped: int) -> None:
@@ -66,3 +76,42 @@ def register(main: click.Group) -> None:
         click.echo(summary(report))
         if not report.ok:
             sys.exit(5)
+
+
+def _check(plan: Campaign, loaded: Loaded, out_dir: Path, option: str, as_json: bool) -> None:
+    """`batch --check`: every job composed as the real run would; the jobs and the problems, as
+    text or JSON; exit 4 when a job would fail."""
+    from .batch import check_campaign
+    from .checks import unique
+    from .cli import _echo_json, _print_problems
+    from .errors import CheckFailed, errors_in
+    from .views import problem_data, problems_data
+
+    checked, problems = check_campaign(plan, loaded, out_dir, option)
+    problems = unique([*plan.warnings, *problems])
+    failing = [c for c in checked if not c.ok]
+    if as_json:
+        jobs = [
+            {
+                "output": c.job.output,
+                "letter": c.job.request.letter,
+                "addressee": c.job.request.addressee,
+                "lang": c.job.request.lang,
+                "format": c.job.fmt,
+                "ok": c.ok,
+                "problems": [problem_data(p) for p in c.problems],
+            }
+            for c in checked
+        ]
+        _echo_json(problems_data(problems, campaign=plan.name, letters=len(checked), failing=len(failing), jobs=jobs))
+    else:
+        _print_problems(problems)
+        for c in checked:
+            click.echo(f"{c.job.output}  {c.job.label}" + ("" if c.ok else f"  WOULD FAIL ({len(errors_in(c.problems))} error(s))"))
+        errors = len(errors_in(problems))
+        click.echo(
+            f"campaign {plan.name!r}: {len(checked)} letter(s), {len(failing)} would fail; "
+            f"{errors} error(s), {len(problems) - errors} warning(s)"
+        )
+    if errors_in(problems):
+        sys.exit(CheckFailed.exit_code)

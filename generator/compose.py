@@ -98,7 +98,11 @@ class Runtime:
     # -- helpers ---------------------------------------------------------------------------
 
     def _problem(self, severity: str, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(severity, template_where(), message, hint))
+        """Record a problem at the calling template line, once: a block the layout prints more
+        than once (the subject: in the title and the "Re:" line) runs its calls each time."""
+        problem = Problem(severity, template_where(), message, hint)
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     def _lookup(self, key: str) -> Treaty | Document | Incident | None:
         source = self.library.get(key)

@@ -347,6 +347,7 @@ class LetterSpec(Model):
     excluded_states: list[str] = []
     variables: dict[str, Variable] = {}
     signatories: Literal["none", "optional", "required"] = "none"
+    standalone: bool = False  # the template lays out its own page, not extending _base/base.html.j2 (on purpose)
     examples: list[Example] = []
     path: Path
     line_of_key: dict[str, int] = {}

@@ -21,11 +21,14 @@ from types import BuiltinMethodType, ModuleType
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.ext import InternationalizationExtension
+from jinja2.parser import Parser
 from jinja2.runtime import BlockReference, LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .catalog import Recorder
-from .errors import RenderError, Where
+from .errors import CheckFailed, RenderError, Where
 from .files import read_text
 from .i18n import RTL
 from .letters import template_syntax_hint
@@ -60,6 +63,13 @@ class TemplateFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._func(*args, **kwargs)
+
+
+class TemplateSyntax(RenderError):
+    """A template that does not parse. `advocate check` finds it before any render, so it is a
+    failed check (exit 4) from `render` and `batch` as from `check`."""
+
+    exit_code = CheckFailed.exit_code
 
 
 class TemplateOutside(SecurityError):
@@ -146,11 +156,24 @@ def _range(*args: int) -> range:
     return numbers
 
 
+class TransExtension(InternationalizationExtension):
+    """Jinja's i18n extension (``{% trans %}``), with exact lines: Jinja evaluates the first call
+    among a block's variables in an assignment it gives no line, so a problem that call finds would
+    be reported at the line of the statement before (a translators' comment's, two lines early)."""
+
+    def parse(self, parser: Parser) -> nodes.Node | list[nodes.Node]:
+        parsed = super().parse(parser)
+        for node in parsed if isinstance(parsed, list) else []:
+            if isinstance(node, nodes.Assign):
+                node.set_lineno(node.node.lineno)  # the line of the call it evaluates
+        return parsed
+
+
 def sandboxed_environment(folders: list[Path], **options: Any) -> LetterSandbox:
     """The sandboxed environment for templates found in `folders` (each inside a ``letters/``
     folder): strict undefined values, the i18n extension with trimmed {% trans %} blocks, only
     the globals and filters a letter needs. `options` go to Jinja (autoescape, whitespace)."""
-    env = LetterSandbox(loader=LettersLoader(folders), undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"], **options)
+    env = LetterSandbox(loader=LettersLoader(folders), undefined=jinja2.StrictUndefined, extensions=[TransExtension], **options)
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks are extracted and looked up with whitespace collapsed
     for name in set(env.globals) - set(GLOBALS):
@@ -193,7 +216,7 @@ def render_html(ws: Workspace, letter: str, context: dict[str, Any], messages: R
         raise RenderError(f"template {exc.name!r} not found", _template_frame(exc), hint=f"searched: {searched}") from None
     except jinja2.TemplateSyntaxError as exc:
         where = Where(exc.filename or exc.name or name, exc.lineno)
-        raise RenderError(f"template syntax: {exc.message}", where, hint=template_syntax_hint(exc.message or "")) from None
+        raise TemplateSyntax(f"template syntax: {exc.message}", where, hint=template_syntax_hint(exc.message or "")) from None
     except jinja2.UndefinedError as exc:
         raise RenderError(
             f"template uses an undefined value: {exc.message}",

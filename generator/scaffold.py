@@ -36,7 +36,7 @@ kind: government_letter
 purpose: >-
   A short example: states the 9 October 2023 returns with their sources and China's obligation
   under the Convention against Torture. Copy it to start a letter of your own.
-languages: [en, fr]
+languages: [en]                # add a language once its catalogue translates the letter: advocate i18n init fr
 addressee_kinds: [foreign_ministry, head_of_state]
 respondent: addressee
 respondent_states: [CN]        # the prose names China: refused for an addressee of another State
@@ -115,6 +115,8 @@ respondent_states: []            # the States the prose is written for, e.g. [CN
 addressee_states: []             # only addressees of these States (empty: any)
 excluded_states: []              # never addressees of these States, e.g. [KP]
 signatories: none                # none | optional | required (a CSV given with --signatories)
+standalone: false                # true only for a template that lays out its own page on purpose
+                                 #   (not extending _base/base.html.j2)
 variables:                       # values given with --var KEY=VALUE; each printed as text, never markup
   reference:
     type: str                    # str | text | int | bool | date | choice | list | addressee | state

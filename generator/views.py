@@ -1,19 +1,23 @@
-"""Plain-text views of the workspace for the CLI's listing commands.
+"""Views of the workspace for the CLI's listing commands: plain text, and the documents of `--json`.
 
-In: a `Loaded` workspace. Out: strings (tables and detail pages); no I/O.
+In: a `Loaded` workspace (or problems, catalogue statistics). Out: strings (tables and detail
+pages) or JSON-ready dicts whose shape docs/checks.md ("JSON output") documents; no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .build import Loaded, get_addressee, get_letter
 from .checks import letter_citations, not_written_for
 from .citing import Citer
-from .errors import InputError, _relative
+from .errors import InputError, Problem, Where, _relative, errors_in
 from .i18n import format_date
-from .library import _suggest
+from .library import Library, _suggest
 from .models import Document, Incident, Treaty
+
+JSON_VERSION = 1  # raised only when a key is removed or changes meaning; new keys may be added
 
 
 def _table(rows: Sequence[tuple[str, ...]]) -> str:
@@ -69,17 +73,23 @@ def letter_detail(loaded: Loaded, name: str) -> str:
 
 
 def citations_table(loaded: Loaded) -> str:
-    lib = loaded.library
     rows: list[tuple[str, ...]] = [("KEY", "TYPE", "FLAG", "DATE", "TITLE")]
+    rows += [(key, kind, flag, date, title) for key, _source, kind, flag, date, title in _citation_rows(loaded.library)]
+    return _table(rows)
+
+
+def _citation_rows(lib: Library) -> list[tuple[str, str, str, str, str, str]]:
+    """(key, source type, kind, flag, date, English title) of every source in the library."""
+    rows: list[tuple[str, str, str, str, str, str]] = []
     for key in lib.keys():
         s = lib.get(key)
         if isinstance(s, Treaty):
-            rows.append((key, s.kind, s.flag, str(s.adopted.date), s.title["en"]))
+            rows.append((key, "treaty", s.kind, s.flag, str(s.adopted.date), s.title["en"]))
         elif isinstance(s, Document):
-            rows.append((key, s.kind, s.flag, str(s.date), (s.title or s.description or {"en": ""})["en"]))
+            rows.append((key, "document", s.kind, s.flag, str(s.date), (s.title or s.description or {"en": ""})["en"]))
         elif isinstance(s, Incident):
-            rows.append((key, "incident", s.flag, str(s.date), s.title["en"]))
-    return _table(rows)
+            rows.append((key, "incident", "incident", s.flag, str(s.date), s.title["en"]))
+    return rows
 
 
 def citation_detail(loaded: Loaded, key: str) -> str:
@@ -163,3 +173,80 @@ def addressee_detail(loaded: Loaded, key: str) -> str:
     letters = [s.name for s in loaded.letters.values() if not not_written_for(s, a, loaded.library)]
     out += ["", f"letters for this addressee: {', '.join(letters) or '-'}"]
     return "\n".join(out)
+
+
+# -- the documents of --json ---------------------------------------------------------------------
+
+
+def problem_data(problem: Problem) -> dict[str, Any]:
+    """One problem: severity, file (as printed, relative to the current folder) or option, line
+    (null for a whole file), field, message and hint (null when none)."""
+    where = problem.where
+    path, line, field = (where.path, where.line, where.field) if isinstance(where, Where) else (where, 0, "")
+    option = str(path) if str(path).startswith("-") else None
+    return {
+        "severity": problem.severity,
+        "file": None if option else _relative(path),
+        "option": option,
+        "line": line or None,
+        "field": field or None,
+        "message": problem.message,
+        "hint": problem.hint or None,
+    }
+
+
+def problems_data(problems: list[Problem], **extra: Any) -> dict[str, Any]:
+    """The document of a command that checks: ok, counts of errors and warnings, every problem."""
+    errors = len(errors_in(problems))
+    return {
+        "version": JSON_VERSION,
+        **extra,
+        "ok": not errors,
+        "counts": {"errors": errors, "warnings": len(problems) - errors},
+        "problems": [problem_data(p) for p in problems],
+    }
+
+
+def letters_data(loaded: Loaded) -> dict[str, Any]:
+    """`advocate letters --json`: every letter with what letter.yaml says of it."""
+    letters = [
+        {
+            "name": s.name,
+            "title": s.title,
+            "kind": s.kind,
+            "languages": s.languages,
+            "addressee_kinds": s.addressee_kinds,
+            "respondent": s.respondent,
+            "respondent_states": s.respondent_states,
+            "addressee_states": s.addressee_states,
+            "excluded_states": s.excluded_states,
+            "signatories": s.signatories,
+            "standalone": s.standalone,
+            "variables": {n: {"type": v.type, "required": v.required and v.default is None} for n, v in s.variables.items()},
+            "path": _relative(s.path),
+        }
+        for s in loaded.letters.values()
+    ]
+    return {"version": JSON_VERSION, "letters": letters}
+
+
+def citations_data(loaded: Loaded) -> dict[str, Any]:
+    """`advocate citations list --json`: every key with its source type, kind, flag, date and English title."""
+    names = ("key", "source", "kind", "flag", "date", "title")
+    return {"version": JSON_VERSION, "citations": [dict(zip(names, row, strict=True)) for row in _citation_rows(loaded.library)]}
+
+
+def stats_data(rows: Sequence[Any]) -> dict[str, Any]:
+    """`advocate i18n stats --json`: messages per language (`catalog.LangStats` rows)."""
+    languages = [
+        {
+            "lang": r.lang,
+            "total": r.total,
+            "translated": r.translated,
+            "fuzzy": r.fuzzy,
+            "untranslated": r.untranslated,
+            "percent": round(r.percent, 1),
+        }
+        for r in rows
+    ]
+    return {"version": JSON_VERSION, "languages": languages}

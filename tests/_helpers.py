@@ -32,3 +32,12 @@ def set_template(ws: Path, body: str, letter: str = "example") -> Path:
 
 def letters_only(text: str) -> str:
     return "".join(ch for ch in text if ch.isalpha()).lower()
+
+
+def set_languages(ws: Path, languages: str, letter: str = "example") -> Path:
+    """Declare `languages` (``[en, fr]``) in the letter's letter.yaml (the init example declares [en])."""
+    path = ws / "letters" / letter / "letter.yaml"
+    text = "\n".join(
+        f"languages: {languages}" if line.startswith("languages:") else line for line in path.read_text(encoding="utf-8").splitlines()
+    )
+    return write(path, text + "\n")

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from _helpers import set_languages, set_template, write
 
 from generator.batch import MANIFEST, run_batch
 from generator.build import load
@@ -98,6 +99,7 @@ def test_a_malformed_campaign_file_names_its_line(workspace: Path, tmp_path: Pat
 
 
 def test_outputs_that_would_overwrite_each_other_are_refused(workspace: Path, tmp_path: Path) -> None:
+    set_languages(workspace, "[en, fr]")
     campaign = _campaign(workspace, tmp_path, GOOD, languages="all", extra="output: '{addressee}.pdf'\n")
     with pytest.raises(CampaignInvalid) as caught:
         _plan(workspace, campaign)
@@ -106,6 +108,7 @@ def test_outputs_that_would_overwrite_each_other_are_refused(workspace: Path, tm
 
 
 def test_filters_and_languages_select_the_letters(workspace: Path, tmp_path: Path) -> None:
+    set_languages(workspace, "[en, fr]")
     campaign = write_campaign(
         tmp_path / "c.yaml",
         f"letters: [example]\naddressees: {{state: CN}}\nlanguages: all\ndate: {DATE}\noutput: '{{lang}}/{{addressee}}.{{format}}'\n",
@@ -283,3 +286,70 @@ def test_dates_default_to_today(workspace: Path, tmp_path: Path) -> None:
     _, plan = _plan(workspace, campaign)
     (job,) = plan.jobs
     assert job.request.date == dt.date.today() and job.output == "example-cn-mfa-en.pdf"
+
+
+# -- `batch --check` finds what the real run would ----------------------------------------------------
+
+REFUGEE_LETTER = """\
+title: Refugee Convention
+kind: government_letter
+purpose: For the tests.
+languages: [en]
+addressee_kinds: [foreign_ministry]
+respondent: addressee
+respondent_states: [CN, JP]
+examples:
+  - to: cn-mfa
+"""
+
+
+def _refugee_campaign(workspace: Path, tmp_path: Path) -> Path:
+    """A letter asserting the 1951 Convention against each addressee's State: Japan's status is unverified (U)."""
+    write(workspace / "letters" / "refugee" / "letter.yaml", REFUGEE_LETTER)
+    set_template(workspace, '<p>A party.{{ obligation("refugee_1951", "art 33(1)") }}</p>', letter="refugee")
+    return write_campaign(tmp_path / "c.yaml", f"name: r\nletters: [refugee]\naddressees: [cn-mfa, jp-mofa]\ndate: {DATE}\n")
+
+
+def test_batch_check_composes_every_letter_and_fails_as_the_run_would(workspace: Path, tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    campaign = _refugee_campaign(workspace, tmp_path)
+    code, out, err = run("-w", workspace, "batch", campaign, "--check", "--out", tmp_path / "out")
+    assert code == 4, out + err
+    assert re.search(r"letters/refugee/letter\.html\.j2:4: the status of Japan under 1951 Refugee Convention is not verified", err), err
+    assert err.count("is not verified") == 1, err
+    assert re.search(r"^refugee-jp-mofa-en\.pdf  refugee to jp-mofa \(en\)  WOULD FAIL \(1 error\(s\)\)$", out, re.M), out
+    assert re.search(r"^refugee-cn-mfa-en\.pdf  refugee to cn-mfa \(en\)$", out, re.M), out
+    assert "2 letter(s), 1 would fail" in out and not (tmp_path / "out").exists()
+    code, out, _err = run("-w", workspace, "batch", campaign, "--out", tmp_path / "out", "--workers", "1")
+    assert code == 5 and re.search(r"failed\s+1", out) and "refugee-jp-mofa-en.pdf" in out, out
+
+
+def test_batch_check_json(workspace: Path, tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    campaign = _refugee_campaign(workspace, tmp_path)
+    code, out, err = run("-w", workspace, "batch", campaign, "--check", "--json")
+    assert code == 4 and err == "", err
+    doc = json.loads(out)
+    assert doc["version"] == 1 and doc["campaign"] == "r" and doc["ok"] is False
+    assert doc["letters"] == 2 and doc["failing"] == 1 and doc["counts"] == {"errors": 1, "warnings": 0}
+    failing = [j for j in doc["jobs"] if not j["ok"]]
+    assert [(j["output"], j["letter"], j["addressee"], j["lang"], j["format"]) for j in failing] == [
+        ("refugee-jp-mofa-en.pdf", "refugee", "jp-mofa", "en", "pdf")
+    ]
+    (problem,) = failing[0]["problems"]
+    assert problem["severity"] == "error" and problem["file"].endswith("letters/refugee/letter.html.j2") and problem["line"] == 4
+    assert "Japan" in problem["message"] and problem["hint"] and problem["option"] is None
+    assert doc["problems"] == [problem]
+
+
+def test_batch_check_json_of_an_invalid_campaign(workspace: Path, tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    campaign = write_campaign(tmp_path / "c.yaml", "letters: [exampel]\naddressees: all\n")
+    code, out, _err = run("-w", workspace, "batch", campaign, "--check", "--json")
+    doc = json.loads(out)
+    assert code == 3 and doc["ok"] is False and doc["problems"][0]["line"] == 1
+    assert "unknown letter 'exampel'" in doc["problems"][0]["message"]
+
+
+def test_batch_check_refuses_an_output_folder_it_cannot_write(workspace: Path, tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    campaign = _campaign(workspace, tmp_path, GOOD)
+    blocker = write(tmp_path / "a-file", "not a folder\n")  # (a read-only folder too, but the tests may run as root)
+    code, _out, err = run("-w", workspace, "batch", campaign, "--check", "--out", blocker / "x")
+    assert code == 4 and f"error: --out: {blocker / 'x'}: cannot write into {blocker}" in err, err

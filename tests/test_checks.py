@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _helpers import DATE, set_template, write
+from _helpers import DATE, set_languages, set_template, template, write
 
 from generator.errors import CheckFailed
 
@@ -286,10 +286,38 @@ def test_undefined_template_value(render) -> None:  # type: ignore[no-untyped-de
     assert re.search(r"letters/t/letter\.html\.j2:4: template uses an undefined value", stderr), stderr
 
 
-def test_template_syntax_error(render) -> None:  # type: ignore[no-untyped-def]
+def test_template_syntax_error_is_a_failed_check_from_render_and_check(render, ws: Path, run) -> None:  # type: ignore[no-untyped-def]
     code, stdout, stderr, out = render("<p>{{ cite('cat' }}</p>", "--var", "count=1")
-    refused(code, stdout, stderr, out, expected_code=5)
+    refused(code, stdout, stderr, out, expected_code=4)  # README: 4 checks failed, as `advocate check` says
     assert re.search(r"letters/t/letter\.html\.j2:4: template syntax", stderr), stderr
+    code, _stdout, stderr = run("-w", ws, "check")
+    assert code == 4 and len(re.findall(r"letter\.html\.j2:4: template syntax", stderr)) == 1, stderr
+
+
+TRANSLATORS_COMMENT = """\
+<p>Opening.</p>
+{#- Translators: a comment
+    on two lines. -#}
+<p>{% trans note1=obligation("cat", state="KP"), note2=cite("cat2") %}Obligations.{{ note1 }}{{ note2 }}{% endtrans %}</p>
+"""
+
+
+def test_a_call_inside_trans_after_a_translators_comment_is_at_its_own_line(render, ws: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, stderr, out = render(TRANSLATORS_COMMENT, "--var", "count=1")
+    refused(code, stdout, stderr, out)
+    assert template_line(stderr, 7, "The DPRK is not a party to CAT", "warning"), stderr  # line 7, not 5
+    assert template_line(stderr, 7, "unknown citation key 'cat2'"), stderr
+    code, _stdout, stderr = run("-w", ws, "check")
+    assert code == 4 and stderr.count("unknown citation key 'cat2'") == 1, stderr
+    assert template_line(stderr, 7, "unknown citation key 'cat2'"), stderr
+
+
+def test_a_problem_in_the_subject_is_reported_once(ws: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The layout prints the subject three times (title, description, "Re:"): its calls run three times."""
+    write(ws / "letters" / "t" / "letter.html.j2", template("<p>Body.</p>", subject='Subject {{ obligation("cat", state="KP") }}'))
+    out = tmp_path / "x.html"
+    code, _stdout, stderr = run("-w", ws, "render", "t", "--to", "cn-mfa", "--var", "count=1", "--format", "html", "--out", out)
+    assert code == 0 and stderr.count("The DPRK is not a party to CAT") == 1, stderr
 
 
 def test_failed_render_keeps_the_previous_output(render) -> None:  # type: ignore[no-untyped-def]
@@ -509,3 +537,53 @@ def test_a_campaign_to_all_selects_only_the_addressees_a_letter_is_written_for(t
     chosen = {(j.request.letter, j.request.addressee) for j in plan.jobs}
     assert {a for letter, a in chosen if letter == "china-nonrefoulement"} == {"cn-president", "cn-mfa", "pm-cn-geneva"}
     assert {a for letter, a in chosen if letter == "third-committee-missions"} == {"pm-jp-geneva", "pm-kr-geneva", "pm-us-geneva"}
+
+
+# -- `advocate check` tries what a render would -------------------------------------------------
+
+
+def test_check_lists_each_untranslated_message_at_its_catalogue_line(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    set_languages(workspace, "[en, fr]")
+    code, _out, err = run("-w", workspace, "check")
+    assert code == 4 and "--lang: no translations for 'fr'" in err, err  # as `render --lang fr` would stop
+    assert run("-w", workspace, "i18n", "extract")[0] == 0 and run("-w", workspace, "i18n", "init", "fr")[0] == 0
+    po = (workspace / "locales" / "fr" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8").splitlines()
+    line = po.index('msgid "Forced returns of North Korean escapees"') + 1
+    code, out, err = run("-w", workspace, "check")
+    assert code == 0, err
+    expected = f"warning: locales/fr/LC_MESSAGES/messages.po:{line}: untranslated in 'fr' (example), English used: 'Forced returns"
+    assert expected in err.replace(str(workspace) + "/", ""), err
+    count = err.count("untranslated in 'fr'")  # the letter's 4 and the shared layout's (no bundled French here)
+    assert count > 4 and f"0 error(s), {count} warning(s)" in out, err
+    code, out, err = run("-w", workspace, "check", "--strict")
+    assert code == 4 and err.count("error: ") == count and f"{count} error(s), 0 warning(s)" in out, err
+
+
+def test_check_composes_every_declared_language(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    """A fault only the French composition meets (a branch on the language) is found."""
+    set_languages(workspace, "[en, fr]")
+    assert run("-w", workspace, "i18n", "init", "fr")[0] == 0
+    path = workspace / "letters" / "example" / "letter.html.j2"
+    french_only = '{% block body %}{% if lang == "fr" %}{{ nonsense }}{% endif %}'
+    path.write_text(path.read_text(encoding="utf-8").replace("{% block body %}", french_only), encoding="utf-8")
+    code, _out, err = run("-w", workspace, "check")
+    assert code == 4 and re.search(r"letter\.html\.j2:4: template uses an undefined value: 'nonsense' is undefined", err), err
+
+
+def test_check_refuses_a_template_that_does_not_extend_the_shared_layout(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    write(workspace / "letters" / "example" / "letter.html.j2", "<html><body><p>{{ fact('return-2023-10-09') }}</p></body></html>\n")
+    code, _out, err = run("-w", workspace, "check")
+    assert code == 4 and re.search(r"letter\.html\.j2:1: letter 'example' does not extend the shared layout _base/base\.html\.j2", err), err
+    assert "standalone: true" in err
+    spec = workspace / "letters" / "example" / "letter.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8") + "standalone: true\n", encoding="utf-8")
+    code, _out, err = run("-w", workspace, "check")
+    assert code == 0 and "shared layout" not in err, err
+
+
+def test_a_template_that_extends_one_that_extends_the_layout_is_fine(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    base = workspace / "letters" / "example" / "letter.html.j2"
+    write(workspace / "letters" / "_mine" / "layout.html.j2", base.read_text(encoding="utf-8"))
+    write(base, '{% extends "_mine/layout.html.j2" %}\n')
+    code, _out, err = run("-w", workspace, "check")
+    assert code == 0, err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def test_letters_lists_the_bundled_letter(run) -> None:  # type: ignore[no-untyp
 def test_letters_includes_user_letter(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
     code, out, err = run("--workspace", workspace, "letters")
     assert code == 0, err
-    assert re.search(r"^example\s+government_letter\s+en,fr\s+Example letter to China's foreign ministry$", out, re.M), out
+    assert re.search(r"^example\s+government_letter\s+en\s+Example letter to China's foreign ministry$", out, re.M), out
 
 
 def test_show_letter(run) -> None:  # type: ignore[no-untyped-def]
@@ -392,3 +393,62 @@ def test_a_campaign_with_a_bad_date_still_lists_its_other_errors(workspace: Path
         (5, "unknown key 'foo'"),
     ]:
         assert f"c.yaml:{line}: {message}" in err, err
+
+
+# -- --json -----------------------------------------------------------------------------------------
+
+
+def test_check_json_lists_every_problem_with_its_place(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    path = workspace / "letters" / "example" / "letter.html.j2"
+    path.write_text(path.read_text(encoding="utf-8").replace('fact("return-2023-10-09")', 'cite("cat2")'), encoding="utf-8")
+    code, out, err = run("-w", workspace, "check", "--json")
+    assert code == 4 and err == "", err
+    doc = json.loads(out)
+    assert doc["version"] == 1 and doc["ok"] is False and doc["counts"] == {"errors": 1, "warnings": 0}
+    assert doc["problems"] == [
+        {
+            "severity": "error",
+            "file": str(path),
+            "option": None,
+            "line": 6,
+            "field": None,
+            "message": "unknown citation key 'cat2'",
+            "hint": "did you mean 'cat'?",
+        }
+    ]
+    path.write_text(path.read_text(encoding="utf-8").replace('cite("cat2")', 'cite("cat")'), encoding="utf-8")
+    code, out, _err = run("-w", workspace, "check", "--json")
+    assert code == 0 and json.loads(out) == {"version": 1, "ok": True, "counts": {"errors": 0, "warnings": 0}, "problems": []}
+
+
+def test_json_of_a_command_that_stops_keeps_its_exit_code(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    write(tmp_path / "advocate.toml", "[sender\n")
+    code, out, err = run("-w", tmp_path, "check", "--json")
+    doc = json.loads(out)
+    assert code == 3 and err == "" and doc["ok"] is False and doc["problems"][0]["file"].endswith("advocate.toml"), out
+
+
+def test_letters_json(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _err = run("-w", workspace, "letters", "--json")
+    letters = {letter["name"]: letter for letter in json.loads(out)["letters"]}
+    assert code == 0 and letters["example"]["languages"] == ["en"] and letters["example"]["respondent_states"] == ["CN"]
+    assert letters["example"]["variables"] == {"reference": {"type": "str", "required": False}}
+    assert letters["example"]["standalone"] is False and letters["example"]["kind"] == "government_letter"
+
+
+def test_citations_list_json(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _err = run("-w", workspace, "citations", "list", "--json")
+    citations = {c["key"]: c for c in json.loads(out)["citations"]}
+    assert code == 0 and citations["cat"]["source"] == "treaty" and citations["cat"]["date"] == "1984-12-10"
+    assert citations["my-report"] == {
+        "key": "my-report", "source": "document", "kind": "ngo_report", "flag": "U", "date": "2024-01", "title": "Title of your report"
+    }
+    assert citations["return-2023-10-09"]["source"] == "incident"
+
+
+def test_i18n_stats_json(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    assert run("-w", workspace, "i18n", "extract")[0] == 0 and run("-w", workspace, "i18n", "init", "fr")[0] == 0
+    code, out, _err = run("-w", workspace, "i18n", "stats", "--json")
+    (row,) = json.loads(out)["languages"]
+    assert code == 0 and row["lang"] == "fr" and row["translated"] == 0 and row["untranslated"] == row["total"] > 0
+    assert row["fuzzy"] == 0 and row["percent"] == 0.0

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _helpers import DATE, set_template, write
+from _helpers import DATE, set_languages, set_template, write
 from babel.messages.pofile import read_po, write_po
 
 from generator.catalog import po_path
@@ -46,6 +46,7 @@ FRENCH = {
 @pytest.fixture
 def french(workspace: Path, run):  # type: ignore[no-untyped-def]
     """The init workspace with its example letter translated into French (its own messages only)."""
+    set_languages(workspace, "[en, fr]")
     assert run("-w", workspace, "i18n", "extract")[0] == 0
     assert run("-w", workspace, "i18n", "init", "fr")[0] == 0
     catalog = _catalogue(workspace)
@@ -644,6 +645,7 @@ def _break(ws: Path, name: str) -> tuple[Path, str]:
     text = (LOCALES / lang / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
     broken = old.sub(lambda _match: new, text, count=1) if isinstance(old, re.Pattern) else text.replace(old, new, 1)
     assert broken != text, name
+    set_languages(ws, f"[en, {lang}]")
     return write(po_path(ws, lang), broken), lang
 
 
@@ -769,8 +771,7 @@ def test_german_from_a_fresh_workspace(workspace: Path, run, tmp_path: Path) -> 
     """`i18n init de` (a language no code names), 20 messages translated, the letter rendered in
     German: German prose, date, page footer, footnote terms and CLDR's German state names."""
     write(workspace / "letters" / "example" / "letter.html.j2", GERMAN_TEMPLATE)
-    yaml_path = workspace / "letters" / "example" / "letter.yaml"
-    yaml_path.write_text(yaml_path.read_text().replace("languages: [en, fr]", "languages: all"))
+    set_languages(workspace, "all")
     code, out, err = run("-w", workspace, "i18n", "init", "de")
     assert code == 0, err
     header = po_path(workspace, "de").read_text()
@@ -797,8 +798,7 @@ def test_german_from_a_fresh_workspace(workspace: Path, run, tmp_path: Path) -> 
 
 def test_hebrew_is_laid_out_right_to_left_in_its_script(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert run("-w", workspace, "i18n", "init", "he")[0] == 0
-    yaml_path = workspace / "letters" / "example" / "letter.yaml"
-    yaml_path.write_text(yaml_path.read_text().replace("languages: [en, fr]", "languages: [en, he]"))
+    set_languages(workspace, "[en, he]")
     msgid = "We write to you about the forced return of North Korean escapees from China."
     hebrew = "אנו כותבים אליכם בעניין ההחזרה בכפייה של נמלטים מצפון קוריאה מסין."
     catalog = _catalogue(workspace, "he")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _helpers import DATE
+from _helpers import DATE, set_languages
 from babel.messages.pofile import read_po
 
 from generator.catalog import po_path
@@ -46,8 +46,7 @@ def _translate(ws: Path, text: str) -> int:
 
 @pytest.fixture
 def german(workspace: Path, run) -> Path:  # type: ignore[no-untyped-def]
-    yaml_path = workspace / "letters" / "example" / "letter.yaml"
-    yaml_path.write_text(yaml_path.read_text().replace("languages: [en, fr]", "languages: all"))
+    set_languages(workspace, "all")
     assert run("-w", workspace, "i18n", "init", "de")[0] == 0
     return workspace
 
