@@ -119,8 +119,8 @@ def compose_html(loaded: Loaded, request: LetterRequest) -> RenderedLetter:
     html = render_html(loaded.ws, spec.name, context, messages)
     problems += runtime.problems
     problems += dict.fromkeys(check_sources(loaded.library, runtime.used))  # what `advocate check` finds in the sources cited
-    problems += currency_problems(loaded.library, runtime.used, letter_date, request.strict, Where(spec.path / TEMPLATE_NAME))
-    problems += calendar_problems(spec, variables, letter_date, request.strict)
+    problems += currency_problems(loaded.library, runtime.used, letter_date, Where(spec.path / TEMPLATE_NAME))
+    problems += calendar_problems(spec, variables, letter_date)
     if messages.missing:
         problems.append(untranslated(loaded.ws, request, messages.missing))
     if errors_in(problems):
@@ -185,7 +185,8 @@ def _context(
     sender = loaded.ws.config.sender
     signatories = request.signatories or []
     public = collate([s for s in signatories if s.public], lang, key=lambda s: s.display)  # the language's order
-    copied = [a for a in variables.get("cc") or [] if a.key != addressee.key] if "cc" in spec.variables else []  # never a copy to the addressee
+    # the copies the letter declares (its `cc` variable), never one to the addressee itself
+    copied = [a for a in variables.get("cc") or [] if a.key != addressee.key] if "cc" in spec.variables else []
     cc = [addressee_context(a, lib, lang, messages) for a in copied]
     return {
         **variables,

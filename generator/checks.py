@@ -272,26 +272,31 @@ def _seat_rule(spec: LetterSpec, addressee: Addressee) -> list[tuple[str, str]]:
     seat = addressee.address.locality if addressee.address else None
     if seat in spec.addressee_localities:
         return []
-    message = f"letter {spec.name!r} is written to addressees in {' or '.join(spec.addressee_localities)}, not {seat or 'an unknown place'} ({addressee.key}): rule addressee_localities"
-    return [(message, f"choose an addressee seated in {' or '.join(spec.addressee_localities)} (`advocate addressees list`)")]
+    places = " or ".join(spec.addressee_localities)
+    where = seat or "an unknown place"
+    message = f"letter {spec.name!r} is written to addressees in {places}, not {where} ({addressee.key}): rule addressee_localities"
+    return [(message, f"choose an addressee seated in {places} (`advocate addressees list`)")]
 
 
 def _check_deadline(spec: LetterSpec) -> Iterator[Problem]:
     deadline = spec.deadline
     if deadline and deadline.variable and getattr(spec.variables.get(deadline.variable), "type", None) != "date":
         where = Where(spec.path / "letter.yaml", spec.line_of_key.get("deadline", 0), "deadline.variable")
-        yield Problem("error", where, f"deadline.variable {deadline.variable!r} is not a date variable of this letter", "declare it under `variables` with `type: date`")
+        message = f"deadline.variable {deadline.variable!r} is not a date variable of this letter"
+        yield Problem("error", where, message, "declare it under `variables` with `type: date`")
 
 
-def currency_problems(lib: Library, used: Iterable[str], letter_date: dt.date, strict: bool, where: Where) -> list[Problem]:
-    """The warning (error when `strict`) for a letter whose newest cited incident ended more than
-    12 months before `letter_date`: it would describe an old situation as the present one.
+def currency_problems(lib: Library, used: Iterable[str], letter_date: dt.date, where: Where) -> list[Problem]:
+    """The warning (an error under --strict, as every render warning) for a letter whose newest
+    cited incident ended more than 12 months before `letter_date`: it would describe an old
+    situation as the present one.
     In: the library, the keys the render cited. Out: [] or one Problem at `where` (the template)."""
     incidents = [(inc.date.last_day(), key) for key in dict.fromkeys(used) if isinstance(inc := lib.get(key), Incident)]
     if not incidents:
         return []
     newest, key = max(incidents)
-    year_before = letter_date.replace(year=letter_date.year - 1, day=min(letter_date.day, 28) if letter_date.month == 2 else letter_date.day)
+    day = min(letter_date.day, 28) if letter_date.month == 2 else letter_date.day  # 29 February has no year before
+    year_before = letter_date.replace(year=letter_date.year - 1, day=day)
     if newest >= year_before:
         return []
     message = (
@@ -299,11 +304,11 @@ def currency_problems(lib: Library, used: Iterable[str], letter_date: dt.date, s
         f"the letter date {letter_date}: the letter would present an old situation as the current one"
     )
     hint = "add the latest verified events to citations/incidents/ and cite them, or check --date"
-    return [Problem("error" if strict else "warning", where, message, hint)]
+    return [Problem("warning", where, message, hint)]
 
 
-def calendar_problems(spec: LetterSpec, variables: Mapping[str, Any], letter_date: dt.date, strict: bool) -> list[Problem]:
-    """The warning (error when `strict`) for a letter dated after its `deadline` (this year's date
+def calendar_problems(spec: LetterSpec, variables: Mapping[str, Any], letter_date: dt.date) -> list[Problem]:
+    """The warning (an error under --strict) for a letter dated after its `deadline` (this year's date
     from the deadline's variable, else the usual date in the letter's year) or fewer than
     `lead_days` days before it. Out: [] or one Problem at letter.yaml's `deadline`."""
     deadline = spec.deadline
@@ -319,10 +324,13 @@ def calendar_problems(spec: LetterSpec, variables: Mapping[str, Any], letter_dat
         message = f"the letter date {letter_date} is after {deadline.event} ({due}, from {source})"
         hint = "the letter comes too late for this year: date it for next year's session, or give this year's date"
     else:
-        message = f"the letter date {letter_date} is only {days} day(s) before {deadline.event} ({due}, from {source}); it should arrive at least {deadline.lead_days} days before"
+        message = (
+            f"the letter date {letter_date} is only {days} day(s) before {deadline.event} ({due}, from {source}); "
+            f"it should arrive at least {deadline.lead_days} days before"
+        )
         hint = "send it earlier, or give this year's date" + (f" with --var {deadline.variable}=YYYY-MM-DD" if deadline.variable else "")
     where = Where(spec.path / "letter.yaml", spec.line_of_key.get("deadline", 0), "deadline")
-    return [Problem("error" if strict else "warning", where, message, hint)]
+    return [Problem("warning", where, message, hint)]
 
 
 def _states(lib: Library, codes: list[str]) -> str:
