@@ -427,7 +427,7 @@ def respondent_of(spec: LetterSpec, addressee: Addressee, variables: dict[str, A
 
 
 # Countries whose postal code follows the locality, with the separator between them.
-LOCALITY_FIRST = {"US": ", ", "CN": " "}
+LOCALITY_FIRST = {"CN": " "}
 
 
 def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None = None) -> dict[str, Any]:
@@ -437,7 +437,7 @@ def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None
     if a.address:
         lines += a.address.lines
         locality = text({"en": a.address.locality}, "place name") if a.address.locality else None
-        after = LOCALITY_FIRST.get(a.address.country)  # "New York, NY 10017", "Beijing 100701"
+        after = LOCALITY_FIRST.get(a.address.country)  # "Beijing 100701"
         parts = (locality, a.address.postal_code) if after else (a.address.postal_code, locality)
         place = (after or " ").join(x for x in parts if x)
         if place:
