@@ -91,7 +91,7 @@ def _concerns(problem: Problem, spec: LetterSpec) -> bool:
 def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | None = None) -> RenderedLetter:
     """Check the request, fill the template and return the HTML with every problem found
     (`messages`: the gettext callables to use, made for the request's language when not given)."""
-    from .checks import check_sources, not_written_for
+    from .checks import calendar_problems, check_sources, currency_problems, not_written_for
     from .render import render_html
 
     spec = get_letter(loaded, request.letter)
@@ -121,6 +121,8 @@ def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | No
     html = render_html(loaded.ws, spec.name, context, messages)
     problems += runtime.problems
     problems += dict.fromkeys(check_sources(loaded.library, runtime.used))  # what `advocate check` finds in the sources cited
+    problems += currency_problems(loaded.library, runtime.used, letter_date, Where(spec.path / TEMPLATE_NAME))
+    problems += calendar_problems(spec, variables, letter_date)
     if messages.missing:
         problems.append(untranslated(loaded.ws, request, messages.missing))
     if errors_in(problems):
@@ -186,7 +188,9 @@ def _context(
     sender = loaded.ws.config.sender
     signatories = request.signatories or []
     public = collate([s for s in signatories if s.public], lang, key=lambda s: s.display)  # the language's order
-    cc = [addressee_context(a, lib, lang, messages) for a in variables.get("cc") or []] if "cc" in spec.variables else []
+    # the copies the letter declares (its `cc` variable), never one to the addressee itself
+    copied = [a for a in variables.get("cc") or [] if a.key != addressee.key] if "cc" in spec.variables else []
+    cc = [addressee_context(a, lib, lang, messages) for a in copied]
     return {
         **variables,
         "vars": variables,

@@ -172,6 +172,7 @@ def check_letter(loaded: Loaded, spec: LetterSpec, untranslated: Untranslated | 
             f"respondent {spec.respondent!r} is not 'addressee', 'var:NAME' or a known state",
         )
     yield from _check_state_rules(loaded.library, spec)
+    yield from _check_deadline(spec)
     if not (spec.path / TEMPLATE_NAME).is_file():
         return  # reported by the loader
     if any(Path(str(getattr(p.where, "path", p.where))).parent == spec.path for p in errors_in(loaded.problems)):
@@ -371,6 +372,7 @@ def not_written_for(
     if spec.addressee_states and state not in spec.addressee_states:
         message = f"letter {name!r} is written to {_states(lib, spec.addressee_states)}, not to {key} ({of}): rule addressee_states"
         found.append((message, "choose an addressee of those States (`advocate addressees list`), or a letter written for this one"))
+    found += _seat_rule(spec, addressee)
     respondent = _respondent(spec, addressee, variables)
     if spec.respondent_states and respondent not in spec.respondent_states:
         origin = "the addressee's State" if spec.respondent == "addressee" else f"`{spec.respondent}`"
@@ -385,6 +387,75 @@ def not_written_for(
         )
         found.append((message, hint))
     return found
+
+
+def _seat_rule(spec: LetterSpec, addressee: Addressee) -> list[tuple[str, str]]:
+    """Rule addressee_localities: the letter goes only to addressees seated there (the Third
+    Committee letter to missions in New York, not Geneva)."""
+    if not spec.addressee_localities:
+        return []
+    seat = addressee.address.locality if addressee.address else None
+    if seat in spec.addressee_localities:
+        return []
+    places = " or ".join(spec.addressee_localities)
+    where = seat or "an unknown place"
+    message = f"letter {spec.name!r} is written to addressees in {places}, not {where} ({addressee.key}): rule addressee_localities"
+    return [(message, f"choose an addressee seated in {places} (`advocate addressees list`)")]
+
+
+def _check_deadline(spec: LetterSpec) -> Iterator[Problem]:
+    deadline = spec.deadline
+    if deadline and deadline.variable and getattr(spec.variables.get(deadline.variable), "type", None) != "date":
+        where = Where(spec.path / "letter.yaml", spec.line_of_key.get("deadline", 0), "deadline.variable")
+        message = f"deadline.variable {deadline.variable!r} is not a date variable of this letter"
+        yield Problem("error", where, message, "declare it under `variables` with `type: date`")
+
+
+def currency_problems(lib: Library, used: Iterable[str], letter_date: dt.date, where: Where) -> list[Problem]:
+    """The warning (an error under --strict, as every render warning) for a letter whose newest
+    cited incident ended more than 12 months before `letter_date`: it would describe an old
+    situation as the present one.
+    In: the library, the keys the render cited. Out: [] or one Problem at `where` (the template)."""
+    incidents = [(inc.date.last_day(), key) for key in dict.fromkeys(used) if isinstance(inc := lib.get(key), Incident)]
+    if not incidents:
+        return []
+    newest, key = max(incidents)
+    day = min(letter_date.day, 28) if letter_date.month == 2 else letter_date.day  # 29 February has no year before
+    year_before = letter_date.replace(year=letter_date.year - 1, day=day)
+    if newest >= year_before:
+        return []
+    message = (
+        f"the newest incident this letter cites, {key!r} ({lib.incidents[key].date}), is more than 12 months older than "
+        f"the letter date {letter_date}: the letter would present an old situation as the current one"
+    )
+    hint = "add the latest verified events to citations/incidents/ and cite them, or check --date"
+    return [Problem("warning", where, message, hint)]
+
+
+def calendar_problems(spec: LetterSpec, variables: Mapping[str, Any], letter_date: dt.date) -> list[Problem]:
+    """The warning (an error under --strict) for a letter dated after its `deadline` (this year's date
+    from the deadline's variable, else the usual date in the letter's year) or fewer than
+    `lead_days` days before it. Out: [] or one Problem at letter.yaml's `deadline`."""
+    deadline = spec.deadline
+    if deadline is None:
+        return []
+    given = variables.get(deadline.variable) if deadline.variable else None
+    due = given if isinstance(given, dt.date) else deadline.on(letter_date.year)
+    source = f"--var {deadline.variable}" if isinstance(given, dt.date) else f"its usual date, {deadline.usual} (MM-DD)"
+    days = (due - letter_date).days
+    if days >= deadline.lead_days:
+        return []
+    if days < 0:
+        message = f"the letter date {letter_date} is after {deadline.event} ({due}, from {source})"
+        hint = "the letter comes too late for this year: date it for next year's session, or give this year's date"
+    else:
+        message = (
+            f"the letter date {letter_date} is only {days} day(s) before {deadline.event} ({due}, from {source}); "
+            f"it should arrive at least {deadline.lead_days} days before"
+        )
+        hint = "send it earlier, or give this year's date" + (f" with --var {deadline.variable}=YYYY-MM-DD" if deadline.variable else "")
+    where = Where(spec.path / "letter.yaml", spec.line_of_key.get("deadline", 0), "deadline")
+    return [Problem("warning", where, message, hint)]
 
 
 def _states(lib: Library, codes: list[str]) -> str:
@@ -436,4 +507,4 @@ def letter_citations(ws: Workspace, spec: LetterSpec) -> list[str]:
     return keys
 
 
-__all__ = ["check_workspace", "letter_citations", "template_citations", "Path"]
+__all__ = ["calendar_problems", "check_workspace", "currency_problems", "letter_citations", "template_citations", "Path"]

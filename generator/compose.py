@@ -432,6 +432,10 @@ def respondent_of(spec: LetterSpec, addressee: Addressee, variables: dict[str, A
     return spec.respondent
 
 
+# Countries whose postal code follows the locality, with the separator between them.
+LOCALITY_FIRST = {"CN": " "}
+
+
 def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None = None) -> dict[str, Any]:
     text = (terms or English()).text
     name, title, salutation = text(a.name, "addressee name"), text(a.title, "addressee title"), text(a.salutation, "salutation")
@@ -439,7 +443,9 @@ def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None
     if a.address:
         lines += a.address.lines
         locality = text({"en": a.address.locality}, "place name") if a.address.locality else None
-        place = " ".join(x for x in (a.address.postal_code, locality) if x)
+        after = LOCALITY_FIRST.get(a.address.country)  # "Beijing 100701"
+        parts = (locality, a.address.postal_code) if after else (a.address.postal_code, locality)
+        place = (after or " ").join(x for x in parts if x)
         if place:
             lines.append(place)
         lines.append(lib.state_name(a.address.country, lang, "formal"))

@@ -334,6 +334,31 @@ class Example(Model):
     name: str | None = None
 
 
+class Deadline(Model):
+    """A yearly date by which the letter must have arrived (`deadline` in letter.yaml): the usual
+    date ("MM-DD"), a date variable that gives this year's date, and how many days before it a
+    letter is too close."""
+
+    event: str
+    usual: str
+    variable: str | None = None
+    lead_days: int = 21
+
+    @field_validator("usual")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        try:
+            dt.date.fromisoformat(f"2000-{value}")
+        except ValueError:
+            raise ValueError(f"{value!r} is not a month and day (MM-DD)") from None
+        return value
+
+    def on(self, year: int) -> dt.date:
+        """The usual date in `year` (29 February falls back to the 28th)."""
+        month, day = (int(x) for x in self.usual.split("-"))
+        return dt.date(year, month, min(day, 28) if (month, day) == (2, 29) else day)
+
+
 class LetterSpec(Model):
     name: str
     title: str
@@ -345,6 +370,8 @@ class LetterSpec(Model):
     respondent_states: list[str] = []  # the States whose obligations the prose states (empty: any)
     addressee_states: list[str] = []  # the States whose authorities the prose addresses (empty: any)
     excluded_states: list[str] = []
+    addressee_localities: list[str] = []  # the seats (address localities) of its addressees (empty: any)
+    deadline: Deadline | None = None
     variables: dict[str, Variable] = {}
     signatories: Literal["none", "optional", "required"] = "none"
     standalone: bool = False  # the template lays out its own page, not extending _base/base.html.j2 (on purpose)

@@ -114,6 +114,9 @@ respondent_states: []            # the States the prose is written for, e.g. [CN
                                  #   (required once the prose names a State and the respondent is not fixed)
 addressee_states: []             # only addressees of these States (empty: any)
 excluded_states: []              # never addressees of these States, e.g. [KP]
+addressee_localities: []         # only addressees seated here, e.g. [New York] (empty: any)
+deadline: null                   # a yearly date the letter must arrive before, e.g.
+                                 #   {event: the Third Committee's vote, usual: 11-15, variable: vote_date, lead_days: 21}
 signatories: none                # none | optional | required (a CSV given with --signatories)
 standalone: false                # true only for a template that lays out its own page on purpose
                                  #   (not extending _base/base.html.j2)

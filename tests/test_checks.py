@@ -413,7 +413,11 @@ def test_unknown_incident_source_stops_the_render_as_it_stops_check(render, ws: 
     assert re.search(message, stderr, re.M), stderr
 
 
-def test_incident_source_dated_in_the_future_stops_the_render_as_it_stops_check(render, ws: Path, run) -> None:  # type: ignore[no-untyped-def]
+def test_incident_source_dated_in_the_future_stops_the_render_as_it_stops_check(  # type: ignore[no-untyped-def]
+    render,
+    ws: Path,
+    run,
+) -> None:
     write(ws / "citations" / "incidents" / "inc-x.yaml", INCIDENT_YAML % "future-doc")
     write(ws / "citations" / "documents" / "future-doc.yaml", FUTURE_DOC_YAML)
     check_err, stderr = check_and_render(render, ws, run, '<p>{{ fact("inc-x") }}</p>')
@@ -448,7 +452,13 @@ TREATY_WITH_DATES = """\
     [("CN", "the date of the status of CN under tt (ratified) is unverified (U) in the library"),
      ("KP", "the date of the status of KP under tt (signed) is not in the library")],
 )
-def test_unverified_ratification_date_is_an_error_never_an_empty_phrase(render, ws: Path, run, state: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_unverified_ratification_date_is_an_error_never_an_empty_phrase(  # type: ignore[no-untyped-def]
+    render,
+    ws: Path,
+    run,
+    state: str,
+    message: str,
+) -> None:
     write(ws / "citations" / "treaties" / "tt.yaml", TREATY_WITH_DATES)
     check_err, stderr = check_and_render(render, ws, run, f'<p>A party since {{{{ status("tt", "{state}").date }}}}.</p>')
     assert template_line(stderr, 4, message), stderr
@@ -498,7 +508,13 @@ def test_a_variable_respondent_outside_the_declared_states_is_refused(run, tmp_p
         ("third-government", "cn-mfa", "excluded_states"),
     ],
 )
-def test_bundled_letters_refuse_addressees_they_are_not_written_for(run, tmp_path: Path, letter: str, to: str, rule: str) -> None:  # type: ignore[no-untyped-def]
+def test_bundled_letters_refuse_addressees_they_are_not_written_for(  # type: ignore[no-untyped-def]
+    run,
+    tmp_path: Path,
+    letter: str,
+    to: str,
+    rule: str,
+) -> None:
     out = tmp_path / "x.html"
     code, stdout, stderr = run("render", letter, "--to", to, "--date", DATE, "--format", "html", "--out", out, "--var", "session=81")
     refused(code, stdout, stderr, out)
@@ -535,8 +551,10 @@ def test_a_campaign_to_all_selects_only_the_addressees_a_letter_is_written_for(t
     campaign = write(tmp_path / "c.yaml", f"letters: [china-nonrefoulement, third-committee-missions]\naddressees: all\ndate: {DATE}\n")
     plan = load_campaign(campaign, load(open_workspace(None)))
     chosen = {(j.request.letter, j.request.addressee) for j in plan.jobs}
-    assert {a for letter, a in chosen if letter == "china-nonrefoulement"} == {"cn-president", "cn-mfa", "pm-cn-geneva"}
-    assert {a for letter, a in chosen if letter == "third-committee-missions"} == {"pm-jp-geneva", "pm-kr-geneva", "pm-us-geneva"}
+    assert {a for letter, a in chosen if letter == "china-nonrefoulement"} == {"cn-president", "cn-mfa", "pm-cn-geneva", "pm-cn-ny"}
+    # the Third Committee sits in New York: its letter goes to the missions there, never to Geneva
+    expected = {"pm-jp-ny", "pm-kr-ny", "pm-us-ny", "pm-ru-ny", "pm-za-ny", "pm-in-ny", "pm-th-ny"}
+    assert {a for letter, a in chosen if letter == "third-committee-missions"} == expected
 
 
 # -- `advocate check` tries what a render would -------------------------------------------------
@@ -553,8 +571,9 @@ def test_check_lists_each_untranslated_message_at_its_catalogue_line(workspace: 
     assert code == 0, err
     expected = f"warning: locales/fr/LC_MESSAGES/messages.po:{line}: untranslated in 'fr' (example), English used: 'Forced returns"
     assert expected in err.replace(str(workspace) + "/", ""), err
-    count = err.count("untranslated in 'fr'")  # the letter's 4 and the shared layout's (no bundled French here)
-    assert count > 4 and f"0 error(s), {count} warning(s)" in out, err
+    untranslated = err.count("untranslated in 'fr'")  # the letter's 4 and the shared layout's (no bundled French here)
+    count = err.count("warning: ")  # and the example's own (its newest incident is over a year old)
+    assert untranslated > 4 and f"0 error(s), {count} warning(s)" in out, err
     code, out, err = run("-w", workspace, "check", "--strict")
     assert code == 4 and err.count("error: ") == count and f"{count} error(s), 0 warning(s)" in out, err
 
@@ -587,3 +606,125 @@ def test_a_template_that_extends_one_that_extends_the_layout_is_fine(workspace: 
     write(base, '{% extends "_mine/layout.html.j2" %}\n')
     code, _out, err = run("-w", workspace, "check")
     assert code == 0, err
+
+
+# -- issue 15: the letter's date decides what is current ---------------------------------------------
+
+
+def test_a_letter_whose_newest_incident_is_over_a_year_old_is_warned_about_and_refused_under_strict(  # type: ignore[no-untyped-def]
+    render,
+) -> None:
+    body = '<p>{{ fact("return-2023-10-09") }}</p>'
+    code, _stdout, stderr, out = render(body, "--var", "count=1", date="2026-11-23")
+    assert code == 0, stderr
+    expected = "the newest incident this letter cites, 'return-2023-10-09' (2023-10-09), is more than 12 months older than the letter date"
+    assert f"letter.html.j2: {expected} 2026-11-23" in stderr
+    out.unlink()  # the warning let it through; under --strict nothing is written
+    refused(*render(body, "--var", "count=1", "--strict", date="2026-11-23"))
+    code, _stdout, stderr, _out = render(body, "--var", "count=1", date="2024-10-01")  # within 12 months: current
+    assert code == 0 and "12 months" not in stderr
+
+
+def test_the_newest_of_the_incidents_cited_decides_and_a_partial_date_counts_to_its_end(render) -> None:  # type: ignore[no-untyped-def]
+    body = '<p>{{ fact("return-2023-10-09") }} {{ fact("returns-2024-2025") }}</p>'  # dated 2025-10 (month only)
+    code, _stdout, stderr, _out = render(body, "--var", "count=1", date="2026-10-31")
+    assert code == 0 and "12 months" not in stderr, stderr
+    code, _stdout, stderr, _out = render(body, "--var", "count=1", date="2026-11-01")
+    assert "'returns-2024-2025' (2025-10), is more than 12 months older" in stderr
+
+
+CALENDAR_YAML = LETTER_YAML.replace(
+    "variables:\n",
+    "deadline: {event: the vote, usual: '11-15', variable: vote_date, lead_days: 21}\nvariables:\n  vote_date:\n    type: date\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("date", "extra", "expected"),
+    [
+        ("2026-10-01", [], None),
+        ("2026-10-25", [], None),  # exactly 21 days before 15 November
+        ("2026-10-26", [], "only 20 day(s) before the vote (2026-11-15, from its usual date"),
+        ("2026-11-20", [], "the letter date 2026-11-20 is after the vote (2026-11-15, from its usual date"),
+        ("2026-11-01", ["--var", "vote_date=2026-11-30"], None),
+        ("2026-11-20", ["--var", "vote_date=2026-11-25"], "only 5 day(s) before the vote (2026-11-25, from --var vote_date)"),
+    ],
+)
+def test_a_letter_dated_after_or_too_close_to_its_deadline_is_warned_about(  # type: ignore[no-untyped-def]
+    ws: Path,
+    render,
+    date: str,
+    extra: list[str],
+    expected: str | None,
+) -> None:
+    write(ws / "letters" / "t" / "letter.yaml", CALENDAR_YAML)
+    code, _stdout, stderr, out = render(None, "--var", "count=1", *extra, date=date)
+    assert code == 0, stderr
+    out.unlink()
+    if expected is None:
+        assert "deadline" not in stderr
+    else:
+        assert "letters/t/letter.yaml:7: deadline: " in stderr and expected in stderr
+        refused(*render(None, "--var", "count=1", *extra, "--strict", date=date))
+
+
+def test_a_deadline_naming_no_date_variable_is_an_error(ws: Path, run) -> None:  # type: ignore[no-untyped-def]
+    deadline = "deadline: {event: the vote, usual: '11-15', variable: count}\nvariables:\n"
+    write(ws / "letters" / "t" / "letter.yaml", LETTER_YAML.replace("variables:\n", deadline))
+    code, _stdout, stderr = run("--workspace", ws, "check")
+    assert code != 0
+    assert "deadline.variable 'count' is not a date variable of this letter" in stderr
+
+
+def test_the_third_committee_letter_goes_only_to_missions_in_new_york(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    args = ("--date", "2026-10-01", "--format", "html", "--out", out)
+    code, _stdout, stderr = run("render", "third-committee-missions", "--to", "pm-kr-geneva", *args)
+    refused(code, "", stderr, out)
+    assert "is written to addressees in New York, not Geneva (pm-kr-geneva): rule addressee_localities" in stderr
+    code, _stdout, stderr = run("render", "third-committee-missions", "--to", "pm-kr-ny", *args)
+    assert code == 0, stderr
+    assert "deadline" not in stderr and "12 months" not in stderr  # on 1 October 2026 the letter is in time and current
+    html = out.read_text(encoding="utf-8")
+    assert "Permanent Mission of the Republic of Korea to the United Nations<" in html and "Office at Geneva" not in html
+
+
+def test_the_letter_to_xi_copies_chinas_ministers_and_never_the_addressee(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.html"
+    args = ("--date", "2026-06-01", "--format", "html", "--out", out)
+    code, _stdout, stderr = run("render", "china-nonrefoulement", "--to", "cn-president", *args)
+    assert code == 0, stderr
+    cc = out.read_text(encoding="utf-8").split('class="cc"', 1)[1].split("</div>", 1)[0].replace("\xa0", " ")  # (no-break spaces)
+    assert "Minister of Foreign Affairs of the People’s Republic of China, No. 2, Chaoyangmen Nandajie" in cc
+    assert "Minister of Public Security of the People’s Republic of China, 14 Dong Chang An Street, Dongcheng District" in cc
+    assert "Beijing 100741, People’s Republic of China" in cc
+    assert "Unification" not in cc and "Special Rapporteur" not in cc
+    code, _stdout, stderr = run("render", "china-nonrefoulement", "--to", "cn-mfa", *args)
+    cc = out.read_text(encoding="utf-8").split('class="cc"', 1)[1].split("</div>", 1)[0]
+    assert "Minister of Public Security" in cc and "Minister of Foreign Affairs" not in cc
+
+
+@pytest.mark.parametrize(
+    ("date", "present", "absent"),
+    [
+        ("2023-12-20", ["9 October 2023"], ["2024", "2025", "Developments since 2023"]),
+        ("2024-06-01", ["26 April 2024", "resolution 55/21"], ["2025", "406", "Third Committee"]),
+        ("2026-06-01", ["26 April 2024", "at least 406", "20 November 2024", "20 May 2025", "19 November 2025"], []),
+    ],
+)
+def test_each_letter_describes_the_situation_as_of_its_date(  # type: ignore[no-untyped-def]
+    run,
+    tmp_path: Path,
+    date: str,
+    present: list[str],
+    absent: list[str],
+) -> None:
+    out = tmp_path / "x.html"
+    code, _stdout, stderr = run("render", "third-government", "--to", "jp-mofa", "--date", date, "--format", "html", "--out", out)
+    assert code == 0, stderr
+    body = out.read_text(encoding="utf-8").split("<body", 1)[1]
+    assert "12 months" not in stderr
+    for text in present:
+        assert text in body, text
+    for text in absent:
+        assert text not in body, text

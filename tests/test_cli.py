@@ -34,7 +34,7 @@ def test_show_letter(run) -> None:  # type: ignore[no-untyped-def]
     assert "addressee kinds: head_of_state, foreign_ministry, permanent_mission" in out
     variables = out.split("variables:")[1].split("citations used:")[0]
     assert re.search(r"^  reference \(str, optional\): your reference", variables, re.M)
-    assert re.search(r"^  cc \(addressee, optional, default \['kr-mou', 'sr-dprk'\]\)", variables, re.M)
+    assert re.search(r"^  cc \(addressee, optional, default \['cn-mfa', 'cn-mps'\]\)", variables, re.M)
     used = out.split("citations used:")[1].split("examples:")[0].split()
     for key, kind in [("protocol_1967", "(treaty)"), ("refugee_1951", "(treaty)"), ("cat", "(treaty)"),
                       ("coi-report-2014", "(document)"), ("return-2023-10-09", "(incident)")]:

@@ -792,7 +792,7 @@ def test_german_from_a_fresh_workspace(workspace: Path, run, tmp_path: Path) -> 
     assert "Wir schreiben über Menschen, die aus China nach Nordkorea zurückgeführt wurden." in text
     assert "23. November 2026" in text and "Seite 1 von 1" in text
     assert "Ebd. Art. 3." in text and "(angenommen am 10. Dezember 1984, in Kraft getreten am 26. Juni 1987)" in text
-    assert "Beijing China 23. November" in text, "the address block's country in CLDR's German (English: People's Republic of China)"
+    assert "Beijing 100701 China 23. November" in text, "the address block's country in CLDR's German (English: People's Republic of China)"
     assert "Democratic People" not in text
 
 

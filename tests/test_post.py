@@ -58,7 +58,7 @@ def letter_pdf(path: Path, keywords: str, top_mm: float, size: str = "A4", lines
     return path
 
 
-@pytest.mark.parametrize("key", ["cn-president", "cn-mfa", "kp-mfa", "kr-mou", "us-state", "jp-mofa", "pm-cn-geneva", "pm-us-geneva"])
+@pytest.mark.parametrize("key", ["cn-president", "kp-mfa", "kr-mou", "us-state", "jp-mofa", "pm-cn-geneva", "pm-us-geneva", "pm-kr-ny"])
 def test_shipped_addresses_format_for_their_country(key):
     addressee = load(open_workspace(None)).addressees[key]
     assert "post" in addressee.channels and addressee.address is not None
@@ -105,14 +105,14 @@ def test_invalid_postal_address_stops_before_writing(workspace, run, tmp_path):
 
 def test_real_letter_gets_an_address_sheet_and_duplex_blanks(workspace, run, tmp_path):
     letter = tmp_path / "letter.pdf"
-    code, _, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--date", "2026-11-23", "--out", letter)
+    code, _, err = run("-w", workspace, "render", "example", "--to", "cn-president", "--date", "2026-11-23", "--out", letter)
     assert code == 0, err
     on_page_1 = words(letter, 1)
     assert any(overlaps(w, DIN_WINDOW) for w in on_page_1)  # the shared layout writes into the window
     out = tmp_path / "batch.pdf"
     code, stdout, err = run("-w", workspace, "post", letter, "--envelope", "c5-din", "--duplex", "--out", out)
     assert code == 0, err
-    assert "cn-mfa: no street address on record" in err
+    assert "cn-president: no street address on record" in err
     n = pages(letter)
     expected = 2 + 2 + n + n % 2  # batch page + blank, address sheet + blank, letter padded to even
     assert pages(out) == expected and f"{expected} pages" in stdout
@@ -122,7 +122,7 @@ def test_real_letter_gets_an_address_sheet_and_duplex_blanks(workspace, run, tmp
     in_window = [w for w in sheet if overlaps(w, DIN_WINDOW)]
     assert all(inside(w, DIN_WINDOW) for w in in_window)
     text = " ".join(w[4] for w in in_window)
-    assert "Minister of Foreign Affairs" in text and "Beijing" in text and text.endswith("CHINA")
+    assert "President of the People" in text and "Beijing" in text and text.endswith("CHINA")
     assert text.startswith("Your Organisation")  # the return line above the address
     assert words(out, 4) == []
     assert [w[4] for w in words(out, 5)] == [w[4] for w in on_page_1]  # the letter itself, untouched

@@ -27,8 +27,9 @@ def test_scaffolded_files_hold_every_key_and_pass_check(workspace: Path, run, tm
     addressee = yaml.safe_load((workspace / "letters" / "addressees" / "my-org.yaml").read_text())
     assert set(addressee["my-org"]) == _keys(Addressee) - {"key"}
     code, out, err = run("-w", workspace, "check")
-    assert code == 0 and out.strip() == "0 error(s), 1 warning(s)"
-    assert "my-letter/letter.yaml: no examples" in err  # the one thing check says about the new letter
+    assert code == 0 and out.strip().startswith("0 error(s)"), err
+    about_new = [line for line in err.splitlines() if line.startswith("warning:") and "my-letter" in line]
+    assert len(about_new) == 1 and "my-letter/letter.yaml: no examples" in about_new[0], err  # the one thing check says of it
     code, _out, err = run(
         "-w", workspace, "render", "my-letter", "--to", "cn-mfa", "--format", "html", "--date", "2026-01-05", "--out", tmp_path / "l.html"
     )
@@ -42,7 +43,7 @@ def test_a_new_incident_fails_check_only_for_its_missing_source(workspace: Path,
     data = yaml.safe_load(path.read_text())
     assert set(data) == _keys(Incident) and data["flag"] == "U"
     code, out, err = run("-w", workspace, "check")
-    assert code == 4 and out.strip() == "1 error(s), 0 warning(s)"
+    assert code == 4 and out.strip().startswith("1 error(s)"), err  # (the warnings are the example letter's: its news is old)
     assert "my-incident.yaml:4: incident 'my-incident' has no source" in err
     text = path.read_text().replace("sources: []", "sources: [{document: my-report, reliability: unsure, connection: secondary_report}]")
     path.write_text(text)
