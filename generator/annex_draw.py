@@ -123,7 +123,7 @@ class Shaper:
     def __init__(self, families: list[str], lang: str) -> None:
         self.families = families
         self.lang = lang
-        self._cache: dict[tuple[str, int], tuple[Run, ...]] = {}
+        self._cache: dict[tuple[str, int, bool], tuple[Run, ...]] = {}
         self._faces: dict[tuple[str, bool], tuple[Face, ...]] = {}
         self._fallback: dict[tuple[int, bool], Face] = {}
         self.used: dict[int, dict[int, str]] = {}  # id(face) -> {glyph id: the text it stands for}
@@ -165,10 +165,10 @@ class Shaper:
 
     def word(self, word: str, rtl: bool, faces: tuple[Face, ...]) -> tuple[Run, ...]:
         """A word (or a space) shaped, in visual order; cached."""
-        key = (word, id(faces))
+        key = (word, id(faces), rtl)
         if key not in self._cache:
             bold = faces[0].bold if faces else False
-            pieces = [shape(p, f, self.used.setdefault(id(f), {})) for p, f in self.font_runs(word, faces, bold)]
+            pieces = [shape(p, f, self.used.setdefault(id(f), {}), rtl) for p, f in self.font_runs(word, faces, bold)]
             self._cache[key] = tuple(reversed(pieces) if rtl else pieces)
         return self._cache[key]
 
@@ -204,15 +204,16 @@ def digits_apart(chosen: Face) -> bool:
 WORDS = re.compile(r"\S+|\s+")
 
 
-def shape(text: str, chosen: Face, used: dict[int, str]) -> Run:
-    """HarfBuzz's glyphs for `text` in one face, left to right; each glyph's text (its cluster,
-    given to the first glyph of a cluster) recorded in `used`, for the ToUnicode map."""
+def shape(text: str, chosen: Face, used: dict[int, str], rtl: bool = False) -> Run:
+    """HarfBuzz's glyphs for `text` in one face, left to right (`rtl`: a right-to-left run, its
+    brackets mirrored); each glyph's text (its cluster, given to the first glyph of a cluster)
+    recorded in `used`, for the ToUnicode map."""
     import uharfbuzz as hb
 
     buf = hb.Buffer()
     buf.add_str(text)
     buf.guess_segment_properties()
-    if RTL.search(text):
+    if rtl:
         buf.direction = "rtl"
     hb.shape(chosen.hb_font, buf, {})
     infos, positions = buf.glyph_infos, buf.glyph_positions
