@@ -5,8 +5,10 @@ Cyrillic and Arabic scripts, about 40 countries, 1 in 10 not public; fixed seed)
 the repository. Each size is rendered by a fresh `advocate render` process; its wall time and the
 peak memory of its whole process tree (the worker pool included: bench/measure.py) are printed.
 Where Typst can be had (bench/typst_side.py), the same letter and annex are compiled by a fresh
-Typst process, measured the same way, and the ratio printed. Usage: python bench/signatories.py
-[SIZE ...] (default 1000 10000 100000 300000; BENCH_SIZES="1000 10000" also sets them).
+Typst process, measured the same way, and the ratio printed. Up to 10,000 names the annex is also
+rendered the old way, laid out by WeasyPrint (ADVOCATE_ANNEX=weasyprint), right after the drawn one,
+and both are given per 1,000 names. Usage: python bench/signatories.py [SIZE ...] (default 1000
+10000 100000 300000; BENCH_SIZES="1000 10000" also sets them).
 """
 
 from __future__ import annotations
@@ -67,11 +69,15 @@ def make_csv(path: Path, size: int, seed: int = 2023) -> None:
             w.writerow([name, "", rng.choice(COUNTRIES[script]), "", f"p{i}@example.org", public])
 
 
-def advocate(csv_path: Path, out: Path) -> Measured:
-    """`advocate render petition --to cn-president --signatories CSV` in a new process."""
+WEASYPRINT_UP_TO = 10_000  # larger annexes take minutes the old way
+
+
+def advocate(csv_path: Path, out: Path, annex: str = "draw") -> Measured:
+    """`advocate render petition --to cn-president --signatories CSV` in a new process; `annex`:
+    ADVOCATE_ANNEX (draw: the annex drawn directly; weasyprint: laid out by WeasyPrint)."""
     exe = Path(sys.executable).with_name("advocate")
     cmd = [str(exe), "render", "petition", "--to", "cn-president", "--signatories", str(csv_path), "--date", DATE.isoformat()]
-    return measured([*cmd, "--out", str(out)])
+    return measured([*cmd, "--out", str(out)], env={**os.environ, "ADVOCATE_ANNEX": annex})
 
 
 def typst_source(csv_path: Path) -> str:
@@ -122,6 +128,11 @@ def main() -> None:
             rows.append((size, run.seconds))
             count = pages(folder / "petition.pdf")
             line = f"  {size:>7,} names  advocate {run.seconds:6.1f} s  peak {run.tree_mib:5.0f} MiB  {count:4d} pages"
+            if size <= WEASYPRINT_UP_TO:
+                old = advocate(csv_path, folder / "petition-weasyprint.pdf", "weasyprint")
+                per = 1000 / size
+                line += f"  (WeasyPrint's layout {old.seconds:5.1f} s, peak {old.tree_mib:5.0f} MiB;"
+                line += f" per 1,000 names {run.seconds * per:.2f} s drawn, {old.seconds * per:.2f} s WeasyPrint)"
             if python:
                 other = typst(python, typst_source(csv_path), folder)
                 line += f"  | Typst {other.seconds:5.1f} s  peak {other.tree_mib:5.0f} MiB  {pages(folder / 'petition-typst.pdf'):4d} pages"

@@ -20,7 +20,6 @@ The output is deterministic: the same input gives the same bytes.
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 import subprocess
@@ -28,6 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -115,21 +115,36 @@ _TOKENS = re.compile(
 )
 
 
-def line_count(text: str, width_em: float, bold: bool = False) -> int:
-    """Lines `text` takes in a column `width_em` wide: greedy breaking at spaces and between CJK
-    characters; a word longer than the column breaks anywhere (``overflow-wrap: anywhere``)."""
-    lines, used = 1, 0.0
+def break_lines(text: str, width_em: float, bold: bool = False) -> list[str]:
+    """`text` broken into the lines it takes in a column `width_em` wide: greedy breaking at
+    spaces and between CJK characters; a word longer than the column breaks anywhere
+    (``overflow-wrap: anywhere``). Spaces at the ends of lines are dropped (``pre-line``)."""
+    lines: list[list[str]] = [[]]
+    used = 0.0
     for token in _TOKENS.findall(text):
         w = text_width(token, bold)
         if token.isspace() or used + w <= width_em:
+            lines[-1].append(token)
             used += w
             continue
         if used > 0:
-            lines, used = lines + 1, 0.0
-        extra = math.ceil(w / width_em) - 1 if w > width_em else 0
-        lines += extra
-        used = w - extra * width_em
-    return lines
+            lines.append([])
+            used = 0.0
+        for part in [token] if w <= width_em else list(token):
+            w = text_width(part, bold)
+            if used > 0 and used + w > width_em:
+                lines.append([])
+                used = 0.0
+            lines[-1].append(part)
+            used += w
+    return ["".join(line).strip() for line in lines]
+
+
+def line_count(text: str, width_em: float, bold: bool = False) -> int:
+    """Lines `text` takes in a column `width_em` wide (`break_lines`)."""
+    if text_width(text, bold) <= width_em:  # most names: one line, measured whole
+        return 1
+    return len(break_lines(text, width_em, bold))
 
 
 # -- planning ---------------------------------------------------------------------------------
@@ -352,12 +367,19 @@ def join(letter_pdf: bytes, chunks: list[bytes], annex_prefix: str = "A-") -> by
     """The letter followed by the annex chunks: the letter's metadata, language, outline and
     signature fields kept; page labels 1, 2, ... for the letter and A-1, A-2, ... for the annex."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.constants import PageLabelStyle
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
     letter_pages = len(writer.pages)
     for chunk in chunks:
         writer.append(PdfReader(io.BytesIO(chunk)), import_outline=False)
+    return labelled(writer, letter_pages, annex_prefix)
+
+
+def labelled(writer: Any, letter_pages: int, annex_prefix: str = "A-") -> bytes:
+    """`writer`'s PDF (a `pypdf.PdfWriter`: the letter's `letter_pages` pages, then the annex)
+    with page labels 1, 2, ... for the letter and A-1, A-2, ... for the annex."""
+    from pypdf.constants import PageLabelStyle
+
     total = len(writer.pages)
     writer.set_page_label(0, letter_pages - 1, style=PageLabelStyle.DECIMAL, start=1)
     if total > letter_pages:
@@ -448,7 +470,9 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         except jinja2.TemplateError as exc:
             raise RenderError(f"{name}: {exc}") from None
 
-    annex = build_annex(ws, letter.spec.path, paper, groups, fill, workers)
+    drawn = draw(letter.pdf, groups, paper, lang, template.render({**base, **intro_context(paper)}), header_template)
+    if drawn is None:
+        drawn = join(letter.pdf, build_annex(ws, letter.spec.path, paper, groups, fill, workers).chunks)
     if messages.missing:  # the annex's own messages, like the letter's, never fall back silently
         from .build import untranslated
         from .errors import CheckFailed
@@ -457,4 +481,54 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         if request.strict:
             raise CheckFailed([problem])
         letter.warnings.append(problem)
-    return join(letter.pdf, annex.chunks)
+    return drawn
+
+
+def intro_context(paper: str) -> dict[str, Any]:
+    """The template's values for a first page without columns: its title and introduction."""
+    return {"pages": [{"number": 1, "first": True, "columns": []}], "geo": geometry(paper), "first_page": 1, "header": Markup('""')}
+
+
+class _Intro(HTMLParser):
+    """The text of the first ``h1`` and ``p`` inside the template's ``annex-intro``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # > 0 inside the annex-intro element
+        self.tag = ""
+        self.found: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.depth:
+            self.depth += 1
+            self.tag = tag if tag in ("h1", "p") and tag not in self.found else self.tag
+        elif "annex-intro" in (dict(attrs).get("class") or "").split():
+            self.depth = 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth:
+            self.depth -= 1
+            self.tag = "" if tag == self.tag else self.tag
+
+    def handle_data(self, data: str) -> None:
+        if self.tag:
+            self.found[self.tag] = self.found.get(self.tag, "") + data
+
+
+def draw(letter_pdf: bytes, groups: list[Group], paper: str, lang: str, first_page_html: str, header: str) -> bytes | None:
+    """The letter with the annex drawn directly (`annex_draw`); None when ADVOCATE_ANNEX=weasyprint
+    asks for WeasyPrint or when a name has a character no font found here prints."""
+    if os.environ.get("ADVOCATE_ANNEX", "draw") == "weasyprint":
+        return None
+    from . import annex_draw, i18n
+
+    parser = _Intro()
+    parser.feed(first_page_html)
+    title, intro = (" ".join(parser.found.get(tag, "").split()) for tag in ("h1", "p"))
+    texts = annex_draw.Texts(title, intro, header, lang, i18n.direction(lang) == "rtl")
+    families = re.findall(r'"([^"]+)"', i18n.font_family(lang))
+    geo = geometry(paper)
+    try:
+        return annex_draw.letter_with_annex(letter_pdf, plan(groups, geo), geo, texts, families)
+    except annex_draw.Unsupported:
+        return None
