@@ -180,6 +180,11 @@ def extract_library(root: Path, catalog: Catalog) -> None:
                 value = data.get(name)
                 if isinstance(value, str):
                     catalog.add(value, None, [(rel, data.lines[name])], auto_comments=[comment], context=context)
+            for number, article in (data.get("articles") or {}).items() if section == "treaties" else ():
+                text = _english(article.get("paraphrase")) if isinstance(article, LDict) else None
+                if text:
+                    comment = f"the rule of {data.get('key')} art {number}, stated where no verified text in your language exists: a paraphrase, never quoted as the treaty's text"
+                    catalog.add(text, None, [(rel, article.lines["paraphrase"])], auto_comments=[comment], context="treaty paraphrase")
             for i, place in enumerate(data.get("places") or []):
                 if isinstance(place, str):
                     catalog.add(place, None, [(rel, data["places"].lines[i])], auto_comments=["a place name"], context="place name")
