@@ -183,7 +183,10 @@ def extract_library(root: Path, catalog: Catalog) -> None:
             for number, article in (data.get("articles") or {}).items() if section == "treaties" else ():
                 text = _english(article.get("paraphrase")) if isinstance(article, LDict) else None
                 if text:
-                    comment = f"the rule of {data.get('key')} art {number}, stated where no verified text in your language exists: a paraphrase, never quoted as the treaty's text"
+                    comment = (
+                        f"the rule of {data.get('key')} art {number}, stated where no verified text in your language exists:"
+                        " a paraphrase, never quoted as the treaty's text"
+                    )
                     catalog.add(text, None, [(rel, article.lines["paraphrase"])], auto_comments=[comment], context="treaty paraphrase")
             for i, place in enumerate(data.get("places") or []):
                 if isinstance(place, str):

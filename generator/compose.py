@@ -130,20 +130,13 @@ class Runtime:
         doc = self.library.documents.get(key)
         return doc is not None and doc.date.first_day() <= self.letter_date
 
-    def _call(self, note: Note, own_language: bool = False) -> Markup:
-        """The footnote element; `own_language` marks it with the letter's language and direction
-        (inside a quotation in another language)."""
+    def _call(self, note: Note) -> Markup:
+        """The footnote element (an error when the note is too long for a page)."""
         if len(note.text) > MAX_NOTE_CHARS:
             self._problem(
                 "error",
                 f"footnote {note.number} is {len(note.text)} characters long (limit {MAX_NOTE_CHARS})",
                 "split the citation: a footnote taller than the page is cut off by the PDF renderer",
-            )
-        if own_language:
-            return Markup('<span class="footnote" lang="%s" dir="%s">%s</span>') % (
-                i18n.html_lang(self.lang),
-                i18n.direction(self.lang),
-                note.html,
             )
         return Markup('<span class="footnote">%s</span>') % note.html
 
@@ -232,7 +225,8 @@ class Runtime:
         if paraphrase is None:
             self._problem(
                 "error",
-                f"no verified {self.lang!r} text of {where} and no paraphrase of it: a {self.lang!r} letter does not quote the English text in its body",
+                f"no verified {self.lang!r} text of {where} and no paraphrase of it: "
+                f"a {self.lang!r} letter does not quote the English text in its body",
                 f"add the verified {self.lang!r} text with its flag and source, or a `paraphrase` of the article (docs/formats.md)",
             )
             return Markup("")
@@ -240,7 +234,8 @@ class Runtime:
         if self.lang not in paraphrase and stated == paraphrase["en"]:
             self._problem(
                 "error",
-                f"the paraphrase of {where} is not translated into {self.lang!r}: its English wording would stand in the body of the letter",
+                f"the paraphrase of {where} is not translated into {self.lang!r}: "
+                "its English wording would stand in the body of the letter",
                 f'translate it in locales/{self.lang}/LC_MESSAGES/messages.po (msgctxt "treaty paraphrase")',
             )
             return Markup("")
