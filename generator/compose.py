@@ -219,7 +219,7 @@ class Runtime:
 
     def _paraphrase(self, treaty: Treaty, article: str, english: str) -> Markup:
         """The rule of `treaty` art `article` stated in the letter's language (no verified text in it),
-        footnoted with the English text; an error when there is no paraphrase in that language."""
+        footnoted with the English text; an error when the article has no paraphrase."""
         paraphrase = treaty.articles[article].paraphrase
         where = f"{treaty.key} art {article}"
         if paraphrase is None:
@@ -230,15 +230,7 @@ class Runtime:
                 f"add the verified {self.lang!r} text with its flag and source, or a `paraphrase` of the article (docs/formats.md)",
             )
             return Markup("")
-        stated = self._text(paraphrase, "treaty paraphrase")
-        if self.lang not in paraphrase and stated == paraphrase["en"]:
-            self._problem(
-                "error",
-                f"the paraphrase of {where} is not translated into {self.lang!r}: "
-                "its English wording would stand in the body of the letter",
-                f'translate it in locales/{self.lang}/LC_MESSAGES/messages.po (msgctxt "treaty paraphrase")',
-            )
-            return Markup("")
+        stated = self._text(paraphrase, "treaty paraphrase")  # untranslated: listed with the other untranslated messages
         original = self.citer.original_text(english, authentic=treaty.text_kind("en") == "authentic")
         return escape(stated) + self._call(self.citer.cite([(treaty.key, f"art {article}")], after=original))
 
