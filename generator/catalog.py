@@ -929,6 +929,15 @@ def item_messages(section: str, data: Any, lang: str | None = None) -> Iterator[
     for name, (context, comment) in LIBRARY_STRINGS.get(section, {}).items():
         if isinstance(data.get(name), str):
             yield context, data[name], data.lines[name], comment
+    for number, article in (data.get("articles") or {}).items() if section == "treaties" else ():
+        texts = article.get("paraphrase") if isinstance(article, dict) and "paraphrase" in article else None
+        text = _english(texts)
+        if text and not (lang and isinstance(texts, dict) and lang in texts):
+            comment = (
+                f"the rule of {data.get('key')} art {number}, stated where no verified text in your language exists:"
+                " a paraphrase, never quoted as the treaty's text"
+            )
+            yield "treaty paraphrase", text, article.lines["paraphrase"], comment
     for i, place in enumerate(data.get("places") or []):
         if isinstance(place, str):
             yield "place name", place, data["places"].lines[i], "a place name"

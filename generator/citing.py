@@ -19,7 +19,8 @@ from typing import Protocol
 from markupsafe import Markup, escape
 
 from .i18n import comma as language_comma
-from .i18n import format_date, list_separator, typography
+from .i18n import format_date, inner_quotes, language_name, list_separator, typography
+from .i18n import quoted as quoted_text
 from .library import Library
 from .models import Document, Incident, Treaty
 
@@ -28,6 +29,7 @@ UN_DOC_KINDS = {"un_report", "resolution"}
 # Scripts without italics mark titles in their own language with brackets (the CSS sets <i> upright).
 TITLE_MARKS = {"zh": ("《", "》"), "ja": ("『", "』"), "ko": ("「", "」")}
 ARTICLE_PARAGRAPH_RE = re.compile(r"^(\w+)\((\w+)\)$")
+CLOSING_QUOTES = "”’»\"」』 \u202f"
 PINPOINT_RE = re.compile(r"^(art|arts|para|paras|p|pp|annex|ch|n|s|sec|rec|recs)\s+(.+)$")
 
 
@@ -92,8 +94,10 @@ class Citer:
         self.notes: list[Note] = []
         self.first_note: dict[str, int] = {}
 
-    def cite(self, refs: list[tuple[str, str | None]]) -> Note:
-        """A note citing `refs` (key, pinpoint) in order; keys must exist in the library."""
+    def cite(self, refs: list[tuple[str, str | None]], label: str = "", after: Markup | None = None) -> Note:
+        """A note citing `refs` (key, pinpoint) in order; keys must exist in the library. `label`
+        follows the citation (what the quoted text is: "(official Korean translation)"); `after` is a
+        sentence after it (the English text of a provision the letter paraphrased)."""
         number = len(self.notes) + 1
         previous = self.notes[-1].sources if self.notes else []
         parts = []
@@ -109,6 +113,10 @@ class Citer:
                     parts.append(self._full(key, pin))
                     self.first_note[key] = number
         html = Markup(self.style.between).join(parts)
+        if label:
+            html += Markup(self.style.space) + label
+        if after is not None:
+            html = self._end(html) + Markup(self.style.space or "") + after
         note = Note(number, self._end(html), list(refs))
         self.notes.append(note)
         return note
@@ -139,8 +147,39 @@ class Citer:
         return labels.get(kind, "")
 
     def _end(self, html: Markup) -> Markup:
-        """A note ends with a full stop (OSCOLA), in the language's punctuation."""
-        return html if str(html).endswith((".", "?", "!", "。")) else html + Markup(self.style.stop)
+        """A note ends with a full stop (OSCOLA), in the language's punctuation; a quotation that
+        ends a sentence of its own ends the note."""
+        text = Markup(html).striptags().rstrip(CLOSING_QUOTES)
+        return html if text.endswith((".", "?", "!", "。")) else html + Markup(self.style.stop)
+
+    def text_label(self, kind: str | None) -> str:
+        """What a quoted text in the letter's language is, as a footnote says it after the citation
+        ("(official Korean translation)"); nothing for an authentic text or an unknown status."""
+        language = language_name(self.lang)
+        if kind == "official translation":
+            # Translators: after the citation of a treaty article quoted in your language from your State's
+            # official translation (Korean, Japanese texts); %(language)s is your language's name. Keep the brackets.
+            return self._pt("footnote", "(official %(language)s translation)", language=language)
+        if kind == "translation":
+            # Translators: after the citation of a treaty article quoted in your language from a translation
+            # (not one of the treaty's authentic texts); %(language)s is your language's name. Keep the brackets.
+            return self._pt("footnote", "(%(language)s translation)", language=language)
+        return ""
+
+    def original_text(self, english: str, authentic: bool) -> Markup:
+        """The sentence after the citation of a provision the letter paraphrased in its own language:
+        the English text, quoted and marked as English."""
+        quoted = Markup('<span lang="en" dir="ltr">%s</span>') % quoted_text(inner_quotes(english, "en"), "en")
+        if authentic:
+            # Translators: a footnote after a sentence of the letter that states a treaty rule in your language
+            # (no official text in your language exists): say that the sentence is a paraphrase, then give the
+            # treaty's authentic English text, %(text)s, quoted in English.
+            message = self._pt("footnote", "Paraphrase; authentic English text: %(text)s")
+        else:
+            # Translators: as "Paraphrase; authentic English text", where the library does not record which
+            # texts of the treaty are authentic: "the English text".
+            message = self._pt("footnote", "Paraphrase; English text: %(text)s")
+        return escape(message) % {"text": quoted}
 
     def _pin(self, pin: str | None, sep: str | None = None) -> Markup:
         """A pinpoint ("art 3(1)", "para 4") in the letter's language."""

@@ -134,20 +134,13 @@ class Runtime:
         doc = self.library.documents.get(key)
         return doc is not None and doc.date.first_day() <= self.letter_date
 
-    def _call(self, note: Note, own_language: bool = False) -> Markup:
-        """The footnote element; `own_language` marks it with the letter's language and direction
-        (inside a quotation in another language)."""
+    def _call(self, note: Note) -> Markup:
+        """The footnote element (an error when the note is too long for a page)."""
         if len(note.text) > MAX_NOTE_CHARS:
             self._problem(
                 "error",
                 f"footnote {note.number} is {len(note.text)} characters long (limit {MAX_NOTE_CHARS})",
                 "split the citation: a footnote taller than the page is cut off by the PDF renderer",
-            )
-        if own_language:
-            return Markup('<span class="footnote" lang="%s" dir="%s">%s</span>') % (
-                i18n.html_lang(self.lang),
-                i18n.direction(self.lang),
-                note.html,
             )
         return Markup('<span class="footnote">%s</span>') % note.html
 
@@ -201,8 +194,12 @@ class Runtime:
         return escape(self._text(source.summary, "incident summary")) + self.cite(key)
 
     def quote(self, treaty: str, article: str, obligation: bool = False, state: str | None = None) -> Markup:
-        """The article's text in quotation marks, footnoted ("art N"). With obligation=True the
-        letter asserts it against `state` (default: the respondent), which must be bound."""
+        """The article's verified text in the letter's language in quotation marks, footnoted ("art
+        N", with the label of a translation). A letter in a language without a verified text states
+        the rule in its own language instead (the article's paraphrase, through the catalogue, without
+        quotation marks) and its footnote gives the English text: English treaty text never stands in
+        the body of a letter in another language. With obligation=True the letter asserts it against
+        `state` (default: the respondent), which must be bound."""
         source = self._lookup(treaty)
         if not isinstance(source, Treaty):
             return Markup("")
@@ -214,17 +211,32 @@ class Runtime:
                 "error", f"{treaty!r} has no article {article!r} in the library", f"articles held: {', '.join(source.articles) or 'none'}"
             )
             return Markup("")
-        if not art.verified:
+        text = art.own_text(self.lang)
+        if text is not None:
+            note = self.citer.cite([(treaty, f"art {article}")], label=self.citer.text_label(source.text_kind(self.lang)))
+            return i18n.quoted(i18n.inner_quotes(text, self.lang), self.lang) + self._call(note)
+        english = art.own_text("en")
+        if english is None:
             self._problem("error", f"the text of {treaty} art {article} is unverified (U)")
-        note = self.citer.cite([(treaty, f"art {article}")])
-        text = art.text.get(self.lang)
-        if text is None:  # never a translation of a treaty: the authentic English text, marked as English,
-            # with its call inside (a right-to-left letter sets it apart as a block); the note keeps the letter's language
-            return Markup('<span class="foreign-quote" lang="en" dir="ltr">%s%s</span>') % (
-                i18n.quoted(i18n.inner_quotes(art.text["en"]), "en"),
-                self._call(note, own_language=True),
+            return Markup("")
+        return self._paraphrase(source, article, english)
+
+    def _paraphrase(self, treaty: Treaty, article: str, english: str) -> Markup:
+        """The rule of `treaty` art `article` stated in the letter's language (no verified text in it),
+        footnoted with the English text; an error when the article has no paraphrase."""
+        paraphrase = treaty.articles[article].paraphrase
+        where = f"{treaty.key} art {article}"
+        if paraphrase is None:
+            self._problem(
+                "error",
+                f"no verified {self.lang!r} text of {where} and no paraphrase of it: "
+                f"a {self.lang!r} letter does not quote the English text in its body",
+                f"add the verified {self.lang!r} text with its flag and source, or a `paraphrase` of the article (docs/formats.md)",
             )
-        return i18n.quoted(i18n.inner_quotes(text, self.lang), self.lang) + self._call(note)
+            return Markup("")
+        stated = self._text(paraphrase, "treaty paraphrase")  # untranslated: listed with the other untranslated messages
+        original = self.citer.original_text(english, authentic=treaty.text_kind("en") == "authentic")
+        return escape(stated) + self._call(self.citer.cite([(treaty.key, f"art {article}")], after=original))
 
     def obligation(self, treaty: str, pinpoint: str | None = None, state: str | None = None) -> Markup:
         """A footnote for an obligation asserted against `state` (default: the letter's respondent)."""

@@ -127,6 +127,12 @@ def font_installed(face: str) -> bool:
     return found.returncode == 0
 
 
+def language_name(lang: str) -> str:
+    """The language's name in that language, as CLDR writes it in running text ("한국어", "español")."""
+    loc = locale(lang)
+    return loc.languages.get(loc.language) or lang
+
+
 def locale_name(lang: str) -> str:
     """The language's English name ("German")."""
     return locale(lang).get_display_name("en") or lang

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
 
 from .errors import Problem, Where
 from .yamlio import line_of
@@ -158,9 +158,51 @@ class Unts(Fact):
     note: str = ""
 
 
+TextFlag = Literal["V", "V2", "V2-partial", "U"]
+
+
 class Article(Fact):
+    """An article's text: the English (`flag`, `source`) and the other languages' texts, each with
+    its own flag and source (`V2-partial`: only the fragment held was seen, never extended), and a
+    `paraphrase` (English, translated through the catalogues) that letters in a language without a
+    verified text state instead of quoting."""
+
     text: dict[str, str]
-    _check_text = field_validator("text")(_need_english)
+    text_flags: dict[str, TextFlag] = {}
+    text_sources: dict[str, str] = {}
+    paraphrase: dict[str, str] | None = None
+    _check_paraphrase = field_validator("paraphrase")(_need_english)
+
+    @field_validator("text")
+    @classmethod
+    def _known_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        _need_english({"en": "", **value})  # the language tags; the English text is checked below, with the flag
+        return value
+
+    @model_validator(mode="after")
+    def _flag_each_text(self) -> Article:
+        if "en" not in self.text and self.flag != "U":
+            raise ValueError("an English ('en') text is required (or flag: U when the English text is not verified)")
+        for lang in self.text:
+            if lang != "en" and (lang not in self.text_flags or not self.text_sources.get(lang)):
+                raise ValueError(f"the {lang!r} text needs its flag in text_flags and its source in text_sources")
+        for lang in {**self.text_flags, **self.text_sources}:
+            if lang not in self.text:
+                raise ValueError(f"text_flags or text_sources name {lang!r}, but there is no {lang!r} text")
+        return self
+
+    def own_text(self, lang: str) -> str | None:
+        """The complete verified text in `lang` (V or V2), else None: a fragment (V2-partial) or an
+        unverified text is never quoted as the article."""
+        if lang == "en":
+            return self.text.get("en") if self.verified else None
+        return self.text[lang] if self.text_flags.get(lang) in VERIFIED_FLAGS else None
+
+
+class TextLanguages(Fact):
+    """Languages of a treaty's texts: the authentic ones, or the national official translations."""
+
+    languages: list[str]
 
 
 class Party(Fact):
@@ -188,12 +230,25 @@ class Treaty(Model):
     entry_into_force: EntryIntoForce | None = None
     unts: Unts | None = None
     untc_chapter: str | None = None
+    authentic: TextLanguages | None = None
+    official_translations: TextLanguages | None = None
     articles: dict[str, Article] = {}
     parties: dict[str, Party] = {}
     flag: Flag = "V"
     source: str = ""
 
     _check_title = field_validator("title")(_need_english)
+
+    def text_kind(self, lang: str) -> str | None:
+        """What the library verifies about the treaty's text in `lang`: "official translation" (a
+        national official translation), "translation" (not one of the authentic texts, whose full
+        list is verified), "authentic", or None (not verified)."""
+        official, authentic = self.official_translations, self.authentic
+        if official and official.verified and lang in official.languages:
+            return "official translation"
+        if authentic and authentic.verified:
+            return "authentic" if lang in authentic.languages else "translation"
+        return None
 
 
 class Document(Fact):

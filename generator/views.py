@@ -133,7 +133,8 @@ def citation_detail(loaded: Loaded, key: str) -> str:
     if isinstance(source, Treaty):
         out += ["", "titles:"] + [f"  {lang}: {text}  [{source.title_flags.get(lang, 'V')}]" for lang, text in source.title.items()]
         if source.articles:
-            out += ["", "articles:"] + [f"  art {n} [{a.flag}]: {a.text['en']}" for n, a in source.articles.items()]
+            english = {n: a.text.get("en", "(no verified English text)") for n, a in source.articles.items()}
+            out += ["", "articles:"] + [f"  art {n} [{a.flag}]: {english[n]}" for n, a in source.articles.items()]
         if source.parties:
             out += ["", "parties:"]
             for code, p in source.parties.items():

@@ -764,11 +764,22 @@ GERMAN = {
     "adopted %(date)s": "angenommen am %(date)s",
     ", entered into force %(date)s": ", in Kraft getreten am %(date)s",
     "(n %(n)s)": "(Fn. %(n)s)",
+    "Paraphrase; authentic English text: %(text)s": "Sinngemäß; verbindlicher englischer Wortlaut: %(text)s",
 }
+# No verified German text of CAT art 3(1): the letter states the rule (the library's paraphrase, which
+# the bundle's messages.pot brings to a workspace's catalogue; the test bundle has no locales/).
+CAT_PARAPHRASE = (
+    "No State Party may expel, return or extradite a person to another State where there are substantial grounds for "
+    "believing that he or she would be in danger of being subjected to torture."
+)
+CAT_GERMAN = (
+    "Ein Vertragsstaat darf niemanden in einen anderen Staat ausweisen, zurückschieben oder ausliefern, wenn stichhaltige "
+    "Gründe für die Annahme bestehen, dass der Person dort Folter droht."
+)
 
 
 def test_german_from_a_fresh_workspace(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """`i18n init de` (a language no code names), 20 messages translated, the letter rendered in
+    """`i18n init de` (a language no code names), 21 messages translated and a treaty's paraphrase, the letter rendered in
     German: German prose, date, page footer, footnote terms and CLDR's German state names."""
     write(workspace / "letters" / "example" / "letter.html.j2", GERMAN_TEMPLATE)
     set_languages(workspace, "all")
@@ -781,7 +792,8 @@ def test_german_from_a_fresh_workspace(workspace: Path, run, tmp_path: Path) -> 
     for message in catalog:
         if message.id in GERMAN:
             message.string, translated = GERMAN[message.id], translated + 1
-    assert translated == 20
+    assert translated == 21
+    catalog.add(CAT_PARAPHRASE, CAT_GERMAN, context="treaty paraphrase")
     _save(workspace, catalog, "de")
     assert run("-w", workspace, "check")[0] == 0
     assert run("-w", workspace, "i18n", "check")[0] == 0
@@ -794,6 +806,8 @@ def test_german_from_a_fresh_workspace(workspace: Path, run, tmp_path: Path) -> 
     assert "Ebd. Art. 3." in text and "(angenommen am 10. Dezember 1984, in Kraft getreten am 26. Juni 1987)" in text
     assert "Beijing 100701 China 23. November" in text, "the address block's country in CLDR's German (English: People's Republic of China)"
     assert "Democratic People" not in text
+    assert "Artikel 3 Absatz 1 bestimmt: Ein Vertragsstaat darf niemanden" in text
+    assert "Sinngemäß; verbindlicher englischer Wortlaut: “No State Party shall expel" in text
 
 
 def test_hebrew_is_laid_out_right_to_left_in_its_script(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
