@@ -196,19 +196,33 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
     return values
 
 
+LETTER_OPTIONS = (
+    click.option("--lang", default="en", show_default=True, callback=lambda _c, _p, v: _lang_tag(v), help="Language (en, zh-CN, FR...)."),
+    click.option(
+        "--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a letter variable; repeat a key to give a list item by item."
+    ),
+    click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables."),
+    click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today in this machine's time zone)."),
+    click.option(
+        "--paper", type=click.Choice(["A4", "letter"], case_sensitive=False), help="Paper size (default: advocate.toml, else A4)."
+    ),
+)
+
+
+def letter_options(func: F) -> F:
+    """--lang, --var, --vars, --date and --paper, declared once for the commands that render a letter."""
+    for option in reversed(LETTER_OPTIONS):
+        func = option(func)
+    return func
+
+
 @main.command("render")
 @click.argument("letter")
 @click.option("--to", "to", required=True, help="Addressee key (`advocate addressees list`).")
-@click.option("--lang", default="en", show_default=True, callback=lambda _c, _p, v: _lang_tag(v), help="Language (en, zh-CN, FR...).")
-@click.option(
-    "--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a letter variable; repeat a key to give a list item by item."
-)
-@click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables.")
-@click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today in this machine's time zone).")
+@letter_options
 @click.option(
     "--format", "fmt", type=click.Choice(["pdf", "html"]), help="Output format (default: --out's extension, else pdf)."
 )
-@click.option("--paper", type=click.Choice(["A4", "letter"], case_sensitive=False), help="Paper size (default: advocate.toml, else A4).")
 @click.option("--signatories", type=click.Path(dir_okay=False), help="CSV of signatories (sign-on letters, petitions).")
 @click.option("--skip-invalid", is_flag=True, help="Render without the signatory rows that are rejected, and list them.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -657,11 +671,7 @@ from .cli_batch import register as register_batch; register_batch(main)  # noqa:
 @main.command("preview")
 @click.argument("letter")
 @click.option("--to", "to", required=True, help="Addressee key (`advocate addressees list`).")
-@click.option("--lang", default="en", show_default=True, help="Language of the letter.")
-@click.option("--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Letter variable (repeatable).")
-@click.option("--vars", "vars_file", type=click.Path(dir_okay=False), help="YAML file of variables.")
-@click.option("--date", "date", help="Letter date YYYY-MM-DD (default: today).")
-@click.option("--paper", type=click.Choice(["A4", "letter"]), help="Paper size (default: advocate.toml, else A4).")
+@letter_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on (127.0.0.1 or ::1).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
 @click.pass_obj

@@ -24,7 +24,7 @@ LOADED = load(open_workspace())
 LETTERS = [
     ("signon-xi", "cn-president", "zh", "sample-signatories.csv"),
     ("dprk-whereabouts", "kp-mfa", "ko", None),
-    ("third-committee-missions", "pm-kr-geneva", "ar", None),
+    ("third-committee-missions", "pm-kr-ny", "ar", None),
     ("china-nonrefoulement", "cn-president", "ru", None),
 ]
 
