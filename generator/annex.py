@@ -277,9 +277,9 @@ def _render_chunk(ws: Workspace, base: Path, paper: str, chunk: Chunk, bottom_px
     import logging
 
     from .errors import Where
-    from .pdf import _resources, fetch_refused, refuse_attachments
+    from .pdf import fetch_refused, refuse_attachments, resources
 
-    fetcher, fonts, sheets = _resources(ws.roots, paper)  # imports WeasyPrint the quick way first
+    fetcher, fonts, sheets = resources(ws.roots, paper)  # imports WeasyPrint the quick way first
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 

@@ -35,6 +35,7 @@ from typing import Any
 from .build import Loaded
 from .campaign import Campaign, Job
 from .errors import AdvocateError, CheckFailed, InputError, Problem, RenderError, Where, errors_in
+from .files import Stamp, stamp
 from .output import write_atomic
 
 MANIFEST = "manifest.json"
@@ -203,7 +204,14 @@ def write_manifest(out_dir: Path, campaign: Campaign, entries: dict[str, dict[st
 WorkspaceRef = tuple[tuple[str, ...], str, str | None]
 """How a worker finds the workspace: its roots in search order, advocate.toml, the user's folder."""
 
-_WARM: dict[WorkspaceRef, Loaded] = {}  # filled by the parent before forking, or by each worker
+_WARM: dict[tuple[WorkspaceRef, Stamp], Loaded] = {}  # filled by the parent before forking, or by each worker
+
+
+def _warm_key(workspace: WorkspaceRef) -> tuple[WorkspaceRef, Stamp]:
+    """The workspace with the state of the files a load reads (advocate.toml, citations/, letters/):
+    a worker that lives on (Dask) loads again once any of them changed."""
+    roots, config, _user = workspace
+    return workspace, stamp(Path(config), *(Path(r) / sub for r in roots for sub in ("citations", "letters")))
 
 
 def workspace_ref(loaded: Loaded) -> WorkspaceRef:
@@ -212,14 +220,17 @@ def workspace_ref(loaded: Loaded) -> WorkspaceRef:
 
 
 def _state(workspace: WorkspaceRef) -> Loaded:
-    loaded = _WARM.get(workspace)
+    key = _warm_key(workspace)
+    loaded = _WARM.get(key)
     if loaded is None:
         from .build import load
         from .workspace import Workspace, load_config
 
         roots, config, user_root = workspace
         ws = Workspace(tuple(Path(r) for r in roots), load_config(Path(config)), Path(config), Path(user_root) if user_root else None)
-        loaded = _WARM[workspace] = load(ws)
+        for old in [k for k in _WARM if k[0] == workspace]:  # an earlier state of the same workspace
+            del _WARM[old]
+        loaded = _WARM[key] = load(ws)
     return loaded
 
 
@@ -228,9 +239,9 @@ def warm_worker(workspace: WorkspaceRef, paper: str | None = None) -> None:
     A petition's annex renders inside this process (the batch is already parallel)."""
     os.environ["ADVOCATE_WORKERS"] = "1"
     loaded = _state(workspace)
-    from .pdf import _resources
+    from .pdf import resources
 
-    _resources(loaded.ws.roots, paper or loaded.ws.config.paper)
+    resources(loaded.ws.roots, paper or loaded.ws.config.paper)
 
 
 def render_task(workspace: WorkspaceRef, job: Job) -> Outcome:
@@ -334,7 +345,7 @@ def _local_runner(workers: int, workspace: WorkspaceRef, loaded: Loaded, campaig
             return
         count = _worker_count(workers, len(jobs))
         if count == 1:  # in this process: no start-up cost
-            _WARM.setdefault(workspace, loaded)
+            _WARM.setdefault(_warm_key(workspace), loaded)
             for job in jobs:
                 yield job, render_task(workspace, job)
             return
@@ -352,7 +363,7 @@ def _pool(jobs: list[Job], count: int, workspace: WorkspaceRef, loaded: Loaded, 
     # fontconfig) is loaded in this process; after that, workers start fresh
     fork = "fork" in multiprocessing.get_all_start_methods() and "weasyprint" not in sys.modules
     if fork:
-        _WARM[workspace] = loaded
+        _WARM[_warm_key(workspace)] = loaded
     context = multiprocessing.get_context("fork" if fork else "spawn")
     paper = next((j.request.paper for j in jobs if j.request.paper), None)
     with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=warm_worker, initargs=(workspace, paper)) as pool:

@@ -37,7 +37,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from .errors import InputError, Problem, Where, errors_in
-from .files import read_text
+from .files import Stamp, read_text, stamp
 from .output import write_atomic
 from .workspace import Workspace
 
@@ -834,18 +834,13 @@ def recorder(ws: Workspace, lang: str, marks: list[tuple[str | None, str]] | Non
     block is marked in the HTML and its message recorded there."""
     if lang == SOURCE_LANG:
         return Recorder(lang, None, marks=marks)
-    return Recorder(lang, _translations(ws.roots, lang), marks=marks)
-
-
-def forget_translations() -> None:
-    """Drop the compiled catalogues, so that the next render reads the .po files again (the preview,
-    after a catalogue was saved)."""
-    _translations.cache_clear()
+    return Recorder(lang, _translations(ws.roots, lang, stamp(*(po_path(root, lang) for root in ws.roots))), marks=marks)
 
 
 @lru_cache(maxsize=32)
-def _translations(roots: tuple[Path, ...], lang: str) -> Translations:
-    """The language's catalogue (user workspace over bundled), checked, compiled in memory."""
+def _translations(roots: tuple[Path, ...], lang: str, _files: Stamp) -> Translations:
+    """The language's catalogue (user workspace over bundled), checked, compiled in memory; cached
+    per state of its files (`_files`), so that a saved catalogue is read again."""
     merged: Translations | None = None
     for root in reversed(roots):
         path = po_path(root, lang)

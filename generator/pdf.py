@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from .errors import DeliveryError, RenderError, Where
+from .files import Stamp, stamp
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -62,8 +63,14 @@ def stylesheet(roots: tuple[Path, ...]) -> Path | None:
     return next((r / "letters" / "_base" / "style.css" for r in roots if (r / "letters" / "_base" / "style.css").is_file()), None)
 
 
+def resources(roots: tuple[Path, ...], paper: str):  # type: ignore[no-untyped-def]
+    """`_resources` for the stylesheet as it is now (a saved stylesheet is parsed again)."""
+    css = stylesheet(roots)
+    return _resources(roots, paper, stamp(css) if css is not None else ())
+
+
 @lru_cache(maxsize=8)
-def _resources(roots: tuple[Path, ...], paper: str):  # type: ignore[no-untyped-def]
+def _resources(roots: tuple[Path, ...], paper: str, _css: Stamp = ()):  # type: ignore[no-untyped-def]
     """What a process needs to render, made once: WeasyPrint imported (and changed, see weasy.py),
     the garbage collector set for layout, the stylesheet parsed, the fonts configured."""
     import gc
@@ -89,7 +96,7 @@ def _resources(roots: tuple[Path, ...], paper: str):  # type: ignore[no-untyped-
 def lay_out(ws: Workspace, html: str, base: Path, paper: str | None = None, template: str = "letter.html.j2"):  # type: ignore[no-untyped-def]
     """Lay `html` out (relative URLs resolve against `base`, the letter's folder; `template` names
     the file it came from in errors): (the WeasyPrint document, the labels of its signature boxes)."""
-    fetcher, fonts, sheets = _resources(ws.roots, paper or ws.config.paper)
+    fetcher, fonts, sheets = resources(ws.roots, paper or ws.config.paper)
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 

@@ -210,14 +210,9 @@ class Hub:
         """Render again after each saved change under `paths` (watchfiles: inotify, no polling)."""
         from watchfiles import awatch
 
-        from . import pdf
-        from .catalog import forget_translations
-
         def relevant(_change: Any, path: str) -> bool:
             return path.endswith(WATCHED_SUFFIXES) and not Path(path).name.startswith(".")
 
-        async for changes in awatch(*paths, watch_filter=relevant, debounce=50, step=10):
-            forget_translations()
-            if any(path.endswith(".css") for _change, path in changes):
-                pdf._resources.cache_clear()
+        # the caches (catalogues, stylesheet, library) are keyed on their files: nothing to clear
+        async for _changes in awatch(*paths, watch_filter=relevant, debounce=50, step=10):
             await self.rerender()

@@ -1,0 +1,56 @@
+"""Caches are keyed on the files they were made from: a long-lived process (a Dask worker, the
+live preview) sees a changed advocate.toml, catalogue or stylesheet without being restarted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from generator import batch
+from generator.build import load
+from generator.catalog import po_path, read_catalog, recorder, write_catalog
+from generator.pdf import resources
+from generator.workspace import open_workspace
+
+
+def _touch_later(path: Path) -> None:
+    """Make sure the file's modification time moves on, even within one clock tick."""
+    status = path.stat()
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
+
+
+def test_a_worker_sees_a_changed_sender(workspace: Path) -> None:
+    """One process renders, advocate.toml changes, the same process renders again: the new sender."""
+    ref = batch.workspace_ref(load(open_workspace(workspace)))
+    assert batch._state(ref).ws.config.sender.name == "Your Organisation"
+    config = workspace / "advocate.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("Your Organisation", "Another Coalition"), encoding="utf-8")
+    _touch_later(config)
+    assert batch._state(ref).ws.config.sender.name == "Another Coalition"
+    assert batch._state(ref) is batch._state(ref)  # unchanged files: the same warm state
+    assert sum(1 for key in batch._WARM if key[0] == ref) == 1  # the old state is dropped
+
+
+def test_a_saved_catalogue_is_read_again(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
+    assert run("-w", workspace, "i18n", "init", "fr")[0] == 0
+    ws = open_workspace(workspace)
+    msgid = "We write to you about the forced return of North Korean escapees from China."
+    assert recorder(ws, "fr").gettext(msgid) == msgid  # untranslated: English
+    path = po_path(workspace, "fr")
+    catalog = read_catalog(path, "fr")
+    catalog[msgid].string = "Nous vous écrivons au sujet du renvoi forcé de Nord-Coréens."
+    write_catalog(path, catalog)
+    _touch_later(path)
+    assert recorder(ws, "fr").gettext(msgid).startswith("Nous vous écrivons")
+
+
+def test_a_saved_stylesheet_is_parsed_again(workspace: Path) -> None:
+    css = workspace / "letters" / "_base" / "style.css"
+    css.parent.mkdir(parents=True, exist_ok=True)
+    css.write_text("p { color: black; }\n", encoding="utf-8")
+    roots = open_workspace(workspace).roots
+    first = resources(roots, "A4")
+    assert resources(roots, "A4") is first
+    css.write_text("p { color: red; }\n", encoding="utf-8")
+    _touch_later(css)
+    assert resources(roots, "A4") is not first
