@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 import click
 
 from .errors import DeliveryError, InputError
+from .outbox import STATES
 
 if TYPE_CHECKING:
     from .cli import App
     from .outbox import Queued
 
 PASSWORD_ENV = "ADVOCATE_SMTP_PASSWORD"
-STATES = ("queued", "sending", "sent", "failed", "unknown", "withdrawn")  # outbox.STATES, without importing it
 UNKNOWN_HINT = (
     "no answer came after their end, so the server may have them, and `send` does not send them again;"
     " check, then `advocate mail resolve MESSAGE-ID|ADDRESSEE --sent` (it arrived) or `--resend`"

@@ -41,10 +41,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import DeliveryError, Where
-from .mailing import Outgoing
+
+if TYPE_CHECKING:  # annotations only: the mail commands import this module without the letter machinery
+    from .mailing import Outgoing
 
 OUTBOX_NAME = "outbox.sqlite"
 SCHEMA_VERSION = 2  # 2: campaign column, states 'unknown' and 'withdrawn'
