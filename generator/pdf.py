@@ -112,9 +112,12 @@ def lay_out(ws: Workspace, html: str, base: Path, paper: str | None = None, temp
     return document, labels
 
 
-PDF_VARIANTS = ("pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u")
-"""The archival variants offered (`render --pdf-variant`): those WeasyPrint 70 makes correctly
-(docs/typesetting.md says why the others are not offered)."""
+PDF_VARIANTS = ("pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf/a-3a", "pdf/ua-1")
+"""The variants offered (`render --pdf-variant`): the PDF/A levels B and U WeasyPrint 70 makes
+correctly, and the accessible ones (PDF/A level A, PDF/UA-1) that its tree completed by
+pdf_tags.py satisfies (docs/typesetting.md says why the others are not offered)."""
+ACCESSIBLE_VARIANTS = ("pdf/a-2a", "pdf/a-3a", "pdf/ua-1")
+"""The variants that declare an accessible structure (an untagged page may not join them)."""
 
 
 def write_pdf(
@@ -127,9 +130,12 @@ def write_pdf(
     variant: str | None = None,
 ) -> bytes:
     """Lay out `html` (see `lay_out`) and return the PDF bytes: tagged (a structure tree of
-    headings, paragraphs and lists, /Lang, tab order), of the PDF/A `variant` (one of
+    headings, paragraphs, lists, notes linked to their calls, signature fields, /Lang where a run's
+    language changes, artifacts for running headers: pdf_tags.py), of the `variant` (one of
     PDF_VARIANTS) when given, marked confidential for the addressee key `confidential_for`."""
     from weasyprint.urls import FatalURLFetchingError
+
+    from .pdf_tags import tag_finisher
 
     document, labels = lay_out(ws, html, base, paper, template)
     finishers = []
@@ -137,12 +143,13 @@ def write_pdf(
         from .signing import signature_field_finisher
 
         finishers.append(signature_field_finisher(signature_boxes(document, labels)))
+    finishers.append(tag_finisher(list(labels), accessible=variant in ACCESSIBLE_VARIANTS))
     if confidential_for is not None:
         finishers.append(_mark_confidential(document, confidential_for))
     if variant is not None:
         finishers.append(_no_info_producer)
     try:  # fetches can happen while the PDF is written too
-        pdf: bytes = document.write_pdf(finisher=_chain(finishers) if finishers else None, pdf_tags=True, pdf_variant=variant)
+        pdf: bytes = document.write_pdf(finisher=_chain(finishers), pdf_tags=True, pdf_variant=variant)
     except FatalURLFetchingError as exc:
         raise fetch_refused(exc, Where(base / template)) from None
     return pdf

@@ -89,6 +89,7 @@ def signature_field_finisher(boxes: list[SignatureBox]):  # type: ignore[no-unty
                 {
                     "FT": "/Sig",
                     "T": pydyf.String(name),
+                    "TU": pydyf.String(box.label),  # the accessible name (tooltip): the signer
                     "Type": "/Annot",
                     "Subtype": "/Widget",
                     "F": 132,  # print, locked
