@@ -369,10 +369,26 @@ def join(letter_pdf: bytes, chunks: list[bytes], annex_prefix: str = "A-") -> by
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
+    refuse_untagged_annex(writer)
     letter_pages = len(writer.pages)
     for chunk in chunks:
         writer.append(PdfReader(io.BytesIO(chunk)), import_outline=False)
     return labelled(writer, letter_pages, annex_prefix)
+
+
+def refuse_untagged_annex(writer: Any) -> None:
+    """Stop when the letter in `writer` declares an accessible structure (PDF/UA, PDF/A level A):
+    the annex laid out by WeasyPrint is joined without its structure tree (only the drawn annex
+    is tagged)."""
+    metadata = writer._root_object.get("/Metadata")
+    xmp = metadata.get_object().get_data().decode("utf-8", "replace") if metadata is not None else ""
+    if "pdfuaid:part" in xmp or re.search(r'pdfaid:conformance="A"', xmp):
+        raise RenderError(
+            "--pdf-variant: the signatory annex laid out by WeasyPrint is not tagged, and an accessible PDF (PDF/UA-1, PDF/A-2a/3a) "
+            "may not end in untagged pages",
+            hint="unset ADVOCATE_ANNEX=weasyprint (a name with a character no font here prints also needs it): "
+            "or choose --pdf-variant pdf/a-2u",
+        )
 
 
 def labelled(writer: Any, letter_pages: int, annex_prefix: str = "A-") -> bytes:

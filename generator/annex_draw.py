@@ -269,6 +269,16 @@ class Canvas:
         self.current = ""  # the font and size last set
         self.words: dict[tuple[str, int], tuple[Face, str, int] | None] = {}
         self.digit_tables: dict[int, dict[str, tuple[Face, str, int]] | None] = {}
+        self.roles: list[str] = []  # the role of each marked-content sequence of the page, by MCID
+
+    def begin(self, role: str) -> None:
+        """Begin the next marked-content sequence of the page (its MCID: its index in `roles`);
+        role "Artifact" marks a running header instead."""
+        if role == "Artifact":
+            self.ops.append("/Artifact <</Type /Pagination /Subtype /Header>> BDC")
+        else:
+            self.ops.append(f"/{role} <</MCID {len(self.roles)}>> BDC")
+            self.roles.append(role)
 
     def font_name(self, chosen: Face) -> str:
         if id(chosen) not in self.fonts:
@@ -364,6 +374,11 @@ class Canvas:
         self.current = ""
         return data
 
+    def take_roles(self) -> list[str]:
+        """The roles of the page drawn since the last call, by MCID."""
+        roles, self.roles = self.roles, []
+        return roles
+
 
 @dataclass(frozen=True)
 class Texts:
@@ -392,7 +407,9 @@ def draw_page(canvas: Canvas, page: Page, number: int, total: int, geo: Geometry
     header_base = height - (geo.margin_top - 4) * mm + primary.descender * 8.5
     runs = canvas.shaper.line(header, False, canvas.shaper.faces(header, False))
     header_width = sum(r.width * 8.5 / r.face.upem for r in runs)
+    canvas.begin("Artifact")
     canvas.text(header, side + (content_width - header_width) / 2, header_width, header_base, 8.5, False, False)
+    canvas.ops.append("EMC")
     canvas.ops.append(f"{TEXT_GRAY} g")
     top = height - geo.margin_top * mm
     if number == 1:
@@ -405,20 +422,26 @@ def draw_page(canvas: Canvas, page: Page, number: int, total: int, geo: Geometry
         for item in column:
             lines = [item.text.strip()] if item.lines == 1 else break_lines(item.text, width / geo.font_pt, item.heading)
             rtl = is_rtl(item.text)
+            canvas.begin(GROUP_HEADING if item.heading else "LBody")
             for text in lines:  # every line on the 10 pt grid (the plan's taller CJK lines only reserve room)
                 canvas.text(text, x, width, y - baseline(geo.line_pt, geo.font_pt, primary), geo.font_pt, rtl, texts.rtl, item.heading)
                 y -= geo.line_pt
+            canvas.ops.append("EMC")
             y -= geo.line_pt * (item.lines - len(lines))
     return canvas.take()
 
 
 def intro(canvas: Canvas, texts: Texts, x: float, width: float, top: float, primary: Face) -> None:
     """The annex's title (12 pt bold on 16 pt) and introduction (9.5 pt on 13 pt, wrapped)."""
+    canvas.begin("H2")
     canvas.text(texts.title, x, width, top - baseline(16, 12, primary), 12, texts.rtl, texts.rtl, bold=True)
+    canvas.ops.append("EMC")
     y = top - 16 - 6
+    canvas.begin("P")
     for line in break_lines(texts.intro, width / 9.5):
         canvas.text(line, x, width, y - baseline(13, 9.5, primary), 9.5, texts.rtl, texts.rtl)
         y -= 13
+    canvas.ops.append("EMC")
 
 
 # -- the PDF ------------------------------------------------------------------------------------
@@ -516,15 +539,79 @@ def letter_with_annex(letter_pdf: bytes, pages: list[Page], geo: Geometry, texts
     from .annex import labelled
 
     canvas = Canvas(Shaper(families, texts.lang))
-    contents = [draw_page(canvas, page, n + 1, len(pages), geo, texts) for n, page in enumerate(pages)]
+    contents = [(draw_page(canvas, page, n + 1, len(pages), geo, texts), canvas.take_roles()) for n, page in enumerate(pages)]
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
     letter_pages = len(writer.pages)
     fonts = DictionaryObject()
     resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
-    for data in contents:
+    tags = AnnexTags(writer)
+    for data, roles in contents:
         page = writer.add_blank_page(geo.width * PT_PER_MM, geo.height * PT_PER_MM)
         page[NameObject("/Contents")] = stream(writer, data)
         page[NameObject("/Resources")] = resources
+        tags.add_page(page, roles)
     for name, chosen in canvas.fonts.values():
         fonts[NameObject(f"/{name}")] = embed(writer, chosen, canvas.shaper.used[id(chosen)])
     return labelled(writer, letter_pages)
+
+
+GROUP_HEADING = "H3"  # a country's heading in the annex (the annex title is an H2 under the letter's H1)
+
+
+class AnnexTags:
+    """The annex's part of the letter's structure tree (pypdf objects in `writer`, the cloned
+    tagged letter): a ``Sect`` after the letter's content holding the title (H2), the
+    introduction (P), and per country its heading (H3) and a list (``L``/``LI``/``LBody``) of its
+    names, in reading order; each annex page's marked content in the parent tree under a new
+    key. The running header is a pagination artifact. A letter with no structure tree (not
+    tagged) gets none."""
+
+    def __init__(self, writer: Any) -> None:
+        root = writer._root_object.get("/StructTreeRoot")
+        self.writer, self.sect, self.list = writer, None, None
+        if root is None:
+            return
+        root = root.get_object()
+        self.nums = root["/ParentTree"].get_object()["/Nums"]
+        self.next_key = max((int(k) for k in self.nums[0::2]), default=-1) + 1
+        document = root["/K"][0].get_object() if isinstance(root["/K"], list) else root["/K"].get_object()
+        self.sect = self.element("/Sect", document.indirect_reference)
+        document["/K"].append(self.sect)  # type: ignore[attr-defined]
+
+    def element(self, role: str, parent: Any, page: Any = None, mcid: int | None = None) -> Any:
+        """A new structure element (its reference) under `parent`, holding `mcid` of `page`."""
+        from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+        kids = ArrayObject()
+        element = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject(role),
+                                    NameObject("/P"): parent, NameObject("/K"): kids})  # fmt: skip
+        if mcid is not None:
+            element[NameObject("/Pg")] = page.indirect_reference
+            kids.append(NumberObject(mcid))
+        return self.writer._add_object(element)
+
+    def add_page(self, page: Any, roles: list[str]) -> None:
+        """Tag the annex page `page` whose marked-content sequences have `roles` (by MCID)."""
+        from pypdf.generic import ArrayObject, NameObject, NumberObject
+
+        if self.sect is None:
+            return
+        by_mcid = ArrayObject()
+        for mcid, role in enumerate(roles):
+            if role == "LBody":
+                if self.list is None:
+                    self.list = self.child("/L", self.sect)
+                holder = self.child("/LI", self.list)
+            else:
+                self.list, holder = None, self.sect
+            by_mcid.append(self.child(f"/{role}", holder, page, mcid))
+        page[NameObject("/StructParents")] = NumberObject(self.next_key)
+        page[NameObject("/Tabs")] = NameObject("/S")
+        self.nums.extend([NumberObject(self.next_key), by_mcid])
+        self.next_key += 1
+
+    def child(self, role: str, parent: Any, page: Any = None, mcid: int | None = None) -> Any:
+        """`element` appended to `parent`'s kids."""
+        made = self.element(role, parent, page, mcid)
+        parent.get_object()["/K"].append(made)
+        return made

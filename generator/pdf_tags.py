@@ -239,7 +239,8 @@ def _footnotes(tree: _Tree, tagged: list[Tagged], document: Any) -> None:
     numbers: dict[int, int] = {}  # id(footnote element) -> its number (notes come in call order)
     parts: dict[int, int] = {}  # how many pages a note has reached so far
     body = [t for t in tagged if t.box is not None and t.box.element is not None and not t.in_margin and not isinstance(t.box, TextBox)]
-    in_area = {id(note) for page in document.pages for area in page._page_box.children if isinstance(area, FootnoteAreaBox) for note in area.children}
+    areas = [area for page in document.pages for area in page._page_box.children if isinstance(area, FootnoteAreaBox)]
+    in_area = {id(note) for area in areas for note in area.children}
     for t in body:
         if t.box.element_tag.endswith("::footnote-marker"):
             t.element["S"] = "/Lbl"
@@ -309,7 +310,7 @@ def _headings(tagged: list[Tagged]) -> None:
     heads = [t.element for t in tagged if not t.in_margin and t.element.get("S") in HEADINGS]
     if any(h["S"] == "/H1" for h in heads):
         return
-    subject = next((t for t in tagged if t.box is not None and t.box.element_tag == "p" and "subject" in (t.box.element.get("class") or "").split()), None)
+    subject = next((t for t in tagged if t.element.get("S") == "/P" and "subject" in _attribute(t, "class").split()), None)
     if subject is not None:
         subject.element["S"] = "/H1"
     elif heads:
@@ -324,12 +325,17 @@ def _signature_fields(tree: _Tree, tagged: list[Tagged], anchors: list[str]) -> 
     form = tree.pdf.catalog.get("AcroForm")
     widgets = [w for w in (tree.get(ref) for ref in form["Fields"]) if w.get("FT") == "/Sig" and "StructParent" not in w] if form else []
     for anchor, widget in zip(anchors, widgets, strict=True):
-        holder = next((t for t in tagged if t.box is not None and t.box.element is not None and t.box.element.get("id") == anchor and not t.in_margin), None)
+        holder = next((t for t in tagged if _attribute(t, "id") == anchor and not t.in_margin), None)
         page = tree.pdf.page_references.index(bytes(widget["P"]))
         parent = holder.element if holder is not None else tree.get(tree.root["K"][0])
         element = tree.element("Form", parent, page, [])
         parent["K"].append(element.reference)
         tree.attach(widget, element, page)
+
+
+def _attribute(t: Tagged, name: str) -> str:
+    """The HTML attribute `name` of the element `t` was made for ("" if none)."""
+    return str(t.box.element.get(name) or "") if t.box is not None and t.box.element is not None else ""
 
 
 def figures_without_alt(tagged: list[Tagged]) -> list[str]:
