@@ -273,9 +273,9 @@ class Canvas:
 
     def begin(self, role: str) -> None:
         """Begin the next marked-content sequence of the page (its MCID: its index in `roles`);
-        role "Artifact" marks a running header instead."""
+        role "Artifact" marks a pagination artifact (running header, repeated heading) instead."""
         if role == "Artifact":
-            self.ops.append("/Artifact <</Type /Pagination /Subtype /Header>> BDC")
+            self.ops.append("/Artifact <</Type /Pagination>> BDC")
         else:
             self.ops.append(f"/{role} <</MCID {len(self.roles)}>> BDC")
             self.roles.append(role)
@@ -397,7 +397,8 @@ def baseline(line: float, size: float, chosen: Face) -> float:
 
 
 def draw_page(canvas: Canvas, page: Page, number: int, total: int, geo: Geometry, texts: Texts) -> bytes:
-    """One annex page's content stream: running header, introduction (page 1), columns."""
+    """One annex page's content stream: running header, introduction (page 1), columns; each
+    item marked as content of its structure role (`_role`, gathered in `canvas.roles`)."""
     mm = PT_PER_MM
     height, side = geo.height * mm, geo.margin_side * mm
     content_width = (geo.width - 2 * geo.margin_side) * mm
@@ -422,13 +423,26 @@ def draw_page(canvas: Canvas, page: Page, number: int, total: int, geo: Geometry
         for item in column:
             lines = [item.text.strip()] if item.lines == 1 else break_lines(item.text, width / geo.font_pt, item.heading)
             rtl = is_rtl(item.text)
-            canvas.begin(GROUP_HEADING if item.heading else "LBody")
+            role = _role(item)
+            if role:
+                canvas.begin(role)
             for text in lines:  # every line on the 10 pt grid (the plan's taller CJK lines only reserve room)
                 canvas.text(text, x, width, y - baseline(geo.line_pt, geo.font_pt, primary), geo.font_pt, rtl, texts.rtl, item.heading)
                 y -= geo.line_pt
-            canvas.ops.append("EMC")
+            if role:
+                canvas.ops.append("EMC")
             y -= geo.line_pt * (item.lines - len(lines))
     return canvas.take()
+
+
+def _role(item: Any) -> str:
+    """The structure role of a column's item (an `annex.Entry`): a country's heading, a name, or
+    an artifact for a heading repeated at the top of a column; "" for the blank line between groups."""
+    if not item.text.strip():
+        return ""
+    if item.heading:
+        return "Artifact" if item.continued else GROUP_HEADING
+    return "LBody"
 
 
 def intro(canvas: Canvas, texts: Texts, x: float, width: float, top: float, primary: Face) -> None:

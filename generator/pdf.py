@@ -143,7 +143,7 @@ def write_pdf(
         from .signing import signature_field_finisher
 
         finishers.append(signature_field_finisher(signature_boxes(document, labels)))
-    finishers.append(tag_finisher(list(labels), accessible=variant in ACCESSIBLE_VARIANTS))
+    finishers.append(tag_finisher(list(labels), variant in ACCESSIBLE_VARIANTS, Where(base / template)))
     if confidential_for is not None:
         finishers.append(_mark_confidential(document, confidential_for))
     if variant is not None:

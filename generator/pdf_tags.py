@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import RenderError
+from .errors import RenderError, Where
 
 PX_TO_PT = 0.75
 NOTE_ID = "note"
@@ -46,10 +46,11 @@ class Tagged:
     in_margin: bool
 
 
-def tag_finisher(anchors: list[str], accessible: bool):  # type: ignore[no-untyped-def]
+def tag_finisher(anchors: list[str], accessible: bool, where: Where | None = None):  # type: ignore[no-untyped-def]
     """A WeasyPrint finisher completing the structure tree (see the module docstring). `anchors`:
     the ids of the signature boxes, in the order their fields were added; `accessible`: the PDF
-    will declare PDF/UA or PDF/A level A, so an image without alt text is an error."""
+    will declare PDF/UA or PDF/A level A, so an image without alt text is an error (naming
+    `where`, the template)."""
 
     def finish(document, pdf) -> None:  # type: ignore[no-untyped-def]
         tree = _Tree(pdf)
@@ -63,6 +64,7 @@ def tag_finisher(anchors: list[str], accessible: bool):  # type: ignore[no-untyp
         if accessible and missing:
             raise RenderError(
                 f"the image {missing[0]!r} has no alt text: an accessible PDF needs a description of every image",
+                where,
                 hint='give the <img> an alt="..." describing it (the letterhead logo: the organisation\'s name)',
             )
 
