@@ -97,13 +97,17 @@ class _Tree:
         self.pdf.add_object(element)
         return element
 
-    def attach(self, annotation: Any, element: Any, page: int) -> None:
-        """Make `annotation` a kid of `element` (an OBJR) and give it a parent-tree key."""
+    def attach(self, annotation: Any, element: Any, page: int, alone: bool = False) -> None:
+        """Make `annotation` a kid of `element` (an OBJR; the only kid when `alone`) and give it a
+        parent-tree key."""
         import pydyf
 
         objr = pydyf.Dictionary({"Type": "/OBJR", "Obj": annotation.reference, "Pg": self.pdf.page_references[page]})
         self.pdf.add_object(objr)
-        element["K"].append(objr.reference)
+        if alone:
+            element["K"] = objr.reference
+        else:
+            element["K"].append(objr.reference)
         annotation["StructParent"] = self.next_key
         self.nums.extend([self.next_key, element.reference])
         self.next_key += 1
@@ -332,7 +336,9 @@ def _signature_fields(tree: _Tree, tagged: list[Tagged], anchors: list[str]) -> 
         parent = holder.element if holder is not None else tree.get(tree.root["K"][0])
         element = tree.element("Form", parent, page, [])
         parent["K"].append(element.reference)
-        tree.attach(widget, element, page)
+        # The OBJR as the Form's only kid, not in an array: pyHanko then recognises the field's
+        # place in the tree (Form.K.Obj) and a co-signer filling it does not break earlier signatures.
+        tree.attach(widget, element, page, alone=True)
 
 
 def _attribute(t: Tagged, name: str) -> str:
