@@ -236,6 +236,7 @@ def letter_options(func: F) -> F:
     type=click.Choice(PDF_VARIANTS),
     help="An archival PDF/A variant (the PDF is tagged in every case).",
 )
+@click.option("--embed-fonts", is_flag=True, help="HTML: carry the fonts used, subset, in the file (default: the reader's system fonts).")
 @click.pass_obj
 @boundary
 def render_cmd(
@@ -255,6 +256,7 @@ def render_cmd(
     wet_ink: bool,
     out: str | None,
     pdf_variant: str | None,
+    embed_fonts: bool,
 ) -> None:
     """Render LETTER to an addressee as PDF (or HTML)."""
     from .build import build_letter
@@ -273,15 +275,18 @@ def render_cmd(
     request = LetterRequest(letter, to, lang, _parse_vars(pairs, vars_file), letter_date, signers, strict, paper, confidential, wet_ink)
     if pdf_variant and fmt != "pdf":
         raise InputError(f"--pdf-variant {pdf_variant} needs a PDF", "--pdf-variant", hint="leave --format html out, or the variant")
+    if embed_fonts and fmt != "html":
+        raise InputError("applies to HTML only (a PDF always embeds its fonts)", "--embed-fonts", hint="add --format html")
     result = build_letter(app.loaded(), request, fmt, pdf_variant)
     warnings = [p for p in result.warnings if p.severity == "warning"]
     if strict and warnings:
         raise CheckFailed([Problem("error", p.where, p.message, p.hint) for p in warnings])
     _print_problems(warnings)
     if fmt == "html":
-        from .webpage import web_page
+        from .webpage import embedded_fonts, web_page
 
-        data: bytes | str = web_page(app.workspace_obj(), result.html)
+        fonts = embedded_fonts(app.workspace_obj(), result.html, result.spec.path) if embed_fonts else ""
+        data: bytes | str = web_page(app.workspace_obj(), result.html, fonts)
     else:
         data = result.pdf or b""
     _write(path, data, "--out" if out else "")

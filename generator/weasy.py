@@ -41,13 +41,18 @@ ids of the glyphs used, then again keeping every glyph up to the last one used, 
 trailing ones and the hinting. HarfBuzz (6.0 here) already ends a retained-ids subset at the last
 glyph it keeps, so the second pass only re-encodes a font of tens of thousands of (mostly empty)
 glyphs for CJK: 20 ms of each Chinese, Japanese or Korean letter. Here one pass does both (ids
-kept, hinting and the same tables dropped). The regular CJK faces come out byte for byte the
-same; TrueType fonts with composite glyphs keep the components HarfBuzz adds after the last glyph
-used, which the second pass would cut off, and the Japanese bold face keeps about 7% more (the
-pages look the same).
+kept, hinting and the same tables dropped), and the vertical metrics (VORG, vhea, vmtx) are
+dropped too: with glyph ids kept, vmtx holds a metric for each of a CJK face's 65,000 glyph ids
+(250 KB per face, subset and then compressed at level 9 for every letter) that horizontal text
+never uses (a PDF takes vertical metrics from /W2, not from the font program): about 20 ms of
+each CJK letter. The regular CJK faces come out table for table the same, less those three;
+TrueType fonts with composite glyphs keep the components HarfBuzz adds after the last glyph used,
+which the second pass would cut off, and the Japanese bold face keeps about 7% more (the pages
+look the same).
 
-The layout changes do not change a byte of any PDF, nor does the subset change for regular CFF fonts:
-tests/test_weasy.py renders with and without them (`as_published`) and compares.
+The layout changes do not change a byte of any PDF, and the subset change no table of a regular
+CFF font but the vertical ones: tests/test_weasy.py renders with and without them (`as_published`)
+and compares.
 
 Two earlier changes were given up because they reached outside WeasyPrint: pydyf's `zlib`
 replaced by one compressing at level 6 (3% faster renders), and `ctypes.util.find_library`
@@ -186,6 +191,7 @@ def _footnote_areas_measured_once(original: Any) -> Any:
 
 
 _DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
+_VERTICAL_TABLES = (b"VORG", b"vhea", b"vmtx")  # after _DROPPED_TABLES in tag order (the array must be sorted)
 
 
 def _fonts_subset_in_one_pass(original: Any) -> Any:
@@ -210,7 +216,7 @@ def _fonts_subset_in_one_pass(original: Any) -> Any:
         if self.missing:
             flags |= hb.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
         hb.hb_subset_input_set_flags(subset_input, flags)
-        tags = [harfbuzz.hb_tag_from_string(name, -1) for name in _DROPPED_TABLES]
+        tags = [harfbuzz.hb_tag_from_string(name, -1) for name in (*_DROPPED_TABLES, *_VERTICAL_TABLES)]
         harfbuzz.hb_set_add_sorted_array(
             hb.hb_subset_input_set(subset_input, hb.HB_SUBSET_SETS_DROP_TABLE_TAG), ffi.new(f"hb_codepoint_t[{len(tags)}]", tags), len(tags)
         )

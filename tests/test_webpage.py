@@ -80,3 +80,53 @@ def test_a_format_that_cannot_be_told_is_one_error(run, tmp_path: Path, monkeypa
     code, _, err = run("render", LETTER, "--to", TO, *args)
     assert code != 0 and message in err and "Traceback" not in err and "hint:" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def _embedded_faces(html: str) -> dict[tuple[str, str], set[int]]:
+    """{(family, weight): the code points its embedded WOFF2 maps} from the @font-face rules of `html`."""
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    faces = {}
+    for family, weight, data in re.findall(
+        r'@font-face \{ font-family: "([^"]+)"; font-weight: (\d+);[^}]*url\("data:font/woff2;base64,([^"]+)"\)', html
+    ):
+        font = TTFont(io.BytesIO(base64.b64decode(data)))
+        assert font.flavor == "woff2"
+        faces[family, weight] = set(font.getBestCmap())
+    return faces
+
+
+def test_embedded_fonts_carry_the_glyphs_of_the_text_and_fetch_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--embed-fonts: a WOFF2 subset per face the letter uses, in data: URLs; the CSP lets fonts come
+    from data: only; the Hangul of the text is in the Korean regular face, that of the subject in
+    the bold one (and all of it in one or the other), the Latin runs' letters in Noto Serif; the
+    default file embeds none."""
+    _render(run, "--lang", "ko", "--embed-fonts", "--out", tmp_path / "letter.html")
+    html = (tmp_path / "letter.html").read_text(encoding="utf-8")
+    faces = _embedded_faces(html)
+    assert {("Noto Serif CJK KR", "400"), ("Noto Serif CJK KR", "700"), ("Noto Serif", "400")} <= faces.keys()
+    assert "font-src data:" in html and not re.search(r"url\((?!\"data:)|@import|https?://[^\s\"<>]*\"\)", html)
+    assert not re.search(r'<(link|script|img|iframe)\b|\b(src|href)="(?!#)', html)
+    text = re.sub(r"<[^>]+>", "", html.split("<body", 1)[1])
+    hangul = {ord(c) for c in text if "\uac00" <= c <= "\ud7a3"}
+    regular, bold = faces["Noto Serif CJK KR", "400"], faces["Noto Serif CJK KR", "700"]
+    assert len(hangul) > 200 and hangul <= regular | bold
+    notes = re.sub(r"<[^>]+>", "", html.split('<section class="endnotes"', 1)[1])  # set in the regular face
+    assert {ord(c) for c in notes if "\uac00" <= c <= "\ud7a3"} <= regular
+    subject = re.sub(r"<[^>]+>", "", re.search(r'class="subject">(.*?)</', html, re.S).group(1))  # type: ignore[union-attr]
+    assert {ord(c) for c in subject if "\uac00" <= c <= "\ud7a3"} <= faces["Noto Serif CJK KR", "700"]
+    latin = {ord(c) for run in re.findall(r'<span class="latin">(.*?)</span>', html) for c in run if c.isascii() and c.isalpha()}
+    assert latin and latin <= faces["Noto Serif", "400"]
+    assert len(regular) < len(hangul) * 1.5  # a subset, not the face's 22,000 characters
+
+    plain = _render(run, "--lang", "ko", "--format", "html", "--out", tmp_path / "plain.html")
+    assert "wrote" in plain and "@font-face" not in (tmp_path / "plain.html").read_text(encoding="utf-8")
+
+
+def test_embed_fonts_needs_html(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run("render", LETTER, "--to", TO, "--embed-fonts", "--out", tmp_path / "x.pdf")
+    assert code != 0 and "--embed-fonts" in err and "applies to HTML only" in err and "hint:" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
