@@ -462,6 +462,8 @@ def respondent_of(spec: LetterSpec, addressee: Addressee, variables: dict[str, A
 # close of a letter to a head of state, a minister or a permanent mission; a letter to a UN mandate
 # or office closes with the complimentary close ("Yours sincerely,", "此致敬礼"). Never both.
 FORMULA_KINDS = frozenset({"head_of_state", "foreign_ministry", "ministry", "permanent_mission"})
+
+
 # A government's own usage for its officials, written to in its language: (language, state) -> the
 # addressee kinds it covers, the salutation by the form of address (`gender`; "{office}" is the
 # English title's first word) and the close. US officials in English: "Dear Mr. Secretary:", "Sincerely,".
@@ -474,7 +476,9 @@ class Usage:
 
 OFFICIAL_USAGE = {
     ("en", "US"): Usage(
-        frozenset({"head_of_state", "foreign_ministry", "ministry"}), {"female": "Dear Madam {office}:", "male": "Dear Mr. {office}:"}, "Sincerely,"
+        frozenset({"head_of_state", "foreign_ministry", "ministry"}),
+        {"female": "Dear Madam {office}:", "male": "Dear Mr. {office}:"},
+        "Sincerely,",
     )
 }
 

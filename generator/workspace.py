@@ -68,7 +68,7 @@ class Sender(Model):
     def _known_languages(cls, value: dict[str, SenderText]) -> dict[str, SenderText]:
         from .i18n import is_language
 
-        for tag, text in value.items():
+        for tag in value:
             if not is_language(tag):
                 raise ValueError(f"[sender.lang.{tag}]: {tag!r} is not a language tag CLDR knows (fr, zh, pt_BR)")
         return value
@@ -78,7 +78,8 @@ class Sender(Model):
         for tag, text in self.lang.items():
             if text.signers is not None and len(text.signers) != len(self.signers):
                 raise ValueError(
-                    f"[sender.lang.{tag}] has {len(text.signers)} signer(s), [sender] {len(self.signers)}: give each signer in the same order"
+                    f"[sender.lang.{tag}] has {len(text.signers)} signer(s), [sender] {len(self.signers)}:"
+                    " give each signer in the same order"
                 )
         return self
 
