@@ -29,7 +29,7 @@ FORMULA = {
     "ru": "самом высоком уважении",
     "ar": "فائق الاحترام والتقدير",
 }
-CLOSES = ["Yours sincerely", "Sincerely", "Respectueusement", "Atentamente", "此致", "敬礼", "敬具", "삼가 드림"]
+CLOSES = ["Yours sincerely", "Sincerely", "Respectueusement", "Atentamente", "此致", "敬礼", "삼가 드림"]
 CLOSES += ["С уважением", "مع خالص التحية"]
 
 
@@ -71,6 +71,7 @@ def test_a_letter_to_a_government_closes_once_with_the_formula(lang: str) -> Non
     paragraphs = closing_paragraphs(html_of("third-government", "jp-mofa", lang))
     assert len(paragraphs) == 1 and FORMULA[lang] in paragraphs[0], paragraphs
     assert not any(close in paragraphs[0] for close in CLOSES)
+    assert paragraphs[0].count("敬具") == (1 if lang == "ja" else 0)  # (closes the 拝啓 of the opening, once)
 
 
 def test_a_letter_to_a_un_mandate_closes_with_the_complimentary_close_only() -> None:
