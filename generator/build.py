@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .catalog import Recorder, po_path, recorder
 from .citing import Note
-from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
+from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of, variants_of
 from .errors import CheckFailed, Problem, UsageError, Where, errors_in
 from .letters import TEMPLATE_NAME, load_addressees, load_letters, require_body
 from .library import Library, _suggest, load_library
@@ -112,9 +112,11 @@ def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | No
         raise CheckFailed(problems)
     letter_date = request.date or dt.date.today()
     messages = messages or recorder(loaded.ws, request.lang)
+    messages.variants = variants_of(addressee, addressee.state)  # the wording for this reader (catalog.Recorder)
     respondent = respondent_of(spec, addressee, variables)
     runtime = Runtime(loaded.library, request.lang, letter_date, respondent, public=not request.confidential, terms=messages)
     runtime.strict = request.strict
+    runtime.audience = addressee.state
     context = _context(loaded, spec, addressee, request, variables, letter_date, messages)
     context["page_footer_css"] = page_footer_css(messages.pgettext("page footer", "Page %(page)s of %(pages)s"))
     context.update(runtime.functions())
@@ -185,12 +187,12 @@ def _context(
     from .collation import collate
 
     lib, lang = loaded.library, request.lang
-    sender = loaded.ws.config.sender
+    sender = loaded.ws.config.sender.in_language(lang)
     signatories = request.signatories or []
     public = collate([s for s in signatories if s.public], lang, key=lambda s: s.display)  # the language's order
     # the copies the letter declares (its `cc` variable), never one to the addressee itself
     copied = [a for a in variables.get("cc") or [] if a.key != addressee.key] if "cc" in spec.variables else []
-    cc = [addressee_context(a, lib, lang, messages) for a in copied]
+    cc = [addressee_context(a, lib, lang, messages, addressee.state) for a in copied]
     return {
         **variables,
         "vars": variables,
@@ -199,9 +201,8 @@ def _context(
         "html_lang": i18n.html_lang(lang),
         "script_css": Markup(i18n.script_css(lang)),  # the font of the script of a language style.css does not name
         "list_sep": i18n.list_separator(lang),
-        "formula_closes": lang in i18n.FORMULA_CLOSES,
         "letter": spec,
-        "addressee": addressee_context(addressee, lib, lang, messages),
+        "addressee": addressee_context(addressee, lib, lang, messages, addressee.state),
         "sender": sender,
         "signers": sender.signers,
         "letter_date": i18n.format_date(letter_date, lang),

@@ -419,12 +419,23 @@ def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
         catalog = read_catalog(path, _babel_locale(lang))
         before = {m.id for m in catalog if m.id}
         catalog.update(with_bundle(ws, lang, copy.deepcopy(template)), update_header_comment=False)
+        keep_variants(catalog)
         catalog.obsolete.clear()  # messages no longer in any letter: their translations go too
         new = sum(1 for m in catalog if m.id and m.id not in before)
         fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
         merged.append((path, catalog, new, fuzzy))
     write_catalog(template_path(ws), template)
     return [(path, new, fuzzy) for path, catalog, new, fuzzy in merged if write_catalog(path, catalog)]
+
+
+def keep_variants(catalog: Catalog) -> None:
+    """Put back the variants (`Recorder.variants`) that an update made obsolete because no template
+    holds them, as long as the message they vary is still in the catalogue; a variant of a message
+    whose English changed goes with it (translate the new message, then its variant again)."""
+    for message in list(catalog.obsolete.values()):
+        match = VARIANT_RE.match(message.context or "")
+        if match and message.id and catalog.get(message.id, match["base"]) is not None:
+            catalog[message.id] = message  # (keyed by id and context: the variant's own entry)
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -727,13 +738,21 @@ class Recorder:
     # the preview's: (context, msgid) of each translated block, in order; each block is then
     # wrapped in <span class="advocate-msg" data-msg="INDEX"> so a click finds its message
     marks: list[tuple[str | None, str]] | None = None
+    # the message variants this letter's reader takes, first found first used ("to KR": the wording
+    # of a letter to the government of the Republic of Korea; "feminine": addressed to a woman);
+    # a catalogue holds one as the message with the context "to KR" (or "salutation, to KR")
+    variants: tuple[str, ...] = ()
+
+    def _keys(self, context: str | None, msgid: str) -> list[str]:
+        """The catalogue keys of a message, its variants' first."""
+        contexts = [variant_context(context, v) for v in self.variants] + [context]
+        return [f"{c}\x04{msgid}" if c else msgid for c in contexts]
 
     def _lookup(self, context: str | None, msgid: str) -> str | None:
         if self.translations is None:
             return None
         catalog = self.translations._catalog  # type: ignore[attr-defined]
-        key = f"{context}\x04{msgid}" if context else msgid
-        return catalog.get(key) or None
+        return next((catalog[key] for key in self._keys(context, msgid) if catalog.get(key)), None)
 
     def _miss(self, msgid: str) -> None:
         if self.lang != SOURCE_LANG and msgid not in self.missing:
@@ -803,13 +822,21 @@ class Recorder:
     def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> str:
         if self.translations is not None:
             catalog = self.translations._catalog  # type: ignore[attr-defined]
-            key = f"{context}\x04{singular}" if context else singular
             index = self.translations.plural(n)  # type: ignore[attr-defined]
-            found = catalog.get((key, index))
+            found = next((catalog[(key, index)] for key in self._keys(context, singular) if catalog.get((key, index))), None)
             if found:
                 return str(found)
         self._miss(singular)
         return singular if n == 1 else plural
+
+
+VARIANT_RE = re.compile(r"^(?:(?P<base>.+), )?(?P<variant>to [A-Z]{2}|feminine)$")
+
+
+def variant_context(context: str | None, variant: str) -> str:
+    """The msgctxt of a message's `variant` ("to KR", "feminine"): "to KR" for a message without a
+    context, "salutation, feminine" for one with the context "salutation"."""
+    return f"{context}, {variant}" if context else variant
 
 
 def as_html(translated: str, *sources: str) -> Markup:

@@ -19,7 +19,7 @@ import jinja2
 from jinja2 import nodes
 
 from .build import Loaded, compose_html, example_request, load
-from .catalog import check_all, po_path, read_catalog
+from .catalog import SOURCE_LANG, check_all, letter_languages, po_path, read_catalog
 from .compose import LetterRequest, Runtime, coerce
 from .errors import AdvocateError, CheckFailed, Problem, Where, errors_in
 from .files import read_text
@@ -34,7 +34,7 @@ CITING_FUNCTIONS = {"cite", "cite_all", "obligations", "victims", "fact", "quote
 RESERVED = {
     *CITING_FUNCTIONS,
     *Runtime.FUNCTIONS,
-    *("vars", "lang", "dir", "html_lang", "list_sep", "formula_closes", "letter", "addressee", "sender", "signers"),
+    *("vars", "lang", "dir", "html_lang", "list_sep", "letter", "addressee", "sender", "signers"),
     *("letter_date", "date_iso"),
     *("cc_list", "signatories", "signatory_count", "hidden_signatory_count", "confidential", "wet_ink", "page_footer_css", "script_css"),
 }
@@ -51,6 +51,7 @@ def check_workspace(ws: Workspace, strict: bool = False) -> list[Problem]:
     problems = list(loaded.problems)
     problems += list(check_library(loaded.library))
     problems += list(check_addressees(loaded))
+    problems += list(check_sender(loaded))
     problems += check_all(ws)  # locale folders and the workspace's own catalogues
     untranslated: Untranslated = {}
     for spec in loaded.letters.values():
@@ -144,6 +145,24 @@ def check_addressees(loaded: Loaded) -> Iterator[Problem]:
             yield Problem("error", where, f"addressee {key!r} lists the email channel but has no email address")
         if a.email and not a.email_source:
             yield Problem("error", where, f"addressee {key!r}: an email needs email_source (the public source that gives it)")
+
+
+def check_sender(loaded: Loaded) -> Iterator[Problem]:
+    """One warning naming the languages the workspace's letters are rendered in that have no
+    ``[sender.lang.XX]`` in advocate.toml: their letters print the default sender's name, address
+    and signers' titles (in the default's language)."""
+    ws = loaded.ws
+    rendered = {lang for spec in loaded.letters.values() for lang in spec.languages}
+    missing = [lang for lang in letter_languages(ws) if lang in rendered and lang != SOURCE_LANG and lang not in ws.config.sender.lang]
+    if missing:
+        text = read_text(ws.config_path, ws.config_path.parent)
+        line = next((n for n, x in enumerate(text.splitlines(), 1) if x.strip() == "[sender]"), 0)
+        yield Problem(
+            "warning",
+            Where(ws.config_path, line),
+            f"no [sender.lang.XX] for {', '.join(missing)}: letters in these languages print the default sender's name and titles",
+            "add [sender.lang.XX] with name, address and [[sender.lang.XX.signers]] (the README, 'advocate.toml')",
+        )
 
 
 def check_letter(loaded: Loaded, spec: LetterSpec, untranslated: Untranslated | None = None) -> Iterator[Problem]:

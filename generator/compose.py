@@ -12,21 +12,23 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
 from . import i18n
+from .catalog import Recorder
 from .citing import MAX_NOTE_CHARS, Citer, English, Note, Terms
 from .errors import InputError, Problem, Where
 from .library import Library, _suggest
-from .models import Addressee, Document, Incident, LetterSpec, Treaty
+from .models import Addressee, Case, Document, Incident, LetterSpec, Treaty
 from .render import TemplateFunction
 
 if TYPE_CHECKING:  # the signatory machinery is imported only by the commands that read a list
     from .signatories import Signatory
 
+CASES: tuple[str, ...] = Case.__args__  # type: ignore[attr-defined]
 STATUS_WORDS = {"none": "is not a party to", "signed": "has signed but not ratified"}
 
 
@@ -94,6 +96,7 @@ class Runtime:
         self.problems: list[Problem] = []
         self.used: list[str] = []
         self.strict = False
+        self.audience: str | None = None  # the state whose government the letter addresses
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -334,12 +337,16 @@ class Runtime:
             return self.citer._title(source.title)
         return key
 
-    def state(self, code: str, form: str = "name") -> str:
+    def state(self, code: str, form: str = "name", case: str | None = None) -> str:
+        """The state's name in the letter's language: `form` "name" (running text), "formal" or
+        "short"; as a letter to the addressee's government names it (`audience`); in the grammatical
+        `case` the sentence puts it in, where the language declines names ("из Китая")."""
         if code not in self.library.states:
             self._problem("error", f"unknown state {code!r}", "states are declared in citations/states.yaml")
-        if form == "short":
-            return self.library.state_short(code, self.lang)
-        return self.library.state_name(code, self.lang, form)
+        if case is not None and case not in CASES:
+            self._problem("error", f"unknown case {case!r} for state()", f"cases: {', '.join(CASES)}")
+        form = "abbr" if form == "short" else form
+        return self.library.state_name(code, self.lang, form, audience=self.audience, case=case)
 
     def country(self, code: str) -> str:
         """A country's name in the letter's language: the library's formal name when the state is
@@ -364,6 +371,11 @@ class Runtime:
 
     def number(self, value: int) -> str:
         return i18n.format_number(value, self.lang)
+
+    def number_words(self, value: int) -> str:
+        """A count in the letter's language: in words from zero to ten where the language writes it
+        so ("two further organisations"), else in digits."""
+        return i18n.number_words(int(value), self.lang)
 
     def ga_session(self, given: int | None = None) -> int:
         """`given`, or the United Nations General Assembly session in progress at the letter's date:
@@ -412,6 +424,7 @@ class Runtime:
         "incident",
         "date",
         "number",
+        "number_words",
         "ga_session",
     )
 
@@ -444,13 +457,76 @@ def respondent_of(spec: LetterSpec, addressee: Addressee, variables: dict[str, A
     return spec.respondent
 
 
+# How a letter closes, exactly once, by the addressee's kind: the diplomatic courtesy formula
+# ("Please accept, Excellency, the assurances of our highest consideration.", "致以崇高的敬意") is the
+# close of a letter to a head of state, a minister or a permanent mission; a letter to a UN mandate
+# or office closes with the complimentary close ("Yours sincerely,", "此致敬礼"). Never both.
+FORMULA_KINDS = frozenset({"head_of_state", "foreign_ministry", "ministry", "permanent_mission"})
+
+
+# A government's own usage for its officials, written to in its language: (language, state) -> the
+# addressee kinds it covers, the salutation by the form of address (`gender`; "{office}" is the
+# English title's first word) and the close. US officials in English: "Dear Mr. Secretary:", "Sincerely,".
+@dataclass(frozen=True)
+class Usage:
+    kinds: frozenset[str]
+    salutation: dict[str, str]
+    close: str
+
+
+OFFICIAL_USAGE = {
+    ("en", "US"): Usage(
+        frozenset({"head_of_state", "foreign_ministry", "ministry"}),
+        {"female": "Dear Madam {office}:", "male": "Dear Mr. {office}:"},
+        "Sincerely,",
+    )
+}
+
+
+def usage_of(a: Addressee, lang: str) -> Usage | None:
+    """The official usage (`OFFICIAL_USAGE`) a letter to `a` in `lang` follows, if any."""
+    usage = OFFICIAL_USAGE.get((lang, a.state or ""))
+    return usage if usage and a.kind in usage.kinds else None
+
+
+def closing_of(a: Addressee, lang: str) -> str:
+    """The close of a letter to `a` in `lang`: "official" (the addressee's own government's usage,
+    `OFFICIAL_USAGE`), "formula" (`FORMULA_KINDS`) or "sincerely" (a complimentary close)."""
+    if usage_of(a, lang):
+        return "official"
+    return "formula" if a.kind in FORMULA_KINDS else "sincerely"
+
+
+def official_salutation(a: Addressee, usage: Usage) -> str | None:
+    """The salutation of `usage` for `a` when its form of address (`gender`) is recorded ("Dear Mr.
+    Secretary:" from the title "Secretary of State of ..."); None when it is not (the addressee's
+    own salutation is used)."""
+    if a.gender is None:
+        return None
+    office = a.title["en"].split(" of ")[0].split()[0]
+    return usage.salutation[a.gender].format(office=office)
+
+
+def variants_of(a: Addressee, audience: str | None) -> tuple[str, ...]:
+    """The catalogue variants (`catalog.Recorder.variants`) of the messages addressed to `a` in a
+    letter to the government of `audience`: "feminine" first for a woman, then "to XX"."""
+    return (*(("feminine",) if a.gender == "female" else ()), *((f"to {audience}",) if audience else ()))
+
+
 # Countries whose postal code follows the locality, with the separator between them.
 LOCALITY_FIRST = {"CN": " "}
 
 
-def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None = None) -> dict[str, Any]:
-    text = (terms or English()).text
+def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None = None, audience: str | None = None) -> dict[str, Any]:
+    """What a template knows of addressee `a` in `lang`: its texts through `terms` (in the variants
+    for `a`'s gender and the letter's `audience`), address block, salutation and close."""
+    terms = terms or English()
+    if isinstance(terms, Recorder):
+        terms = replace(terms, variants=variants_of(a, audience))  # (the same list of missing messages)
+    text = terms.text
     name, title, salutation = text(a.name, "addressee name"), text(a.title, "addressee title"), text(a.salutation, "salutation")
+    closing, usage = closing_of(a, lang), usage_of(a, lang)
+    official = official_salutation(a, usage) if usage else None
     lines = [x for x in (name, title) if x]
     if a.address:
         lines += a.address.lines
@@ -468,6 +544,10 @@ def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None
         "name": name,
         "title": title,
         "salutation": salutation,
+        "official_salutation": official or "",  # with its own punctuation ("Dear Mr. Secretary:")
+        "closing": closing,
+        "official_close": usage.close if usage else "",
+        "gender": a.gender or "",
         "address_lines": lines,
         "address_inline": i18n.comma(lang).join(lines),  # on one line: a cc list
         "email": a.email or "",

@@ -138,12 +138,6 @@ def locale_name(lang: str) -> str:
     return locale(lang).get_display_name("en") or lang
 
 
-# Languages whose diplomatic closing formula is itself the close of the letter: no complimentary
-# close follows it ("Veuillez agréer ... l'assurance de notre très haute considération." is the end
-# of a French letter; "Respectueusement," after it would close it twice).
-FORMULA_CLOSES = frozenset({"fr"})
-
-
 def direction(lang: str) -> str:
     """"rtl" for a language CLDR writes right to left (ar, he, fa, ur), else "ltr"."""
     return "rtl" if is_rtl(lang) else "ltr"
@@ -183,6 +177,21 @@ def _format_date(value: PartialDate | dt.date, lang: str = "en") -> str:
 
 def format_number(value: int, lang: str = "en") -> str:
     return format_decimal(value, locale=locale(lang))
+
+
+# Languages whose formal prose writes the numbers from one to ten in words ("two further
+# organisations", "deux organisations", "dos organizaciones"); the others print digits.
+SPELLED_OUT = frozenset({"en", "fr", "es"})
+
+
+def number_words(value: int, lang: str = "en") -> str:
+    """`value` in words where the language writes it so (`SPELLED_OUT`, 0 to 10: CLDR's spell-out
+    rules through ICU), else as `format_number` prints it."""
+    if lang not in SPELLED_OUT or not 0 <= value <= 10:
+        return format_number(value, lang)
+    import icu
+
+    return str(icu.RuleBasedNumberFormat(icu.URBNFRuleSetTag.SPELLOUT, icu.Locale(str(locale(lang)))).format(value))
 
 
 def list_separator(lang: str = "en") -> str:

@@ -52,20 +52,33 @@ class Library:
     def keys(self) -> list[str]:
         return sorted([*self.treaties, *self.documents, *self.incidents])
 
-    def state_name(self, code: str, lang: str = "en", form: str = "name") -> str:
-        """The state's name in `form` and `lang`: the library's, else CLDR's (Babel's territory
-        name, for a language the library does not hold), else the library's English."""
+    def state_name(self, code: str, lang: str = "en", form: str = "name", audience: str | None = None, case: str | None = None) -> str:
+        """The state's name in `form` and `lang`: the name a letter to `audience`'s government uses
+        where the library gives one, declined in `case` where the language has it; else the
+        library's, else CLDR's (Babel's territory name, for a language the library does not hold),
+        else the library's English."""
         state = self.states.get(code)
         if state is None:
             return code
+        own = state.to.get(audience or "", {}).get(form, {}).get(lang)  # type: ignore[call-overload]
+        if own:
+            return own
+        declined = state.cases.get(lang, {}).get(form, {}).get(case) if case else None  # type: ignore[call-overload]
+        if declined:
+            return declined
+        if form == "abbr":
+            return self.state_short(code, lang)
         texts = getattr(state, form) or state.name
         return texts.get(lang) or _cldr_territory(code, lang) or texts["en"]
 
-    def state_short(self, code: str, lang: str = "en") -> str:
+    def state_short(self, code: str, lang: str = "en", audience: str | None = None) -> str:
         state = self.states.get(code)
+        own = state.to.get(audience or "", {}).get("abbr", {}).get(lang) if state else None
+        if own:
+            return own
         if state and lang in state.abbr:
             return state.abbr[lang]
-        return self.state_name(code, lang)
+        return self.state_name(code, lang, audience=audience)
 
 
 def load_library(ws: Workspace) -> tuple[Library, list[Problem]]:

@@ -132,11 +132,24 @@ class Fact(Model):
         return self.flag in VERIFIED_FLAGS
 
 
+# The grammatical cases a sentence may ask a state's name in (`state(code, case=...)`); a language
+# whose grammar has no such case, or a state without the form, prints the nominative.
+Case = Literal["genitive", "dative", "accusative", "instrumental", "prepositional"]
+StateForm = Literal["name", "formal", "abbr"]
+
+
 class State(Model):
+    """A state's names per language: `name` (in running text), `formal` (address blocks), `abbr`
+    (after its definition); `cases`: language -> form -> case -> the declined name; `to`: the names
+    a letter to another state's government uses (audience state -> form -> language -> name, e.g.
+    북한 rather than 조선민주주의인민공화국 for the DPRK in a Korean letter to Seoul)."""
+
     code: str
     name: dict[str, str]
     formal: dict[str, str]
     abbr: dict[str, str] = {}
+    cases: dict[str, dict[StateForm, dict[Case, str]]] = {}
+    to: dict[str, dict[StateForm, dict[str, str]]] = {}
 
     _check_name = field_validator("name", "formal")(_need_english)
 
@@ -365,6 +378,9 @@ class Addressee(Model):
     languages: list[str] = ["en"]
     channels: list[Literal["email", "post", "form"]] = []
     note: str = ""
+    # The form of address the person holding the office takes: with "female", the catalogues'
+    # "feminine" variants of the messages addressed to them are used (Arabic agreement, la Rapporteuse).
+    gender: Literal["female", "male"] | None = None
 
     _check_texts = field_validator("title", "salutation", "name")(_need_english)
 

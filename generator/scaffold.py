@@ -212,6 +212,8 @@ __KEY__:
   languages: [en]                # languages it accepts, preferred first
   channels: []                   # email | post | form: how letters reach it
   note: ""
+  gender: null                   # female | male: the office holder's form of address ("Dear Madam
+                                 # Secretary:", feminine catalogue variants); null when not known
 """
 
 NEW_KINDS = {

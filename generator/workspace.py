@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, InputProblems, Problem, Where
 from .files import read_text
@@ -46,12 +46,55 @@ class Signer(Model):
     organisation: str = ""
 
 
+class SenderText(Model):
+    """``[sender.lang.XX]``: the sender as a letter in language XX prints it (each key optional:
+    what is left out is the default's). `signers` replaces the default list, signer for signer."""
+
+    name: str = ""
+    address: list[str] | None = None
+    signers: list[Signer] | None = None
+
+
 class Sender(Model):
     name: str
     address: list[str] = []
     email: str = ""
     website: str = ""
     signers: list[Signer] = []
+    lang: dict[str, SenderText] = {}
+
+    @field_validator("lang")
+    @classmethod
+    def _known_languages(cls, value: dict[str, SenderText]) -> dict[str, SenderText]:
+        from .i18n import is_language
+
+        for tag in value:
+            if not is_language(tag):
+                raise ValueError(f"[sender.lang.{tag}]: {tag!r} is not a language tag CLDR knows (fr, zh, pt_BR)")
+        return value
+
+    @model_validator(mode="after")
+    def _same_signers(self) -> Sender:
+        for tag, text in self.lang.items():
+            if text.signers is not None and len(text.signers) != len(self.signers):
+                raise ValueError(
+                    f"[sender.lang.{tag}] has {len(text.signers)} signer(s), [sender] {len(self.signers)}:"
+                    " give each signer in the same order"
+                )
+        return self
+
+    def in_language(self, lang: str) -> Sender:
+        """The sender as a letter in `lang` prints it: the ``[sender.lang]`` entry over the default."""
+        text = self.lang.get(lang)
+        if text is None:
+            return self
+        return self.model_copy(
+            update={
+                "name": text.name or self.name,
+                "address": self.address if text.address is None else text.address,
+                "signers": self.signers if text.signers is None else text.signers,
+            }
+        )
 
 
 class Mail(Model):

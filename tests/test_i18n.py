@@ -473,9 +473,10 @@ def test_bundled_catalogues_pass_the_checks_and_are_complete(run) -> None:  # ty
     assert all(r[-1] == "100.0%" for r in rows), out
 
 
-@pytest.mark.parametrize(("lang", "closes"), [("en", ["highest consideration", "Yours sincerely"]), ("fr", ["très haute considération"])])
+@pytest.mark.parametrize(("lang", "closes"), [("en", ["highest consideration"]), ("fr", ["très haute considération"])])
 def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str]) -> None:
-    """After the diplomatic formula a French letter ends (no "Respectueusement,"); English keeps both."""
+    """After the diplomatic formula a letter ends, in French and in English alike (no "Respectueusement,",
+    no "Yours sincerely": tests/test_conventions.py checks every language)."""
     import datetime as dt
 
     from generator.build import build_letter, load

@@ -139,7 +139,7 @@ def test_every_note_text_is_in_the_pdf(rendered: Rendered, notes) -> None:  # ty
 
 def test_body_text_is_in_the_pdf(rendered: Rendered) -> None:
     whole = letters_only("".join(rendered.pages))
-    for phrase in ("We write to express our grave concern", "Your Excellency", "Yours sincerely", "23 November 2026",
+    for phrase in ("We write to express our grave concern", "Your Excellency", "highest consideration", "23 November 2026",
                    "Xi Jinping", "A. N. Example"):
         assert letters_only(phrase) in whole, phrase
 

@@ -239,7 +239,7 @@ def test_signon_lists_organisations_in_collation_order(tmp_path: Path, run) -> N
     html = out.read_text(encoding="utf-8")
     positions = [html.index(f"<b>{o}</b>") for o in ["alpha Aid", "Eagle Watch", "Émile Foundation", "Zeta Rights"]]
     assert positions == sorted(positions) and "Hidden Org" not in html
-    assert "the undersigned 5 organisations" in html and "by 1 further organisation" in html
+    assert "the undersigned 5 organisations" in html and "by one further organisation" in html
 
 
 # -- the annex ----------------------------------------------------------------------------------
