@@ -36,8 +36,8 @@ DATE = dt.date(2026, 11, 23)
 
 
 def warm() -> list[tuple[str, float]]:
-    from generator.build import example_requests, load
-    from generator.workspace import open_workspace
+    from generator.compose.build import example_requests, load
+    from generator.core.workspace import open_workspace
 
     loaded = load(open_workspace())
     rows = []
@@ -47,7 +47,7 @@ def warm() -> list[tuple[str, float]]:
 
 
 def _median_render(loaded, request) -> float:  # type: ignore[no-untyped-def]
-    from generator.build import build_letter
+    from generator.compose.build import build_letter
 
     build_letter(loaded, request)  # warm-up: fonts, stylesheet, templates, catalogue
     times = []
@@ -60,9 +60,9 @@ def _median_render(loaded, request) -> float:  # type: ignore[no-untyped-def]
 
 def languages() -> list[tuple[str, float]]:
     """The same letter in every language (warm), for the 1.3x-of-English target."""
-    from generator.build import build_letter, load
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter, load
+    from generator.compose.compose import LetterRequest
+    from generator.core.workspace import open_workspace
 
     loaded = load(open_workspace())
     spec = loaded.letters["china-nonrefoulement"]
@@ -101,9 +101,9 @@ def versus_typst() -> None:
     python = typst_side.typst_python()
     if python is None:
         return
-    from generator.build import build_letter, compose_html, load
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter, compose_html, load
+    from generator.compose.compose import LetterRequest
+    from generator.core.workspace import open_workspace
 
     letter = "china-nonrefoulement"
     with tempfile.TemporaryDirectory() as tmp:
@@ -145,10 +145,10 @@ def batch_campaign(folder: Path) -> tuple[Path, int]:
     its letter (25 x 8 = 200 letters with the bundled library), written into `folder`."""
     import json
 
-    from generator.build import compose_html, load
-    from generator.compose import LetterRequest
-    from generator.errors import AdvocateError
-    from generator.workspace import open_workspace
+    from generator.compose.build import compose_html, load
+    from generator.compose.compose import LetterRequest
+    from generator.core.errors import AdvocateError
+    from generator.core.workspace import open_workspace
 
     loaded = load(open_workspace())
     chosen: dict[str, list[str]] = {}

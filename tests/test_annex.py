@@ -1,4 +1,4 @@
-"""The petition annex drawn directly (generator/annex_draw.py): 1,000 names in six scripts read
+"""The petition annex drawn directly (generator/petition/annex_draw.py): 1,000 names in six scripts read
 back by pdftotext in reading order, the plan and the drawing agreeing on every line, the
 WeasyPrint path still selectable, a character no font prints falling back to it, and the same
 bytes for the same input."""
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator import annex, annex_draw
-from generator.build import load
-from generator.countries import country_name
-from generator.signatories import read_signatories
-from generator.workspace import open_workspace
+from generator.compose.build import load
+from generator.core.workspace import open_workspace
+from generator.load.countries import country_name
+from generator.petition import annex, annex_draw
+from generator.petition.signatories import read_signatories
 
 REPO = Path(__file__).resolve().parent.parent
 LIBRARY = load(open_workspace()).library

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from generator import batch
-from generator.build import load
-from generator.catalog import po_path, read_catalog, recorder, write_catalog
-from generator.pdf import resources
-from generator.workspace import open_workspace
+from generator.campaign import batch
+from generator.compose.build import load
+from generator.core.workspace import open_workspace
+from generator.render.pdf import resources
+from generator.translate.catalog import po_path, read_catalog, recorder, write_catalog
 
 
 def _touch_later(path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from _helpers import DATE, set_languages, set_template, write
 from babel.messages.pofile import read_po, write_po
 
-from generator.catalog import po_path
+from generator.translate.catalog import po_path
 
 # -- the workflow on a fixture workspace ----------------------------------------------------
 
@@ -138,7 +138,7 @@ def test_a_bad_translation_stops_check_and_render_with_file_and_line(french: Pat
 def test_footnote_placeholders_keep_their_order(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
     from babel.messages.catalog import Catalog
 
-    from generator.catalog import check_message
+    from generator.translate.catalog import check_message
 
     catalog = Catalog(locale="fr")
     catalog.add("A.%(note1)s B.%(note2)s", "B.%(note2)s A.%(note1)s")
@@ -163,7 +163,7 @@ def test_broken_po_syntax_is_one_line_with_its_line(french: Path, run, tmp_path:
 def test_plural_forms_must_match_the_language(workspace: Path) -> None:
     from babel.messages.catalog import Catalog
 
-    from generator.catalog import check_message
+    from generator.translate.catalog import check_message
 
     catalog = Catalog(locale="ru")  # three plural forms
     catalog.add(("%(num)s organisation", "%(num)s organisations"), ("%(num)s организация", "%(num)s организации"))
@@ -347,8 +347,8 @@ FONTS = {"ko": "Noto-Serif-CJK-KR", "zh": "Noto-Serif-CJK-SC", "ja": "Noto-Serif
 
 
 def _first_examples():  # type: ignore[no-untyped-def]
-    from generator.build import example_requests, load
-    from generator.workspace import open_workspace
+    from generator.compose.build import example_requests, load
+    from generator.core.workspace import open_workspace
 
     loaded = load(open_workspace())
     firsts = {}
@@ -363,7 +363,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     import dataclasses
     import datetime as dt
 
-    from generator.build import build_letter
+    from generator.compose.build import build_letter
 
     loaded, firsts = _first_examples()
     folder = tmp_path_factory.mktemp("langs")
@@ -428,8 +428,8 @@ def test_korean_lines_never_break_inside_a_word(rendered, letter: str) -> None: 
     body = re.sub(r'<span class="latin">([^<]*)</span>', r"\1", html.split("<body", 1)[1])  # Latin runs belong to their word
     body = re.sub(r"<[^>]+>", " ", body).translate(BIDI_CONTROLS)  # without the word joiners
     words = {w for w in body.split() if re.search(SCRIPTS["ko"], w)}
-    from generator.catalog import recorder
-    from generator.workspace import open_workspace
+    from generator.core.workspace import open_workspace
+    from generator.translate.catalog import recorder
 
     annex = recorder(open_workspace(), "ko").gettext("Annex: signatories")
     letter_text = _text(pdf).split(annex)[0]  # the petition's annex is laid out by its own template
@@ -445,8 +445,8 @@ def test_korean_lines_never_break_inside_a_word(rendered, letter: str) -> None: 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_footnote_terms_are_the_languages_own(rendered, lang: str) -> None:  # type: ignore[no-untyped-def]
-    from generator.catalog import recorder
-    from generator.workspace import open_workspace
+    from generator.core.workspace import open_workspace
+    from generator.translate.catalog import recorder
 
     terms = recorder(open_workspace(), lang)
     ibid = terms.pgettext("footnote", "Ibid")
@@ -478,9 +478,9 @@ def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str])
     """After the diplomatic formula a French letter ends (no "Respectueusement,"); English keeps both."""
     import datetime as dt
 
-    from generator.build import build_letter, load
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter, load
+    from generator.compose.compose import LetterRequest
+    from generator.core.workspace import open_workspace
 
     request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
     html = build_letter(load(open_workspace(None)), request, "html").html
@@ -495,9 +495,9 @@ def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str])
 def test_address_block_city_is_in_the_letters_language(lang: str, city: str) -> None:
     import datetime as dt
 
-    from generator.build import build_letter, load
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter, load
+    from generator.compose.compose import LetterRequest
+    from generator.core.workspace import open_workspace
 
     request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
     html = build_letter(load(open_workspace(None)), request, "html").html
@@ -545,7 +545,7 @@ def test_a_translation_that_slips_past_the_check_is_rendered_as_text(
     nothing embedded, nothing after '<!--' lost, the markup shown as typed."""
     from pypdf import PdfReader
 
-    from generator import catalog as catalog_module
+    from generator.translate import catalog as catalog_module
 
     write(french / "letters" / "example" / "signers.csv", "name,email\nJane Roe,jane@example.org\n")
     _hostile(french)
@@ -569,7 +569,7 @@ def test_a_translation_keeps_only_its_sources_tags_and_placeholders_are_escaped(
     from babel.messages.mofile import write_mo
     from babel.support import Translations
 
-    from generator.catalog import Recorder
+    from generator.translate.catalog import Recorder
 
     catalog = Catalog(locale="fr")
     catalog.add("<b>%(name)s</b> wrote", '<b>%(name)s</b> a écrit <i>ceci</i> <img src="x"> & <!--')
@@ -592,8 +592,8 @@ def test_a_translation_keeps_only_its_sources_tags_and_placeholders_are_escaped(
 
 
 def test_bundled_catalogues_carry_no_victim_details() -> None:
-    from generator.catalog import extract
-    from generator.workspace import open_workspace
+    from generator.core.workspace import open_workspace
+    from generator.translate.catalog import extract
 
     root = Path(__file__).resolve().parent.parent
     for path in [root / "locales" / "messages.pot", *sorted((root / "locales").glob("*/LC_MESSAGES/messages.po"))]:
@@ -606,10 +606,10 @@ def test_bundled_catalogues_carry_no_victim_details() -> None:
 def test_a_confidential_render_prints_victim_details_in_english_without_a_lookup() -> None:
     import datetime as dt
 
-    from generator.build import build_letter, load
-    from generator.catalog import recorder
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter, load
+    from generator.compose.compose import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.translate.catalog import recorder
 
     details = {"en": "detained in China from 5 April to 9 October 2023"}
     terms = recorder(open_workspace(None), "fr")
@@ -715,7 +715,7 @@ def test_render_and_compile_refuse_a_broken_catalogue(workspace: Path, run, tmp_
 def test_plural_checks_name_the_form_and_the_numbers() -> None:
     from babel.messages.catalog import Catalog
 
-    from generator.catalog import check_message
+    from generator.translate.catalog import check_message
 
     catalog = Catalog(locale="ru")
     catalog.add(
@@ -858,8 +858,8 @@ def test_update_leaves_unchanged_catalogues_alone(french: Path, run) -> None:  #
 def german(bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run) -> Path:  # type: ignore[no-untyped-def]
     """A fresh workspace with a German catalogue, over a copy of the bundle that has its template
     catalogue (so that `i18n init de` takes the layout's and the library's messages too)."""
-    from generator import workspace as workspace_module
-    from generator.scaffold import init_workspace
+    from generator.core import workspace as workspace_module
+    from generator.tools.scaffold import init_workspace
 
     shutil.copytree(bundle, tmp_path / "bundle")
     monkeypatch.setattr(workspace_module, "BUNDLED", tmp_path / "bundle")

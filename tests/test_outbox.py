@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from smtp_server import PASSWORD, USER, FaultServer, Handler, Server, add_mail_templates, mail_workspace, small_pdf
 
-from generator.outbox import Outbox
+from generator.delivery.outbox import Outbox
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -377,7 +377,7 @@ def test_resolve_changes_nothing_unless_every_target_is_unknown(tmp_path, isolat
 
 
 def test_ctrl_c_while_waiting_for_the_answer_leaves_the_message_unknown(tmp_path, isolated_bundle, run, faulty):
-    from generator.outbox import SmtpSettings, send
+    from generator.delivery.outbox import SmtpSettings, send
 
     ws, keys, pdf = mail_workspace(tmp_path, 1)
     queue_all(run, ws, keys, pdf)
@@ -406,7 +406,7 @@ def test_connection_sends_small_records_at_once(tmp_path, security):
     STARTTLS or implicit TLS, has TCP_NODELAY on the socket it ends up using."""
     import socket
 
-    from generator.outbox import SmtpSettings, _connect
+    from generator.delivery.outbox import SmtpSettings, _connect
 
     srv = Server(tmp_path, mode="ssl" if security == "ssl" else "starttls").start()
     try:

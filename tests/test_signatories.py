@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator import annex
-from generator.build import load
-from generator.collation import collate
-from generator.countries import parse_country
-from generator.signatories import clean_csv, clean_text, neutralise, read_signatories
-from generator.workspace import open_workspace
+from generator.compose.build import load
+from generator.core.workspace import open_workspace
+from generator.load.collation import collate
+from generator.load.countries import parse_country
+from generator.petition import annex
+from generator.petition.signatories import clean_csv, clean_text, neutralise, read_signatories
 
 REPO = Path(__file__).resolve().parent.parent
 HEADER = "name,organisation,country,city,email,public\n"
@@ -515,7 +515,7 @@ def test_an_ordinary_letter_loads_no_petition_machinery(tmp_path, monkeypatch):
         "import sys\nfrom generator.cli import main\n"
         f"try:\n    main(['render', 'china-nonrefoulement', '--to', 'cn-president', '--out', {str(out)!r}])\n"
         "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
-        "heavy = ('icu', 'generator.annex', 'generator.signatories', 'babel.messages.checkers')\n"
+        "heavy = ('icu', 'generator.petition.annex', 'generator.petition.signatories', 'babel.messages.checkers')\n"
         "print('LOADED:', *sorted(m for m in heavy if m in sys.modules), file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)

@@ -1,4 +1,4 @@
-"""The changes to WeasyPrint in generator/weasy.py. The layout changes (footnote areas measured
+"""The changes to WeasyPrint in generator/render/weasy.py. The layout changes (footnote areas measured
 once per footnote, right-to-left lines laid out once) leave the PDFs byte for byte as WeasyPrint
 makes them, both where footnotes are measured one by one and where WeasyPrint's own method runs.
 Each change is made only over the exact function it was written against, and nothing outside
@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from generator import weasy
-from generator.build import build_letter, load
-from generator.compose import LetterRequest
-from generator.weasy import AS_PUBLISHED_ENV, CHANGES, Change, as_published, import_weasyprint
-from generator.workspace import open_workspace
+from generator.compose.build import build_letter, load
+from generator.compose.compose import LetterRequest
+from generator.core.workspace import open_workspace
+from generator.render import weasy
+from generator.render.weasy import AS_PUBLISHED_ENV, CHANGES, Change, as_published, import_weasyprint
 
 import_weasyprint()
 from weasyprint import HTML  # noqa: E402
@@ -164,7 +164,7 @@ def test_a_change_over_a_different_function_is_not_made(caplog: pytest.LogCaptur
 
 
 def test_environment_switch_runs_weasyprint_as_published() -> None:
-    code = "from generator.weasy import CHANGES, import_weasyprint; import_weasyprint(); print(sorted(CHANGES))"
+    code = "from generator.render.weasy import CHANGES, import_weasyprint; import_weasyprint(); print(sorted(CHANGES))"
     env = {**os.environ, AS_PUBLISHED_ENV: "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,0 +1,562 @@
+"""From a letter request to a render context.
+
+In: a `LetterRequest` (letter, addressee, language, variables, date, signatories) and the loaded
+workspace. Out: the context a letter template is filled with, including the citation functions
+(`cite`, `fact`, `quote`, `obligation`, ...). The functions record the problems they find
+(unknown or unverified source, incident after the letter date, obligation asserted against a
+state that is not bound) with the template file and line of the call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup, escape
+
+from ..core import i18n
+from ..core.errors import InputError, Problem, Where
+from ..core.models import Addressee, Document, Incident, LetterSpec, Treaty
+from ..load.library import Library, _suggest
+from ..render.render import TemplateFunction
+from .citing import MAX_NOTE_CHARS, Citer, English, Note, Terms
+
+if TYPE_CHECKING:  # the signatory machinery is imported only by the commands that read a list
+    from ..petition.signatories import Signatory
+
+STATUS_WORDS = {"none": "is not a party to", "signed": "has signed but not ratified"}
+
+
+@dataclass
+class LetterRequest:
+    letter: str
+    addressee: str
+    lang: str = "en"
+    variables: dict[str, Any] = field(default_factory=dict)
+    date: dt.date | None = None
+    signatories: list[Signatory] | None = None
+    strict: bool = False
+    paper: str | None = None
+    confidential: bool = False
+    wet_ink: bool = False  # signature lines to sign by hand instead of signature fields
+
+
+class Status:
+    """What `status()` gives a template: `status`, `bound`, and `date` (formatted); reading the
+    date when there is none calls `missing` (which records the problem) and gives a marker."""
+
+    __slots__ = ("_date", "_missing", "bound", "status")
+
+    def __init__(self, status: str, bound: bool, date: str | None, missing: Callable[[], None]):
+        self.status, self.bound, self._date, self._missing = status, bound, date, missing
+
+    @property
+    def date(self) -> str:
+        if self._date is None:
+            self._missing()
+            return "[date not verified]"
+        return self._date
+
+
+def template_where() -> Where | str:
+    """The template file and line of the innermost template frame calling us."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            return Where(template.filename or template.name or "<template>", template.get_corresponding_lineno(frame.f_lineno))
+        frame = frame.f_back  # type: ignore[assignment]
+    return "<template>"
+
+
+class Runtime:
+    """The functions a letter template calls; collects notes and problems."""
+
+    def __init__(
+        self,
+        library: Library,
+        lang: str,
+        letter_date: dt.date,
+        respondent: str | None,
+        public: bool = True,
+        terms: Terms | None = None,
+    ):
+        self.library = library
+        self.lang = lang
+        self.letter_date = letter_date
+        self.respondent = respondent
+        self.public = public
+        self.terms: Terms = terms or English()
+        self.citer = Citer(library, lang, self.terms)
+        self.problems: list[Problem] = []
+        self.used: list[str] = []
+        self.strict = False
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _problem(self, severity: str, message: str, hint: str = "") -> None:
+        """Record a problem at the calling template line, once: a block the layout prints more
+        than once (the subject: in the title and the "Re:" line) runs its calls each time."""
+        problem = Problem(severity, template_where(), message, hint)
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def _lookup(self, key: str) -> Treaty | Document | Incident | None:
+        source = self.library.get(key)
+        if source is None:
+            self._problem("error", f"unknown citation key {key!r}", _suggest(key, self.library.keys()))
+            return None
+        self.used.append(key)
+        if not _verified(source):
+            self._problem(
+                "error",
+                f"{key!r} is flagged unverified (U) in the library and cannot be cited",
+                "verify it against a primary source and set its flag to V or V2, or leave it out",
+            )
+        if isinstance(source, Document) and source.date.first_day() > self.letter_date:
+            self._problem(
+                "error",
+                f"document {key!r} is dated {source.date}, after the letter date {self.letter_date}",
+                "a letter cannot cite what was not yet published; check --date",
+            )
+        if isinstance(source, Incident) and source.date.first_day() > self.letter_date:
+            self._problem(
+                "error",
+                f"incident {key!r} is dated {source.date}, after the letter date {self.letter_date}",
+                "check the incident date or give the letter a later --date",
+            )
+        return source
+
+    def _published(self, key: str) -> bool:
+        doc = self.library.documents.get(key)
+        return doc is not None and doc.date.first_day() <= self.letter_date
+
+    def _call(self, note: Note) -> Markup:
+        """The footnote element (an error when the note is too long for a page)."""
+        if len(note.text) > MAX_NOTE_CHARS:
+            self._problem(
+                "error",
+                f"footnote {note.number} is {len(note.text)} characters long (limit {MAX_NOTE_CHARS})",
+                "split the citation: a footnote taller than the page is cut off by the PDF renderer",
+            )
+        return Markup('<span class="footnote">%s</span>') % note.html
+
+    def _refs(self, key: str, pinpoint: str | None) -> list[tuple[str, str | None]]:
+        """What citing `key` cites: the key itself, or an incident's sources published by the
+        letter date (a later one is left out with a warning; an unknown one is an error that the
+        library check after the render reports, as `advocate check` does)."""
+        source = self.library.get(key)
+        if not isinstance(source, Incident):
+            return [(key, pinpoint)]
+        refs = []
+        for ref in source.sources:
+            doc = self.library.documents.get(ref.document)
+            if doc is not None and self._published(ref.document):
+                refs.append((ref.document, ref.pinpoint))
+            elif doc is not None:
+                message = f"source {ref.document!r} of incident {key!r} is dated {doc.date}, after the letter date {self.letter_date}"
+                if not any(p.message.startswith(message) for p in self.problems):  # once, though the incident is cited often
+                    self._problem("warning", f"{message}: left out of the footnote", "give the letter a later --date to cite it")
+        if not refs:
+            self._problem("error", f"none of the sources of incident {key!r} was published by the letter date {self.letter_date}")
+        return refs
+
+    # -- template functions -------------------------------------------------------------------
+
+    def cite(self, key: str, pinpoint: str | None = None) -> Markup:
+        """One footnote citing `key` (a treaty, document or incident: its sources) at `pinpoint`."""
+        return self.cite_all((key, pinpoint))
+
+    def cite_all(self, *items: str | tuple[str, str | None] | list[Any]) -> Markup:
+        """One footnote citing several sources: each item is a key or a (key, pinpoint) pair."""
+        refs: list[tuple[str, str | None]] = []
+        for item in items:
+            key, pin = _ref(item)
+            if self._lookup(key) is not None:
+                refs.extend(self._refs(key, pin))
+        if not refs:
+            return Markup("")
+        return self._call(self.citer.cite(refs))
+
+    def fact(self, key: str) -> Markup:
+        """The incident's statement in the letter's language, footnoted to all its sources."""
+        source = self._lookup(key)
+        if not isinstance(source, Incident):
+            if source is not None:
+                self._problem("error", f"fact() needs an incident key; {key!r} is a {type(source).__name__.lower()}")
+            return Markup("")
+        if not source.sources:
+            self._problem("error", f"incident {key!r} has no source", "every statement about an incident needs a source")
+            return escape(self._text(source.summary, "incident summary"))
+        return escape(self._text(source.summary, "incident summary")) + self.cite(key)
+
+    def quote(self, treaty: str, article: str, obligation: bool = False, state: str | None = None) -> Markup:
+        """The article's verified text in the letter's language in quotation marks, footnoted ("art
+        N", with the label of a translation). A letter in a language without a verified text states
+        the rule in its own language instead (the article's paraphrase, through the catalogue, without
+        quotation marks) and its footnote gives the English text: English treaty text never stands in
+        the body of a letter in another language. With obligation=True the letter asserts it against
+        `state` (default: the respondent), which must be bound."""
+        source = self._lookup(treaty)
+        if not isinstance(source, Treaty):
+            return Markup("")
+        if obligation and (state or self.respondent):
+            self._check_bound(source, state or self.respondent)  # type: ignore[arg-type]
+        art = source.articles.get(article)
+        if art is None:
+            self._problem(
+                "error", f"{treaty!r} has no article {article!r} in the library", f"articles held: {', '.join(source.articles) or 'none'}"
+            )
+            return Markup("")
+        text = art.own_text(self.lang)
+        if text is not None:
+            note = self.citer.cite([(treaty, f"art {article}")], label=self.citer.text_label(source.text_kind(self.lang)))
+            return i18n.quoted(i18n.inner_quotes(text, self.lang), self.lang) + self._call(note)
+        english = art.own_text("en")
+        if english is None:
+            self._problem("error", f"the text of {treaty} art {article} is unverified (U)")
+            return Markup("")
+        return self._paraphrase(source, article, english)
+
+    def _paraphrase(self, treaty: Treaty, article: str, english: str) -> Markup:
+        """The rule of `treaty` art `article` stated in the letter's language (no verified text in it),
+        footnoted with the English text; an error when the article has no paraphrase."""
+        paraphrase = treaty.articles[article].paraphrase
+        where = f"{treaty.key} art {article}"
+        if paraphrase is None:
+            self._problem(
+                "error",
+                f"no verified {self.lang!r} text of {where} and no paraphrase of it: "
+                f"a {self.lang!r} letter does not quote the English text in its body",
+                f"add the verified {self.lang!r} text with its flag and source, or a `paraphrase` of the article (docs/formats.md)",
+            )
+            return Markup("")
+        stated = self._text(paraphrase, "treaty paraphrase")  # untranslated: listed with the other untranslated messages
+        original = self.citer.original_text(english, authentic=treaty.text_kind("en") == "authentic")
+        return escape(stated) + self._call(self.citer.cite([(treaty.key, f"art {article}")], after=original))
+
+    def obligation(self, treaty: str, pinpoint: str | None = None, state: str | None = None) -> Markup:
+        """A footnote for an obligation asserted against `state` (default: the letter's respondent)."""
+        return self.obligations((treaty, pinpoint), state=state)
+
+    def obligations(self, *items: str | tuple[str, str | None] | list[Any], state: str | None = None) -> Markup:
+        """One footnote for obligations under several treaties (keys or (key, pinpoint) pairs)."""
+        refs: list[tuple[str, str | None]] = []
+        for item in items:
+            key, pin = _ref(item)
+            source = self._lookup(key)
+            if not isinstance(source, Treaty):
+                if source is not None:
+                    self._problem("error", f"obligation() needs a treaty key; {key!r} is not a treaty")
+                continue
+            code = state or self.respondent
+            if code:
+                self._check_bound(source, code)
+            refs.append((key, pin))
+        return self._call(self.citer.cite(refs)) if refs else Markup("")
+
+    def _check_bound(self, treaty: Treaty, code: str) -> None:
+        party = treaty.parties.get(code)
+        who = self.library.state_short(code)
+        if party is None or not party.verified:
+            self._problem(
+                "error",
+                f"the status of {who} under {treaty.short_title} is not verified in the library",
+                "add the state's status with a V or V2 flag before asserting the obligation",
+            )
+        elif treaty.kind == "declaration":
+            return
+        elif not party.bound:
+            self._problem(
+                "error" if self.strict else "warning",
+                f"{_cap(who)} {STATUS_WORDS.get(party.status, 'is not bound by')} {treaty.short_title}",
+                "cite customary international law or a treaty the state is bound by instead",
+            )
+
+    def is_bound(self, treaty: str, state: str | None = None) -> bool:
+        source = self.library.get(treaty)
+        code = state or self.respondent
+        if not isinstance(source, Treaty) or not code:
+            return False
+        party = source.parties.get(code)
+        return bool(party and party.bound)
+
+    def status(self, treaty: str, state: str | None = None) -> Status:
+        """A state's verified status under a treaty (`.status`, `.bound`, `.date` formatted); reading
+        `.date` when the library holds no verified date is an error, never an empty phrase."""
+        source = self.library.get(treaty)
+        code = state or self.respondent
+        party = source.parties.get(code) if isinstance(source, Treaty) and code else None
+        if party is None or not party.verified:
+            self._problem("error", f"the status of {code} under {treaty} is not verified in the library")
+            return Status("unknown", False, None, lambda: None)
+        if party.date is None or (party.date_flag or party.flag) == "U":
+            why = "unverified (U)" if party.date else "not"
+            message = f"the date of the status of {code} under {treaty} ({party.status}) is {why} in the library"
+            hint = "verify the date and flag it V or V2, or leave the date out of the letter"
+            return Status(party.status, party.bound, None, lambda: self._problem("error", message, hint))
+        return Status(party.status, party.bound, i18n.format_date(party.date, self.lang), lambda: None)
+
+    def victims(self, key: str) -> list[dict[str, str]]:
+        """Named victims of an incident: only in a confidential version (``--confidential``);
+        a public version gets an empty list. Naming someone without recorded consent is a warning
+        (an error under --strict)."""
+        source = self._lookup(key)
+        if not isinstance(source, Incident) or self.public:
+            return []
+        named = []
+        for victim in source.victims:
+            if victim.consent == "refused":
+                self._problem("error", f"a victim of {key!r} refused consent to be named")
+                continue
+            if victim.consent != "given":
+                self._problem(
+                    "error" if self.strict else "warning",
+                    f"consent to name a victim of {key!r} is not recorded",
+                    "record consent: given in the incident before sending a named submission",
+                )
+            named.append({"name": victim.name, "details": self._text(victim.details, "victim details"), "consent": victim.consent})
+        return named
+
+    def note(self, text: str) -> Markup:
+        return self._call(self.citer.explain(text))
+
+    def title(self, key: str) -> str:
+        source = self._lookup(key)
+        if isinstance(source, Treaty):
+            return self.citer._title(source.title, source.title_flags)
+        if isinstance(source, Incident):
+            return self._text(source.title, "incident title")
+        if isinstance(source, Document) and source.title:
+            return self.citer._title(source.title)
+        return key
+
+    def state(self, code: str, form: str = "name") -> str:
+        if code not in self.library.states:
+            self._problem("error", f"unknown state {code!r}", "states are declared in citations/states.yaml")
+        if form == "short":
+            return self.library.state_short(code, self.lang)
+        return self.library.state_name(code, self.lang, form)
+
+    def country(self, code: str) -> str:
+        """A country's name in the letter's language: the library's formal name when the state is
+        declared there, else CLDR's (Babel), else the code itself."""
+        code = (code or "").upper()
+        if code in self.library.states:
+            return self.library.state_name(code, self.lang, "formal")
+        return i18n.locale(self.lang).territories.get(code, code)
+
+    def incident(self, key: str) -> Incident | None:
+        """The incident record, for conditions; in a public render without its named victims (the
+        object holds none: nothing in a public template can reach a name or a consent record)."""
+        source = self._lookup(key)
+        if not isinstance(source, Incident):
+            return None
+        return source.model_copy(update={"victims": []}) if self.public else source
+
+    def date(self, value: Any) -> str:
+        from ..core.models import PartialDate
+
+        return i18n.format_date(PartialDate.parse(value), self.lang)
+
+    def number(self, value: int) -> str:
+        return i18n.format_number(value, self.lang)
+
+    def ga_session(self, given: int | None = None) -> int:
+        """`given`, or the United Nations General Assembly session in progress at the letter's date:
+        regular session N opens in September of 1945 + N. In September itself the opening day
+        decides, which the library does not hold: the new session is assumed, with a warning (an
+        error under --strict)."""
+        if given:
+            return int(given)
+        year, month = self.letter_date.year, self.letter_date.month
+        session = year - 1945 if month >= 9 else year - 1946
+        message = f"the General Assembly session is taken to be {session}: a new session opens in September"
+        if month == 9 and not any(p.message == message for p in self.problems):  # once, though the subject renders often
+            self._problem("warning", message, "check the opening date and give the session: --var session=N")
+        return session
+
+    def place_names(self, key: str) -> list[str]:
+        """The incident's places in the letter's language (translated through the catalogue)."""
+        source = self._lookup(key)
+        if not isinstance(source, Incident):
+            return []
+        return [self.terms.text({"en": place}, "place name") for place in source.places]
+
+    def join(self, items: list[str]) -> str:
+        """A list in the letter's language: "A, B and C", "A、B和C"."""
+        return i18n.join([str(i) for i in items], self.lang)
+
+    def _text(self, texts: dict[str, str] | None, context: str) -> str:
+        return self.terms.text(texts, context)
+
+    FUNCTIONS = (
+        "cite",
+        "cite_all",
+        "fact",
+        "quote",
+        "obligation",
+        "obligations",
+        "status",
+        "victims",
+        "country",
+        "join",
+        "place_names",
+        "is_bound",
+        "note",
+        "title",
+        "state",
+        "incident",
+        "date",
+        "number",
+        "ga_session",
+    )
+
+    def functions(self) -> dict[str, TemplateFunction]:
+        """The template functions by name, each callable from the sandbox (and nothing else of the runtime)."""
+        return {name: TemplateFunction(getattr(self, name)) for name in self.FUNCTIONS}
+
+
+def _ref(item: str | tuple[str, str | None] | list[Any]) -> tuple[str, str | None]:
+    """A citation argument: a key, or a (key, pinpoint) pair."""
+    if isinstance(item, str):
+        return item, None
+    return item[0], item[1] if len(item) > 1 else None
+
+
+def _verified(source: Treaty | Document | Incident) -> bool:
+    return source.flag in ("V", "V2")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def respondent_of(spec: LetterSpec, addressee: Addressee, variables: dict[str, Any]) -> str | None:
+    if spec.respondent == "addressee":
+        return addressee.state
+    if spec.respondent.startswith("var:"):
+        value = variables.get(spec.respondent[4:])
+        return str(value) if value else None
+    return spec.respondent
+
+
+# Countries whose postal code follows the locality, with the separator between them.
+LOCALITY_FIRST = {"CN": " "}
+
+
+def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None = None) -> dict[str, Any]:
+    text = (terms or English()).text
+    name, title, salutation = text(a.name, "addressee name"), text(a.title, "addressee title"), text(a.salutation, "salutation")
+    lines = [x for x in (name, title) if x]
+    if a.address:
+        lines += a.address.lines
+        locality = text({"en": a.address.locality}, "place name") if a.address.locality else None
+        after = LOCALITY_FIRST.get(a.address.country)  # "Beijing 100701"
+        parts = (locality, a.address.postal_code) if after else (a.address.postal_code, locality)
+        place = (after or " ").join(x for x in parts if x)
+        if place:
+            lines.append(place)
+        lines.append(lib.state_name(a.address.country, lang, "formal"))
+    return {
+        "key": a.key,
+        "kind": a.kind,
+        "state": a.state,
+        "name": name,
+        "title": title,
+        "salutation": salutation,
+        "address_lines": lines,
+        "address_inline": i18n.comma(lang).join(lines),  # on one line: a cc list
+        "email": a.email or "",
+    }
+
+
+def check_variables(
+    spec: LetterSpec, given: dict[str, Any], addressees: dict[str, Addressee], lib: Library
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Merge defaults and given values, coercing each to its declared type."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for name in given:
+        if name not in spec.variables:
+            problems.append(
+                Problem(
+                    "error",
+                    Where("--var", 0, name),
+                    f"unknown variable {name!r} for letter {spec.name!r}",
+                    f"known: {', '.join(spec.variables) or 'none'} (`advocate show {spec.name}`)",
+                )
+            )
+    for name, var in spec.variables.items():
+        if name in given:
+            raw = given[name]
+        elif var.default is not None:
+            raw = var.default
+        elif var.required:
+            problems.append(
+                Problem(
+                    "error",
+                    Where("--var", 0, name),
+                    f"required variable {name!r} is missing",
+                    f"give it with --var {name}=VALUE ({var.type}{': ' + var.help if var.help else ''})",
+                )
+            )
+            continue
+        else:
+            values[name] = [] if var.type == "list" else None
+            continue
+        try:
+            values[name] = coerce(var.type, raw, var.choices, addressees, lib)
+        except ValueError as exc:
+            problems.append(Problem("error", Where("--var", 0, name), f"variable {name!r}: {exc}", f"expected type {var.type}"))
+    return values, problems
+
+
+def coerce(kind: str, raw: Any, choices: list[str], addressees: dict[str, Addressee], lib: Library) -> Any:
+    if kind in ("str", "text"):
+        if isinstance(raw, (dict, list)):
+            raise ValueError(f"expected text, got {type(raw).__name__}")
+        return str(raw)
+    if kind == "int":
+        if isinstance(raw, bool):
+            raise ValueError(f"expected an integer, got {raw!r}")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected an integer, got {raw!r}") from None
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("yes", "true", "1", "on"):
+            return True
+        if str(raw).lower() in ("no", "false", "0", "off"):
+            return False
+        raise ValueError(f"expected yes or no, got {raw!r}")
+    if kind == "date":
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw))
+        except ValueError:
+            raise ValueError(f"expected a date YYYY-MM-DD, got {raw!r}") from None
+    if kind == "choice":
+        if str(raw) not in choices:
+            raise ValueError(f"{raw!r} is not one of {', '.join(choices)}")
+        return str(raw)
+    if kind == "list":
+        items = raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
+        return [str(x) for x in items]
+    if kind == "addressee":
+        items = raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
+        for key in items:
+            if key not in addressees:
+                raise ValueError(f"unknown addressee {key!r}; {_suggest(key, sorted(addressees))}")
+        return [addressees[k] for k in items]
+    if kind == "state":
+        if str(raw) not in lib.states:
+            raise ValueError(f"unknown state {raw!r}; known: {', '.join(sorted(lib.states))}")
+        return str(raw)
+    raise InputError(f"unknown variable type {kind!r}")
