@@ -36,8 +36,9 @@ DATE = dt.date(2026, 11, 23)
 
 
 def warm() -> list[tuple[str, float]]:
-    from generator.compose.build import example_requests, load
+    from generator.compose.build import example_requests
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     loaded = load(open_workspace())
     rows = []
@@ -60,9 +61,10 @@ def _median_render(loaded, request) -> float:  # type: ignore[no-untyped-def]
 
 def languages() -> list[tuple[str, float]]:
     """The same letter in every language (warm), for the 1.3x-of-English target."""
-    from generator.compose.build import build_letter, load
-    from generator.compose.compose import LetterRequest
+    from generator.compose.build import build_letter
+    from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     loaded = load(open_workspace())
     spec = loaded.letters["china-nonrefoulement"]
@@ -101,9 +103,10 @@ def versus_typst() -> None:
     python = typst_side.typst_python()
     if python is None:
         return
-    from generator.compose.build import build_letter, compose_html, load
-    from generator.compose.compose import LetterRequest
+    from generator.compose.build import build_letter, compose_html
+    from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     letter = "china-nonrefoulement"
     with tempfile.TemporaryDirectory() as tmp:
@@ -145,10 +148,11 @@ def batch_campaign(folder: Path) -> tuple[Path, int]:
     its letter (25 x 8 = 200 letters with the bundled library), written into `folder`."""
     import json
 
-    from generator.compose.build import compose_html, load
-    from generator.compose.compose import LetterRequest
+    from generator.compose.build import compose_html
     from generator.core.errors import AdvocateError
+    from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     loaded = load(open_workspace())
     chosen: dict[str, list[str]] = {}

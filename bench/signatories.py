@@ -83,11 +83,12 @@ def advocate(csv_path: Path, out: Path, annex: str = "draw") -> Measured:
 def typst_source(csv_path: Path) -> str:
     """The same petition as a Typst document: the letter's text, then the annex with advocate's
     groups (country names, collation, headings) and the template's own English texts."""
-    from generator.compose.build import compose_html, load
-    from generator.compose.compose import LetterRequest
+    from generator.compose.build import compose_html
+    from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
     from generator.load.countries import country_name
-    from generator.petition.annex import groups_of
+    from generator.load.loaded import load
+    from generator.petition.layout import groups_of
     from generator.petition.signatories import load_signatories
 
     loaded = load(open_workspace())

@@ -20,8 +20,8 @@ from _helpers import set_languages, set_template, write
 from generator.campaign.batch import MANIFEST, run_batch
 from generator.campaign.campaign import CampaignInvalid, load_campaign
 from generator.campaign.progress import Progress
-from generator.compose.build import load
 from generator.core.workspace import open_workspace
+from generator.load.loaded import load
 
 DATE = "2026-11-23"
 GOOD = ["cn-mfa", "cn-president"]

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from generator.campaign import batch
-from generator.compose.build import load
 from generator.core.workspace import open_workspace
+from generator.load.loaded import load
 from generator.render.pdf import resources
 from generator.translate.catalog import po_path, read_catalog, recorder, write_catalog
 

@@ -341,9 +341,11 @@ def test_reserved_names_cover_the_render_context() -> None:
     import datetime as dt
 
     from generator.checks.checks import RESERVED
-    from generator.compose.build import _context, load
-    from generator.compose.compose import LetterRequest, Runtime
+    from generator.compose.build import _context
+    from generator.compose.compose import Runtime
+    from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
     from generator.translate.catalog import recorder
 
     loaded = load(open_workspace())
@@ -362,9 +364,9 @@ def test_general_assembly_session_follows_the_letter_date(day: str, given: int |
     """Session N opens in September of 1945 + N; in September the opening day decides, so a warning."""
     import datetime as dt
 
-    from generator.compose.build import load
     from generator.compose.compose import Runtime
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     runtime = Runtime(load(open_workspace()).library, "en", dt.date.fromisoformat(day), "CN")
     assert runtime.ga_session(given) == session
@@ -522,8 +524,8 @@ def test_bundled_letters_refuse_addressees_they_are_not_written_for(  # type: ig
 
 
 def test_every_bundled_letter_with_a_varying_respondent_declares_its_states() -> None:
-    from generator.compose.build import load
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     for spec in load(open_workspace(None)).letters.values():
         if spec.respondent == "addressee" or spec.respondent.startswith("var:"):
@@ -545,8 +547,8 @@ def test_check_asks_a_letter_that_names_a_state_to_say_which_states_it_is_for(wo
 
 def test_a_campaign_to_all_selects_only_the_addressees_a_letter_is_written_for(tmp_path: Path) -> None:
     from generator.campaign.campaign import load_campaign
-    from generator.compose.build import load
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     campaign = write(tmp_path / "c.yaml", f"letters: [china-nonrefoulement, third-committee-missions]\naddressees: all\ndate: {DATE}\n")
     plan = load_campaign(campaign, load(open_workspace(None)))

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from generator.compose.build import compose_html, example_requests, load
+from generator.compose.build import compose_html, example_requests
 from generator.core.workspace import open_workspace
+from generator.load.loaded import load
 from generator.render.footnote_pages import misplaced_footnotes
 from generator.render.pdf import lay_out
 from generator.render.weasy import as_published, import_weasyprint

@@ -347,8 +347,9 @@ FONTS = {"ko": "Noto-Serif-CJK-KR", "zh": "Noto-Serif-CJK-SC", "ja": "Noto-Serif
 
 
 def _first_examples():  # type: ignore[no-untyped-def]
-    from generator.compose.build import example_requests, load
+    from generator.compose.build import example_requests
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     loaded = load(open_workspace())
     firsts = {}
@@ -478,9 +479,10 @@ def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str])
     """After the diplomatic formula a French letter ends (no "Respectueusement,"); English keeps both."""
     import datetime as dt
 
-    from generator.compose.build import build_letter, load
-    from generator.compose.compose import LetterRequest
+    from generator.compose.build import build_letter
+    from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
     html = build_letter(load(open_workspace(None)), request, "html").html
@@ -495,9 +497,10 @@ def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str])
 def test_address_block_city_is_in_the_letters_language(lang: str, city: str) -> None:
     import datetime as dt
 
-    from generator.compose.build import build_letter, load
-    from generator.compose.compose import LetterRequest
+    from generator.compose.build import build_letter
+    from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
     html = build_letter(load(open_workspace(None)), request, "html").html
@@ -566,20 +569,15 @@ def test_a_translation_that_slips_past_the_check_is_rendered_as_text(
 def test_a_translation_keeps_only_its_sources_tags_and_placeholders_are_escaped() -> None:
     import jinja2
     from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
-    from babel.support import Translations
 
-    from generator.translate.catalog import Recorder
+    from generator.translate.catalog import Compiled, Recorder
 
     catalog = Catalog(locale="fr")
     catalog.add("<b>%(name)s</b> wrote", '<b>%(name)s</b> a écrit <i>ceci</i> <img src="x"> & <!--')
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
     source = "{% trans name=who %}<b>{{ name }}</b> wrote{% endtrans %}"
     html_env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
     text_env = jinja2.Environment(autoescape=False, extensions=["jinja2.ext.i18n"])
-    terms = Recorder("fr", Translations(buf))
+    terms = Recorder("fr", Compiled([catalog]))
     for env in (html_env, text_env):
         terms.install(env)
     assert html_env.from_string(source).render(who="<script>") == (
@@ -606,9 +604,10 @@ def test_bundled_catalogues_carry_no_victim_details() -> None:
 def test_a_confidential_render_prints_victim_details_in_english_without_a_lookup() -> None:
     import datetime as dt
 
-    from generator.compose.build import build_letter, load
-    from generator.compose.compose import LetterRequest
+    from generator.compose.build import build_letter
+    from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
     from generator.translate.catalog import recorder
 
     details = {"en": "detained in China from 5 April to 9 October 2023"}
@@ -930,3 +929,36 @@ def test_todo_refuses_english_and_a_language_without_catalogue(workspace: Path, 
     assert run("-w", workspace, "i18n", "init", "de")[0] == 0
     code, _out, err = run("-w", workspace, "i18n", "todo", "nope", "--lang", "de")
     assert code == 2 and "unknown letter 'nope'" in err
+
+
+def test_the_compiled_catalogues_translate_as_babels_mo_files_do() -> None:
+    """The render's lookups (`Compiled`, made from the catalogues read) give what gettext gives
+    from the .mo file Babel compiles of the same catalogue, for every message and plural count of
+    every bundled language; a message missing from both falls back to the English."""
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
+    from generator.core.locales import po_path
+    from generator.core.workspace import BUNDLED
+    from generator.translate.catalog import Compiled, babel_locale, read_catalog
+
+    for lang in ("fr", "ru", "ar", "zh"):
+        catalog = read_catalog(po_path(BUNDLED, lang), babel_locale(lang))
+        buf = io.BytesIO()
+        write_mo(buf, catalog, use_fuzzy=False)
+        buf.seek(0)
+        mo, compiled = Translations(buf), Compiled([catalog])
+        checked = 0
+        for m in catalog:
+            if not m.id:
+                continue
+            if isinstance(m.id, str):
+                expected = mo.pgettext(m.context, m.id) if m.context else mo.gettext(m.id)
+                assert (compiled.get(m.context, m.id) or m.id) == expected, (lang, m.id)
+            else:
+                for n in (0, 1, 2, 3, 5, 11, 21, 101):
+                    fallback = m.id[0] if n == 1 else m.id[1]
+                    expected = mo.npgettext(m.context, m.id[0], m.id[1], n) if m.context else mo.ngettext(m.id[0], m.id[1], n)
+                    assert (compiled.get_plural(m.context, m.id[0], n) or fallback) == expected, (lang, m.id, n)
+            checked += 1
+        assert checked > 50 and compiled.get(None, "no such message") is None

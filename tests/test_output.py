@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import _quiet_dependencies
+from generator.cli.root import quiet_dependencies
 from generator.core.output import write_atomic
 
 
@@ -44,7 +44,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, mon
 def test_dependency_warnings_are_hidden_but_advocates_own_are_not() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.resetwarnings()
-        _quiet_dependencies()
+        quiet_dependencies()
         warnings.warn_explicit("deprecated inside a dependency", DeprecationWarning, "x.py", 1, module="pyhanko.sign.x")
         warnings.warn_explicit("advocate's own", UserWarning, "y.py", 2, module="generator.compose.build")
     assert [str(w.message) for w in caught] == ["advocate's own"]

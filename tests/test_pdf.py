@@ -16,9 +16,10 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from generator.cli import main
-from generator.compose.build import build_letter, load
-from generator.compose.compose import LetterRequest
+from generator.compose.build import build_letter
+from generator.core.letter import LetterRequest
 from generator.core.workspace import BUNDLED, open_workspace
+from generator.load.loaded import load
 
 LETTER, TO, DATE = "china-nonrefoulement", "cn-president", "2026-11-23"
 

@@ -11,11 +11,13 @@ import re
 import pytest
 from markupsafe import Markup
 
-from generator.compose.build import compose_html, load
-from generator.compose.compose import LetterRequest, Runtime
+from generator.compose.build import compose_html
+from generator.compose.compose import Runtime
+from generator.core.letter import LetterRequest
 from generator.core.models import Article, Treaty
 from generator.core.workspace import open_workspace
 from generator.load.library import Library
+from generator.load.loaded import load
 from generator.translate.catalog import recorder
 
 DATE = dt.date(2026, 11, 23)

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator.compose.build import load
 from generator.core.workspace import open_workspace
 from generator.load.collation import collate
 from generator.load.countries import parse_country
-from generator.petition import annex
+from generator.load.loaded import load
+from generator.petition import annex, layout
 from generator.petition.signatories import clean_csv, clean_text, neutralise, read_signatories
 
 REPO = Path(__file__).resolve().parent.parent
@@ -246,17 +246,17 @@ def test_signon_lists_organisations_in_collation_order(tmp_path: Path, run) -> N
 
 
 def test_line_count_measures_wrapping() -> None:
-    assert annex.line_count("Anna Example, Paris", 30) == 1
-    assert annex.line_count("Anna " * 20, 15) >= 3
-    assert annex.line_count("x" * 200, 30) >= 4  # one long word breaks anywhere
-    assert annex.line_count("김" * 40, 21) == 2  # CJK: 1 em each, breaks between characters
+    assert layout.line_count("Anna Example, Paris", 30) == 1
+    assert layout.line_count("Anna " * 20, 15) >= 3
+    assert layout.line_count("x" * 200, 30) >= 4  # one long word breaks anywhere
+    assert layout.line_count("김" * 40, 21) == 2  # CJK: 1 em each, breaks between characters
 
 
 def test_plan_never_overfills_a_column() -> None:
-    geo = annex.geometry("A4")
+    geo = layout.geometry("A4")
     people = [f"Person {i}, City" for i in range(1000)] + ["Very long name " * 12] + [f"黄娜 {i}" for i in range(300)]
-    groups = [annex.Group("A", "A (600)", people[:600]), annex.Group("B", "B (701)", people[600:])]
-    pages = annex.plan(groups, geo)
+    groups = [layout.Group("A", "A (600)", people[:600]), layout.Group("B", "B (701)", people[600:])]
+    pages = layout.plan(groups, geo)
     for p, page in enumerate(pages):
         assert len(page) <= geo.columns
         for c, column in enumerate(page):

@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 
-from generator.compose.build import build_letter, load
-from generator.compose.compose import LetterRequest
+from generator.compose.build import build_letter
+from generator.core.letter import LetterRequest
 from generator.core.workspace import open_workspace
+from generator.load.loaded import load
 from generator.render import weasy
 from generator.render.weasy import AS_PUBLISHED_ENV, CHANGES, Change, as_published, import_weasyprint
 

@@ -32,10 +32,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..compose.build import Loaded
 from ..core.errors import AdvocateError, CheckFailed, InputError, Problem, RenderError, Where, errors_in
 from ..core.files import Stamp, stamp
 from ..core.output import write_atomic
+from ..load.loaded import Loaded
 from .campaign import Campaign, Job
 
 MANIFEST = "manifest.json"
@@ -223,8 +223,8 @@ def _state(workspace: WorkspaceRef) -> Loaded:
     key = _warm_key(workspace)
     loaded = _WARM.get(key)
     if loaded is None:
-        from ..compose.build import load
         from ..core.workspace import Workspace, load_config
+        from ..load.loaded import load
 
         roots, config, user_root = workspace
         ws = Workspace(tuple(Path(r) for r in roots), load_config(Path(config)), Path(config), Path(user_root) if user_root else None)

@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..checks.checks import not_written_for
-from ..compose.build import Loaded
-from ..compose.compose import LetterRequest, check_variables
-from ..core.errors import AdvocateError, CheckFailed, Problem, Where
+from ..compose.compose import check_variables
+from ..compose.rules import not_written_for
+from ..core.errors import AdvocateError, CheckFailed, Problem, Where, suggest
+from ..core.letter import LetterRequest
 from ..core.models import ADDRESSEE_KINDS, LANGS, Addressee, LetterSpec
 from ..core.yamlio import LDict, LList, load_yaml
-from ..load.library import _suggest
+from ..load.loaded import Loaded
 
 KEYS = (
     "name",
@@ -218,7 +218,7 @@ def _letters(r: _Reader, loaded: Loaded) -> list[tuple[LetterSpec, dict[str, Any
             continue
         spec = loaded.letters.get(name)
         if spec is None:
-            hint = _suggest(name, sorted(loaded.letters)).replace("advocate citations list", "advocate letters")
+            hint = suggest(name, sorted(loaded.letters), "advocate letters")
             r.error(where, f"unknown letter {name!r}", hint)
             continue
         found.append((spec, dict(variables), item))
@@ -351,7 +351,7 @@ def _addressees(r: _Reader, loaded: Loaded, spec: LetterSpec, owner: LDict, vari
             where = r.where(node, i) if isinstance(node, LList) else r.where(owner, "addressees")
             found = loaded.addressees.get(key)
             if found is None:
-                hint = _suggest(key, sorted(loaded.addressees)).replace("advocate citations list", "advocate addressees list")
+                hint = suggest(key, sorted(loaded.addressees), "advocate addressees list")
                 r.error(where, f"unknown addressee {key!r}", hint)
             elif not accepts(found):
                 why = not_written_for(spec, found, loaded.library, variables)[0][0]

@@ -13,69 +13,66 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .options import echo_json, json_option, print_problems
+from .root import App, root
+
 if TYPE_CHECKING:
     from ..campaign.campaign import Campaign
-    from ..compose.build import Loaded
+    from ..load.loaded import Loaded
 
 
-def register(main: click.Group) -> None:
-    from . import App, _print_problems, boundary, json_option
+@root.command("batch")
+@click.argument("campaign", type=click.Path(dir_okay=False))
+@click.option(
+    "--workers", "-j", type=click.IntRange(min=1), help=f"Worker processes (default: the number of cores, here {os.cpu_count() or 1})."
+)
+@click.option("--out", "out", type=click.Path(file_okay=False), help="Output folder (default: out/CAMPAIGN-NAME).")
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="Render on a Dask distributed cluster instead of local processes (needs: pip install -e '.[dask]').",
+)
+@click.option("--check", "check_only", is_flag=True, help="Only check: compose every letter (HTML, no PDF) and list what would be written.")
+@json_option
+@click.pass_obj
+def batch_cmd(
+    app: App, campaign: str, workers: int | None, out: str | None, scheduler: str | None, check_only: bool, as_json: bool
+) -> None:
+    """Render every letter of a CAMPAIGN file (letters x addressees x languages).
 
-    @main.command("batch")
-    @click.argument("campaign", type=click.Path(dir_okay=False))
-    @click.option(
-        "--workers", "-j", type=click.IntRange(min=1), help=f"Worker processes (default: the number of cores, here {os.cpu_count() or 1})."
-    )
-    @click.option("--out", "out", type=click.Path(file_okay=False), help="Output folder (default: out/CAMPAIGN-NAME).")
-    @click.option(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="Render on a Dask distributed cluster instead of local processes (needs: pip install -e '.[dask]').",
-    )
-    @click.option(
-        "--check", "check_only", is_flag=True, help="Only check: compose every letter (HTML, no PDF) and list what would be written."
-    )
-    @json_option
-    @click.pass_obj
-    @boundary
-    def batch_cmd(
-        app: App, campaign: str, workers: int | None, out: str | None, scheduler: str | None, check_only: bool, as_json: bool
-    ) -> None:
-        """Render every letter of a CAMPAIGN file (letters x addressees x languages).
+    Only letters whose inputs changed since the last run are rendered; a manifest.json in the
+    output folder records each file with its inputs and sha256. A failing letter does not stop
+    the others; the exit code is 5 if any failed. See the README, "Campaigns".
+    """
+    from ..campaign.batch import run_batch, summary
+    from ..campaign.campaign import load_campaign
+    from ..campaign.progress import Progress
 
-        Only letters whose inputs changed since the last run are rendered; a manifest.json in the
-        output folder records each file with its inputs and sha256. A failing letter does not stop
-        the others; the exit code is 5 if any failed. See the README, "Campaigns".
-        """
-        from ..campaign.batch import run_batch, summary
-        from ..campaign.campaign import load_campaign
-        from ..campaign.progress import Progress
+    if workers and scheduler:
+        raise click.UsageError("give --workers or --scheduler, not both")
+    if as_json and not check_only:
+        raise click.UsageError("--json goes with --check")
+    loaded = app.loaded()
+    plan = load_campaign(Path(campaign), loaded)
+    out_dir = Path(out) if out else Path("out") / plan.name
+    if check_only:
+        _check(plan, loaded, out_dir, "--out" if out else "", as_json)
+        return
+    print_problems(plan.warnings)
+    bar: list[Progress] = []
 
-        if workers and scheduler:
-            raise click.UsageError("give --workers or --scheduler, not both")
-        if as_json and not check_only:
-            raise click.UsageError("--json goes with --check")
-        loaded = app.loaded()
-        plan = load_campaign(Path(campaign), loaded)
-        out_dir = Path(out) if out else Path("out") / plan.name
-        if check_only:
-            _check(plan, loaded, out_dir, "--out" if out else "", as_json)
-            return
-        _print_problems(plan.warnings)
-        bar: list[Progress] = []
+    def started(todo: int, skipped: int) -> None:
+        click.echo(f"campaign {plan.name!r}: {todo} to render, {skipped} up to date, into {out_dir}", err=True)
+        bar.append(Progress(todo, sys.stderr))
 
-        def started(todo: int, skipped: int) -> None:
-            click.echo(f"campaign {plan.name!r}: {todo} to render, {skipped} up to date, into {out_dir}", err=True)
-            bar.append(Progress(todo, sys.stderr))
-
-        try:
-            report = run_batch(plan, loaded, out_dir, workers, scheduler, progress=lambda s: bar[0](s), on_start=started)
-        finally:
-            if bar:
-                bar[0].close()
-        click.echo(summary(report))
-        if not report.ok:
-            sys.exit(5)
+    try:
+        report = run_batch(plan, loaded, out_dir, workers, scheduler, progress=lambda s: bar[0](s), on_start=started)
+    finally:
+        if bar:
+            bar[0].close()
+    click.echo(summary(report))
+    if not report.ok:
+        sys.exit(5)
 
 
 def _check(plan: Campaign, loaded: Loaded, out_dir: Path, option: str, as_json: bool) -> None:
@@ -85,7 +82,6 @@ def _check(plan: Campaign, loaded: Loaded, out_dir: Path, option: str, as_json: 
     from ..checks.checks import unique
     from ..core.errors import CheckFailed, errors_in
     from ..tools.views import problem_data, problems_data
-    from . import _echo_json, _print_problems
 
     checked, problems = check_campaign(plan, loaded, out_dir, option)
     problems = unique([*plan.warnings, *problems])
@@ -103,9 +99,9 @@ def _check(plan: Campaign, loaded: Loaded, out_dir: Path, option: str, as_json: 
             }
             for c in checked
         ]
-        _echo_json(problems_data(problems, campaign=plan.name, letters=len(checked), failing=len(failing), jobs=jobs))
+        echo_json(problems_data(problems, campaign=plan.name, letters=len(checked), failing=len(failing), jobs=jobs))
     else:
-        _print_problems(problems)
+        print_problems(problems)
         for c in checked:
             click.echo(f"{c.job.output}  {c.job.label}" + ("" if c.ok else f"  WOULD FAIL ({len(errors_in(c.problems))} error(s))"))
         errors = len(errors_in(problems))

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from ..core.errors import SigningError
-from . import App, boundary
+from .root import App, root
 
 PASSPHRASE_ENV = "ADVOCATE_KEY_PASSPHRASE"
 TRUST_ENV = "ADVOCATE_TRUST"
@@ -53,12 +53,7 @@ def _read_pdf(path: str) -> bytes:
         raise SigningError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def register(main: click.Group) -> None:
-    main.add_command(sign_cmd)
-    main.add_command(verify_cmd)
-
-
-@click.command("sign")
+@root.command("sign")
 @click.argument("pdf", type=click.Path(dir_okay=False))
 @click.option("--key", required=True, type=click.Path(dir_okay=False), help="PKCS#12 file (.p12/.pfx), or PEM private key.")
 @click.option("--cert", type=click.Path(dir_okay=False), help="Signer's certificate (PEM/DER), with a PEM key.")
@@ -74,7 +69,6 @@ def register(main: click.Group) -> None:
     "--out", "out", type=click.Path(dir_okay=False), help="Output file (default: PDF-signed.pdf; a *-signed.pdf is updated in place)."
 )
 @click.pass_obj
-@boundary
 def sign_cmd(
     app: App,
     pdf: str,
@@ -93,7 +87,8 @@ def sign_cmd(
     The passphrase is never taken from the command line.
     """
     from ..core.output import write_atomic
-    from ..signing.signing import SignRequest, load_credentials, sign_pdf
+    from ..signing.credentials import load_credentials
+    from ..signing.signing import SignRequest, sign_pdf
 
     data = _read_pdf(pdf)
     creds = load_credentials(Path(key), Path(cert) if cert else None, [Path(c) for c in chain], _passphrase_source(passphrase_file))
@@ -104,7 +99,7 @@ def sign_cmd(
     click.echo(f"wrote {path}: signed by {signed.signer} in {where} ({signed.level})")
 
 
-@click.command("verify")
+@root.command("verify")
 @click.argument("pdf", type=click.Path(dir_okay=False))
 @click.option(
     "--trust",
@@ -116,7 +111,6 @@ def sign_cmd(
 @click.option("--integrity-only", is_flag=True, help="Check integrity and changes only, not whether the signers can be trusted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (with a reason code per signature).")
 @click.pass_obj
-@boundary
 def verify_cmd(app: App, pdf: str, trust: tuple[str, ...], integrity_only: bool, as_json: bool) -> None:
     """List every signature in PDF and check it: signer, time, timestamp, integrity, coverage,
     changes after it and the chain of trust to a CA given with --trust.
@@ -124,7 +118,7 @@ def verify_cmd(app: App, pdf: str, trust: tuple[str, ...], integrity_only: bool,
     Exits 0 only when every signature holds up, 7 when one does not (also when no trusted CA is
     given, unless --integrity-only).
     """
-    from ..signing.signing import MalformedSignature, require_ok, verify_pdf
+    from ..signing.verify import MalformedSignature, require_ok, verify_pdf
 
     source = click.get_current_context().get_parameter_source("trust")
     if integrity_only and trust and source == click.core.ParameterSource.COMMANDLINE:

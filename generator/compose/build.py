@@ -9,74 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from ..core.errors import CheckFailed, Problem, UsageError, Where, errors_in
+from ..core.letter import LetterRequest, RenderedLetter
 from ..core.models import Addressee, Example, LetterSpec
-from ..core.workspace import Workspace
-from ..load.letters import TEMPLATE_NAME, load_addressees, load_letters, require_body
-from ..load.library import Library, _suggest, load_library
-from ..translate.catalog import Recorder, po_path, recorder
-from .citing import Note
-from .compose import LetterRequest, Runtime, addressee_context, check_variables, respondent_of
-
-
-@dataclass(frozen=True)
-class Loaded:
-    ws: Workspace
-    library: Library
-    letters: dict[str, LetterSpec]
-    addressees: dict[str, Addressee]
-    addressee_origin: dict[str, Where]
-    problems: list[Problem]
-
-
-@dataclass
-class RenderedLetter:
-    request: LetterRequest
-    spec: LetterSpec
-    html: str
-    title: str
-    notes: list[Note]
-    warnings: list[Problem] = field(default_factory=list)
-    pdf: bytes | None = None
-    untranslated: list[str] = field(default_factory=list)  # the messages that fell back to English
-
-
-def load(ws: Workspace) -> Loaded:
-    return _load_cached(ws)
-
-
-@lru_cache(maxsize=4)
-def _load_cached(ws: Workspace) -> Loaded:
-    library, p1 = load_library(ws)
-    letters, p2 = load_letters(ws)
-    addressees, origin, p3 = load_addressees(ws)
-    return Loaded(ws, library, letters, addressees, origin, [*p1, *p2, *p3])
-
-
-def get_letter(loaded: Loaded, name: str) -> LetterSpec:
-    spec = loaded.letters.get(name)
-    if spec is None:
-        raise UsageError(
-            f"unknown letter {name!r}", hint=_suggest(name, sorted(loaded.letters)).replace("advocate citations list", "advocate letters")
-        )
-    return spec
-
-
-def get_addressee(loaded: Loaded, key: str) -> Addressee:
-    found = loaded.addressees.get(key)
-    if found is None:
-        raise UsageError(
-            f"unknown addressee {key!r}",
-            hint=_suggest(key, sorted(loaded.addressees)).replace("advocate citations list", "advocate addressees list"),
-        )
-    return found
+from ..load.letters import TEMPLATE_NAME, require_body
+from ..load.loaded import Loaded, get_addressee, get_letter
+from ..translate.catalog import Recorder, recorder, untranslated
+from .compose import Runtime, addressee_context, check_variables, respondent_of
 
 
 def _concerns(problem: Problem, spec: LetterSpec) -> bool:
@@ -91,8 +35,8 @@ def _concerns(problem: Problem, spec: LetterSpec) -> bool:
 def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | None = None) -> RenderedLetter:
     """Check the request, fill the template and return the HTML with every problem found
     (`messages`: the gettext callables to use, made for the request's language when not given)."""
-    from ..checks.checks import calendar_problems, check_sources, currency_problems, not_written_for
     from ..render.render import render_html
+    from .rules import calendar_problems, check_sources, currency_problems, not_written_for
 
     spec = get_letter(loaded, request.letter)
     blocking = [p for p in errors_in(loaded.problems) if _concerns(p, spec)]
@@ -129,18 +73,6 @@ def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | No
         raise CheckFailed(problems)
     require_body(html, spec.path / TEMPLATE_NAME)  # (after the errors that explain an empty body)
     return RenderedLetter(request, spec, html, spec.title, runtime.citer.notes, problems, untranslated=list(messages.missing))
-
-
-def untranslated(ws: Workspace, request: LetterRequest, missing: list[str]) -> Problem:
-    """The warning (error under --strict) for messages that fell back to English."""
-    listed = "; ".join(repr(" ".join(m.split())[:60]) for m in missing[:5])
-    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-    return Problem(
-        "error" if request.strict else "warning",
-        Where(po_path(ws.roots[0], request.lang)),
-        f"{len(missing)} message(s) untranslated in {request.lang!r}, English used: {listed}{more}",
-        "translate them (`advocate i18n stats`), or render with --strict to refuse",
-    )
 
 
 def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf", pdf_variant: str | None = None) -> RenderedLetter:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from markupsafe import Markup, escape
@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from ..core.i18n import comma as language_comma
 from ..core.i18n import format_date, inner_quotes, language_name, list_separator, typography
 from ..core.i18n import quoted as quoted_text
+from ..core.letter import Note
 from ..core.models import Document, Incident, Treaty
 from ..load.library import Library
 
@@ -70,17 +71,6 @@ class English:
 
     def text(self, texts: dict[str, str] | None, context: str) -> str:
         return texts["en"] if texts else ""
-
-
-@dataclass
-class Note:
-    number: int
-    html: Markup
-    sources: list[tuple[str, str | None]] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return Markup(self.html).striptags()
 
 
 class Citer:
@@ -213,7 +203,7 @@ class Citer:
         }
         return forms[label]() if label in forms else f"{label} {n}"
 
-    def _title(self, texts: dict[str, str] | None, flags: Mapping[str, str] | None = None) -> str:
+    def title_text(self, texts: dict[str, str] | None, flags: Mapping[str, str] | None = None) -> str:
         """An official title in the letter's language when the library holds a verified one,
         else the English title (the library records which titles exist)."""
         if not texts:
@@ -235,7 +225,7 @@ class Citer:
         raise KeyError(key)  # incidents are expanded to their sources before citing
 
     def _full_treaty(self, t: Treaty, pin: str | None) -> Markup:
-        title = Markup("<i>%s</i>") % self._title(t.title, t.title_flags)
+        title = Markup("<i>%s</i>") % self.title_text(t.title, t.title_flags)
         adopted = format_date(t.adopted.date, self.lang)
         if t.kind == "declaration":
             by = f" {t.adopted.by}" if t.adopted.by else ""
@@ -253,13 +243,13 @@ class Citer:
     def _full_document(self, d: Document, pin: str | None) -> Markup:
         date = format_date(d.date, self.lang)
         if d.kind in UN_DOC_KINDS and d.title:
-            text = Markup("%s%s<i>%s</i> (%s)") % (self._author(d), self.style.comma, self._title(d.title), date)
+            text = Markup("%s%s<i>%s</i> (%s)") % (self._author(d), self.style.comma, self.title_text(d.title), date)
             if d.symbol:
                 text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
             return text + self._pin(pin)
         label = self._labels(d.kind)
         if d.title:
-            text = Markup("%s%s‘%s’") % (self._author(d), self.style.comma, self._title(d.title))
+            text = Markup("%s%s‘%s’") % (self._author(d), self.style.comma, self.title_text(d.title))
             inner = [label] if label and d.kind != "news" else []
         else:
             text = Markup("%s%s%s") % (self._author(d), self.style.comma, self._description(d))

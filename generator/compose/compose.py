@@ -12,36 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup, escape
 
 from ..core import i18n
-from ..core.errors import InputError, Problem, Where
+from ..core.errors import InputError, Problem, Where, suggest
+from ..core.letter import Note
 from ..core.models import Addressee, Document, Incident, LetterSpec, Treaty
-from ..load.library import Library, _suggest
+from ..load.library import Library
 from ..render.render import TemplateFunction
-from .citing import MAX_NOTE_CHARS, Citer, English, Note, Terms
-
-if TYPE_CHECKING:  # the signatory machinery is imported only by the commands that read a list
-    from ..petition.signatories import Signatory
+from .citing import MAX_NOTE_CHARS, Citer, English, Terms
 
 STATUS_WORDS = {"none": "is not a party to", "signed": "has signed but not ratified"}
-
-
-@dataclass
-class LetterRequest:
-    letter: str
-    addressee: str
-    lang: str = "en"
-    variables: dict[str, Any] = field(default_factory=dict)
-    date: dt.date | None = None
-    signatories: list[Signatory] | None = None
-    strict: bool = False
-    paper: str | None = None
-    confidential: bool = False
-    wet_ink: bool = False  # signature lines to sign by hand instead of signature fields
 
 
 class Status:
@@ -107,7 +90,7 @@ class Runtime:
     def _lookup(self, key: str) -> Treaty | Document | Incident | None:
         source = self.library.get(key)
         if source is None:
-            self._problem("error", f"unknown citation key {key!r}", _suggest(key, self.library.keys()))
+            self._problem("error", f"unknown citation key {key!r}", suggest(key, self.library.keys()))
             return None
         self.used.append(key)
         if not _verified(source):
@@ -327,11 +310,11 @@ class Runtime:
     def title(self, key: str) -> str:
         source = self._lookup(key)
         if isinstance(source, Treaty):
-            return self.citer._title(source.title, source.title_flags)
+            return self.citer.title_text(source.title, source.title_flags)
         if isinstance(source, Incident):
             return self._text(source.title, "incident title")
         if isinstance(source, Document) and source.title:
-            return self.citer._title(source.title)
+            return self.citer.title_text(source.title)
         return key
 
     def state(self, code: str, form: str = "name") -> str:
@@ -553,7 +536,7 @@ def coerce(kind: str, raw: Any, choices: list[str], addressees: dict[str, Addres
         items = raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
         for key in items:
             if key not in addressees:
-                raise ValueError(f"unknown addressee {key!r}; {_suggest(key, sorted(addressees))}")
+                raise ValueError(f"unknown addressee {key!r}; {suggest(key, sorted(addressees))}")
         return [addressees[k] for k in items]
     if kind == "state":
         if str(raw) not in lib.states:

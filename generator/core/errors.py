@@ -6,6 +6,7 @@ In: nothing. Out: `AdvocateError` (raised by every stage, printed by the CLI bou
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ class Where:
     field: str = ""
 
     def __str__(self) -> str:
-        text = _relative(self.path)
+        text = shown_path(self.path)
         if self.line:
             text += f":{self.line}"
         if self.field:
@@ -28,7 +29,7 @@ class Where:
         return text
 
 
-def _relative(path: Path | str) -> str:
+def shown_path(path: Path | str) -> str:
     """A path as the user would type it: relative to the current folder when inside it."""
     if isinstance(path, Path) or str(path).startswith("/"):
         try:  # the folder resolved, not the file: a link is named where it lies (even a link loop)
@@ -125,3 +126,12 @@ class Problem:
 
 def errors_in(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
+
+
+def suggest(key: str, known: list[str], listing: str = "advocate citations list") -> str:
+    """The hint for an unknown key: the closest of `known`, else the command `listing` that
+    lists them (`advocate letters`, `advocate addressees list`, ...)."""
+    close = difflib.get_close_matches(key, known, n=3)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return f"`{listing}` shows the known keys"

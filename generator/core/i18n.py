@@ -14,7 +14,6 @@ import re
 import subprocess
 from functools import cache
 
-from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
@@ -23,28 +22,8 @@ from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from .errors import RenderError
+from .languages import LOCALE_IDS, is_language, locale
 from .models import PartialDate
-
-# English letters follow British/OSCOLA conventions: "7 February 2014".
-_LOCALE_IDS = {"en": "en_GB", "zh": "zh_Hans_CN", "ko": "ko_KR", "ja": "ja_JP", "fr": "fr_FR", "es": "es_ES", "ru": "ru_RU", "ar": "ar"}
-TAG_RE = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|\d{3}))?")
-
-
-@cache
-def locale(lang: str) -> Locale:
-    return Locale.parse(_LOCALE_IDS.get(lang, lang))
-
-
-def is_language(tag: str) -> bool:
-    """True when `tag` is a locale tag CLDR knows (``de``, ``pt_BR``, ``zh_Hant``), as the folders
-    of ``locales/`` are named."""
-    if not isinstance(tag, str) or not TAG_RE.fullmatch(tag):
-        return False
-    try:
-        locale(tag)
-    except (UnknownLocaleError, ValueError):
-        return False
-    return True
 
 
 @cache
@@ -89,7 +68,7 @@ SCRIPT_FONTS = {
     "Jpan": ("Noto Serif CJK JP", "fonts-noto-cjk"),
     "Kore": ("Noto Serif CJK KR", "fonts-noto-cjk"),
 }
-BUNDLED_FONTS = frozenset(_LOCALE_IDS)  # style.css names their fonts (html:lang(ko) ...)
+BUNDLED_FONTS = frozenset(LOCALE_IDS)  # style.css names their fonts (html:lang(ko) ...)
 
 
 def font_family(lang: str) -> str:

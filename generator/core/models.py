@@ -17,25 +17,11 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
 
 from .errors import Problem, Where
+from .languages import LANGS
 from .yamlio import line_of
 
 Flag = Literal["V", "V2", "U"]
 VERIFIED_FLAGS = ("V", "V2")
-BUNDLED_LANGS = ("en", "ko", "zh", "ja", "fr", "es", "ru", "ar")
-
-
-class Languages(tuple[str, ...]):
-    """The letters' languages. `lang in LANGS` holds for any locale tag CLDR knows (``de``,
-    ``pt_BR``: a translator brings a language by adding its catalogue); iterating gives the bundled
-    languages (the ones listed in hints)."""
-
-    def __contains__(self, lang: object) -> bool:
-        from .i18n import is_language
-
-        return isinstance(lang, str) and is_language(lang)
-
-
-LANGS = Languages(BUNDLED_LANGS)
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 STATE_RE = re.compile(r"^[A-Z]{2}$")
 

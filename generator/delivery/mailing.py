@@ -127,7 +127,7 @@ def prepare(loaded: Any, request: MailRequest, now: dt.datetime | None = None) -
     """Every message of `request`; raises before anything is built when an address is invalid or
     a confidential version (``--confidential``, or a ``--pdf`` marked so) would go to anyone but
     the UN mandate it was written for (see pdf.refuse_confidential)."""
-    from ..compose.build import get_addressee, get_letter
+    from ..load.loaded import get_addressee, get_letter
 
     spec = get_letter(loaded, request.letter)
     from_header, envelope_from, reply_to = mail_identity(loaded.ws.config, loaded.ws.config_path)
@@ -327,7 +327,7 @@ def _render(loaded: Any, spec: LetterSpec, addressee: Addressee, lang: str, requ
     from html import unescape
 
     from ..compose.build import build_letter
-    from ..compose.compose import LetterRequest
+    from ..core.letter import LetterRequest
 
     letter_request = LetterRequest(spec.name, addressee.key, lang, dict(request.variables), request.date, confidential=request.confidential)
     rendered = build_letter(loaded, letter_request)

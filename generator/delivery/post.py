@@ -226,7 +226,7 @@ def _open_letter(loaded: Any, path: Path) -> tuple[PostLetter, Any]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    from ..compose.build import get_addressee
+    from ..load.loaded import get_addressee
     from ..render.pdf import confidential_for, refuse_confidential
 
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..core.errors import AdvocateError, Problem, RenderError, Where
 from ..core.files import read_text, resolve_inside, yaml_files
+from ..core.locales import letter_languages
 from ..core.models import KEY_RE, Addressee, LetterSpec, validate
 from ..core.workspace import Workspace
 from ..core.yamlio import LDict, load_yaml
@@ -50,8 +51,6 @@ def letter_dirs(ws: Workspace) -> dict[str, Path]:
 
 
 def load_letters(ws: Workspace) -> tuple[dict[str, LetterSpec], list[Problem]]:
-    from ..translate.catalog import letter_languages
-
     problems: list[Problem] = []
     specs: dict[str, LetterSpec] = {}
     every = letter_languages(ws)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import AdvocateError, InputError, Problem, Where
+from ..core.errors import AdvocateError, InputError, Problem, Where, suggest
 from ..core.files import yaml_files
 from ..core.models import KEY_RE, STATE_RE, Document, Incident, State, Treaty, validate
 from ..core.workspace import Workspace
@@ -46,7 +46,7 @@ class Library:
     def require(self, key: str) -> Source:
         found = self.get(key)
         if found is None:
-            raise InputError(f"unknown citation key {key!r}", hint=_suggest(key, self.keys()))
+            raise InputError(f"unknown citation key {key!r}", hint=suggest(key, self.keys()))
         return found
 
     def keys(self) -> list[str]:
@@ -176,18 +176,9 @@ def _load_states(path: Path, root: Path, problems: list[Problem]) -> dict[str, S
     return states
 
 
-def _suggest(key: str, known: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(key, known, n=3)
-    if close:
-        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
-    return "`advocate citations list` shows the known keys"
-
-
 def _cldr_territory(code: str, lang: str) -> str | None:
     from ..core.i18n import locale
-    from ..core.models import BUNDLED_LANGS
+    from ..core.languages import BUNDLED_LANGS
 
     if lang in BUNDLED_LANGS:  # the bundled languages print what the library holds (or its English)
         return None

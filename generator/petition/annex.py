@@ -19,233 +19,33 @@ The output is deterministic: the same input gives the same bytes.
 
 from __future__ import annotations
 
-import io
+import logging
 import os
 import re
-import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import jinja2
+from jinja2.sandbox import SecurityError
 from markupsafe import Markup
 
-from ..core.errors import RenderError
+from ..core import i18n
+from ..core.errors import CheckFailed, RenderError, Where
+from ..core.letter import RenderedLetter
 from ..core.workspace import Workspace
-from .signatories import Signatory
+from ..load.countries import country_name
+from ..load.loaded import Loaded
+from ..render.pdf import fetch_refused, refuse_attachments, resources
+from ..render.render import TemplateFunction, environment, refused
+from ..translate.catalog import Recorder, recorder, untranslated
+from . import annex_draw
+from .layout import PT_PER_MM, PX_PER_PT, Geometry, Group, Page, geometry, groups_of, join, plan
 
 CHUNK_PAGES = 24  # pages per WeasyPrint document: small enough to lay out fast, large enough to share fonts
-PT_PER_MM = 72 / 25.4
-PX_PER_PT = 96 / 72
-PAPER_MM = {"A4": (210.0, 297.0), "letter": (215.9, 279.4)}
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """One annex page: sizes in mm and pt; everything the template and the planner share."""
-
-    width: float
-    height: float
-    margin_top: float = 18.0
-    margin_bottom: float = 15.0
-    margin_side: float = 16.0
-    columns: int = 3
-    gap: float = 6.0
-    font_pt: float = 8.0
-    line_pt: float = 10.0
-    intro_lines: int = 9  # lines of the first page kept for the heading and the count
-    spare_lines: int = 1  # lines kept free at the bottom of every column
-
-    @property
-    def column_width(self) -> float:
-        return (self.width - 2 * self.margin_side - (self.columns - 1) * self.gap) / self.columns
-
-    @property
-    def content_height(self) -> float:
-        return self.height - self.margin_top - self.margin_bottom
-
-    @property
-    def lines(self) -> int:
-        return int(self.content_height * PT_PER_MM // self.line_pt) - self.spare_lines
-
-    @property
-    def column_pt(self) -> float:
-        return self.column_width * PT_PER_MM
-
-    def column_left(self, index: int) -> float:
-        return index * (self.column_width + self.gap)
-
-
-def geometry(paper: str) -> Geometry:
-    width, height = PAPER_MM[paper]
-    return Geometry(width, height)
-
-
-# -- measuring --------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _advances(family: str) -> tuple[dict[int, float], float]:
-    """{code point: advance in em} of the font fontconfig picks for `family`; CJK and other
-    scripts missing from it fall back to fonts whose glyphs are at most about 1 em wide."""
-    try:
-        path = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=True, timeout=20).stdout
-        from fontTools.ttLib import TTFont
-
-        with TTFont(path, lazy=True) as font:
-            upem = font["head"].unitsPerEm
-            metrics = font["hmtx"].metrics
-            return {cp: metrics[glyph][0] / upem for cp, glyph in font.getBestCmap().items()}, 1.0
-    except (OSError, subprocess.SubprocessError, KeyError, ImportError):
-        return {}, 1.0
-
-
-@lru_cache(maxsize=65536)
-def text_width(text: str, bold: bool = False) -> float:
-    """Width of `text` in em (a slight overestimate: no kerning, 1 em for fallback glyphs)."""
-    table, fallback = _advances("Noto Serif:bold" if bold else "Noto Serif")
-    return sum(table.get(ord(ch), fallback) if table else 0.62 for ch in text) * 1.02
-
-
-_TOKENS = re.compile(
-    r"\s+|[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]|[^\s\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af]+"
-)
-
-
-def break_lines(text: str, width_em: float, bold: bool = False) -> list[str]:
-    """`text` broken into the lines it takes in a column `width_em` wide: greedy breaking at
-    spaces and between CJK characters; a word longer than the column breaks anywhere
-    (``overflow-wrap: anywhere``). Spaces at the ends of lines are dropped (``pre-line``)."""
-    lines: list[list[str]] = [[]]
-    used = 0.0
-    for token in _TOKENS.findall(text):
-        w = text_width(token, bold)
-        if token.isspace() or used + w <= width_em:
-            lines[-1].append(token)
-            used += w
-            continue
-        if used > 0:
-            lines.append([])
-            used = 0.0
-        for part in [token] if w <= width_em else list(token):
-            w = text_width(part, bold)
-            if used > 0 and used + w > width_em:
-                lines.append([])
-                used = 0.0
-            lines[-1].append(part)
-            used += w
-    return ["".join(line).strip() for line in lines]
-
-
-def line_count(text: str, width_em: float, bold: bool = False) -> int:
-    """Lines `text` takes in a column `width_em` wide (`break_lines`)."""
-    if text_width(text, bold) <= width_em:  # most names: one line, measured whole
-        return 1
-    return len(break_lines(text, width_em, bold))
-
-
-# -- planning ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    text: str
-    lines: int
-    heading: bool = False
-    continued: bool = False  # a heading repeated at the top of a column
-    tall: bool = False  # has CJK characters: their fallback font makes the line box ~4% taller
-
-    def height(self, geo: Geometry) -> float:
-        """Height in pt."""
-        return self.lines * geo.line_pt * (TALL if self.tall else 1.0)
-
-
-TALL = 1.05  # measured: a line of Noto Serif CJK in a Noto Serif 8pt/10pt block is 10.38-10.4 pt high
-_WIDE = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
-
-
-def entry(text: str, width_em: float, heading: bool = False) -> Entry:
-    return Entry(text, line_count(text, width_em, bold=heading), heading=heading, tall=bool(_WIDE.search(text)))
-
-
-@dataclass(frozen=True)
-class Group:
-    label: str  # the country's name in the letter's language, or "" when no country was given
-    heading: str  # the heading printed (name and count)
-    people: list[str]  # "Name, City", in collation order
-
-
-Page = list[list[Entry]]
-
-
-def groups_of(
-    signatories: Sequence[Signatory],
-    lang: str,
-    country_name: Callable[[str], str],
-    heading: Callable[[str, int], str],
-    no_country: str,
-) -> list[Group]:
-    """Public signatories grouped by country, groups by country name and names in collation order;
-    the group without a country last."""
-    from ..load.collation import collate
-
-    by_code: dict[str, list[Signatory]] = {}
-    for s in signatories:
-        by_code.setdefault(s.country, []).append(s)
-    named = collate([(country_name(c), people) for c, people in by_code.items() if c], lang, key=lambda item: item[0])
-    if "" in by_code:
-        named.append(("", by_code[""]))
-    groups = []
-    for label, people in named:
-        ordered = collate(people, lang, key=lambda s: s.name)
-        groups.append(
-            Group(label, heading(label or no_country, len(people)), [f"{s.name}, {s.city}" if s.city else s.name for s in ordered])
-        )
-    return groups
-
-
-def plan(groups: list[Group], geo: Geometry) -> list[Page]:
-    """Deal the entries into pages of `geo.columns` columns of at most `geo.lines` lines. A
-    heading never ends a column; a group going on in a new column repeats its heading there."""
-    width_em = geo.column_pt / geo.font_pt
-    pages: list[Page] = [[[]]]
-    full = geo.lines * geo.line_pt
-    room = full - geo.intro_lines * geo.line_pt  # pt
-
-    def new_column() -> None:
-        nonlocal room
-        page = pages[-1]
-        if len(page) == geo.columns:
-            pages.append([[]])
-        else:
-            page.append([])
-        room = full - (geo.intro_lines * geo.line_pt if len(pages) == 1 else 0)  # the first page's columns start below the intro
-
-    for number, group in enumerate(groups):
-        head = entry(group.heading, width_em, heading=True)
-        gap = geo.line_pt if number and pages[-1][-1] else 0.0
-        if room < gap + head.height(geo) + 2 * geo.line_pt * TALL:  # a heading never ends a column
-            new_column()
-            gap = 0.0
-        if gap:
-            pages[-1][-1].append(Entry("", 1))
-        pages[-1][-1].append(head)
-        room -= gap + head.height(geo)
-        for text in group.people:
-            item = entry(text, width_em)
-            if item.height(geo) > room:
-                new_column()
-                again = replace(head, continued=True)
-                pages[-1][-1].append(again)
-                room -= again.height(geo)
-            pages[-1][-1].append(item)
-            room -= item.height(geo)
-    return pages
-
-
 # -- rendering --------------------------------------------------------------------------------
 
 
@@ -274,13 +74,8 @@ class Chunk:
 
 def _render_chunk(ws: Workspace, base: Path, paper: str, chunk: Chunk, bottom_px: float) -> tuple[int, bytes, int, list[str]]:
     """Lay out one chunk (in a worker process) and verify it: (index, PDF, pages, overflowing columns)."""
-    import logging
-
-    from ..core.errors import Where
-    from ..render.pdf import fetch_refused, refuse_attachments, resources
-
     fetcher, fonts, sheets = resources(ws.roots, paper)  # imports WeasyPrint the quick way first
-    from weasyprint import HTML
+    from weasyprint import HTML  # (lazy, like every WeasyPrint import: only a chunk rendered by it needs it)
     from weasyprint.urls import FatalURLFetchingError
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -360,35 +155,6 @@ def build_annex(
     raise RenderError("the signatory annex does not fit its planned pages", hint="report this with the signatory list (--debug)")
 
 
-# -- joining ----------------------------------------------------------------------------------
-
-
-def join(letter_pdf: bytes, chunks: list[bytes], annex_prefix: str = "A-") -> bytes:
-    """The letter followed by the annex chunks: the letter's metadata, language, outline and
-    signature fields kept; page labels 1, 2, ... for the letter and A-1, A-2, ... for the annex."""
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
-    letter_pages = len(writer.pages)
-    for chunk in chunks:
-        writer.append(PdfReader(io.BytesIO(chunk)), import_outline=False)
-    return labelled(writer, letter_pages, annex_prefix)
-
-
-def labelled(writer: Any, letter_pages: int, annex_prefix: str = "A-") -> bytes:
-    """`writer`'s PDF (a `pypdf.PdfWriter`: the letter's `letter_pages` pages, then the annex)
-    with page labels 1, 2, ... for the letter and A-1, A-2, ... for the annex."""
-    from pypdf.constants import PageLabelStyle
-
-    total = len(writer.pages)
-    writer.set_page_label(0, letter_pages - 1, style=PageLabelStyle.DECIMAL, start=1)
-    if total > letter_pages:
-        writer.set_page_label(letter_pages, total - 1, style=PageLabelStyle.DECIMAL, prefix=annex_prefix, start=1)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def context_pages(pages: list[Page], geo: Geometry, first_page: int) -> list[dict[str, Any]]:
     """The template's view of a chunk's pages: columns with their offsets (mm) and entries."""
     top = round(geo.intro_lines * geo.line_pt / PT_PER_MM, 3)
@@ -414,32 +180,16 @@ def has_annex(ws: Workspace, letter: str) -> bool:
     return bool(ws.find("letters", letter, ANNEX_TEMPLATE))
 
 
-def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> bytes:
-    """`letter.pdf` (a `build.RenderedLetter`) followed by its signatory annex."""
-    import jinja2
-    from jinja2.sandbox import SecurityError
-
-    from ..core import i18n
-    from ..load.countries import country_name
-    from ..render.render import TemplateFunction, environment, refused
-    from ..translate.catalog import recorder
-
+def letter_with_annex(loaded: Loaded, letter: RenderedLetter, workers: int | None = None) -> bytes | None:
+    """`letter.pdf` followed by its signatory annex (the letter's PDF alone when no signatory is public)."""
     request, ws, lang = letter.request, loaded.ws, letter.request.lang
     signatories = request.signatories or []
     public = [s for s in signatories if s.public]
     if not public or letter.pdf is None:
-        return letter.pdf  # type: ignore[no-any-return]
+        return letter.pdf
     messages = recorder(ws, lang)
-    env = environment(ws)
-    messages.install(env)
     name = f"{letter.spec.name}/{ANNEX_TEMPLATE}"
-    try:
-        template = env.get_template(name)
-    except jinja2.TemplateSyntaxError as exc:
-        from ..core.errors import Where
-
-        raise RenderError(f"template syntax: {exc.message}", Where(exc.filename or name, exc.lineno)) from None
-    number = TemplateFunction(lambda n: i18n.format_number(n, lang))
+    template = _annex_template(ws, messages, name)
     base = {
         "lang": lang,
         "dir": i18n.direction(lang),
@@ -447,7 +197,7 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
         "letter": letter.spec,
         "signatories": range(len(public)),
         "hidden_signatory_count": len(signatories) - len(public),
-        "number": number,
+        "number": TemplateFunction(lambda n: i18n.format_number(n, lang)),
     }
     paper = request.paper or ws.config.paper
     try:
@@ -474,14 +224,21 @@ def letter_with_annex(loaded: Any, letter: Any, workers: int | None = None) -> b
     if drawn is None:
         drawn = join(letter.pdf, build_annex(ws, letter.spec.path, paper, groups, fill, workers).chunks)
     if messages.missing:  # the annex's own messages, like the letter's, never fall back silently
-        from ..compose.build import untranslated
-        from ..core.errors import CheckFailed
-
         problem = untranslated(ws, request, messages.missing)
         if request.strict:
             raise CheckFailed([problem])
         letter.warnings.append(problem)
     return drawn
+
+
+def _annex_template(ws: Workspace, messages: Recorder, name: str) -> jinja2.Template:
+    """The letter's annex.html.j2 in the sandbox, with the language's messages installed."""
+    env = environment(ws)
+    messages.install(env)
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"template syntax: {exc.message}", Where(exc.filename or name, exc.lineno)) from None
 
 
 def intro_context(paper: str) -> dict[str, Any]:
@@ -520,9 +277,6 @@ def draw(letter_pdf: bytes, groups: list[Group], paper: str, lang: str, first_pa
     asks for WeasyPrint or when a name has a character no font found here prints."""
     if os.environ.get("ADVOCATE_ANNEX", "draw") == "weasyprint":
         return None
-    from ..core import i18n
-    from . import annex_draw
-
     parser = _Intro()
     parser.feed(first_page_html)
     title, intro = (" ".join(parser.found.get(tag, "").split()) for tag in ("h1", "p"))

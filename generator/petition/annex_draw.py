@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .annex import PT_PER_MM, Geometry, Page, break_lines
+from .layout import PT_PER_MM, Geometry, Page, break_lines
 
 RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
 KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
@@ -513,7 +513,7 @@ def letter_with_annex(letter_pdf: bytes, pages: list[Page], geo: Geometry, texts
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DictionaryObject, NameObject
 
-    from .annex import labelled
+    from .layout import labelled
 
     canvas = Canvas(Shaper(families, texts.lang))
     contents = [draw_page(canvas, page, n + 1, len(pages), geo, texts) for n, page in enumerate(pages)]

@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..core.errors import CheckFailed, InputError, Problem, Where
+from ..core.letter import Signatory
 from ..load.countries import country_name, resolve_country
 from ..load.library import Library
 
@@ -68,26 +69,6 @@ MAX_ROW_LINES = 3
 SHIFT_RUN = 3
 QUOTE_HINT = 'close the quote; a quote inside a cell is written twice, in a quoted cell: "Anna ""Kim"" Lee"'
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class Signatory:
-    name: str
-    organisation: str
-    country: str  # ISO 3166-1 alpha-2, or "" when not given
-    city: str
-    email: str
-    public: bool
-    line: int = 0
-
-    @property
-    def kind(self) -> str:
-        return "organisation" if self.organisation else "individual"
-
-    @property
-    def display(self) -> str:
-        """What a sign-on letter lists: the organisation, else the person."""
-        return self.organisation or self.name
 
 
 @dataclass

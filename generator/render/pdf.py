@@ -134,7 +134,7 @@ def write_pdf(
     document, labels = lay_out(ws, html, base, paper, template)
     finishers = []
     if labels:  # the fields are written with the PDF itself (no pyHanko import, no second pass)
-        from ..signing.signing import signature_field_finisher
+        from ..signing.fields import signature_field_finisher
 
         finishers.append(signature_field_finisher(signature_boxes(document, labels)))
     if confidential_for is not None:
@@ -262,7 +262,7 @@ def _mark_signature_boxes(root) -> dict[str, str]:  # type: ignore[no-untyped-de
 def signature_boxes(document, labels: dict[str, str]) -> list:  # type: ignore[no-untyped-def,type-arg]
     """Where the layout put each signature box: page and rectangle in PDF points (WeasyPrint
     anchors are CSS px from the top-left; PDF points are px * 0.75 from the bottom-left)."""
-    from ..signing.signing import SignatureBox
+    from ..signing.fields import SignatureBox
 
     boxes = []
     for anchor, label in labels.items():

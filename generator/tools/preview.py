@@ -69,9 +69,10 @@ def render_preview(request: PreviewRequest, version: int, previous: Rendered | N
     advocate.toml counts). A failed render keeps the previous pages and lists its errors."""
     import time
 
-    from ..compose.build import compose_html, load
-    from ..compose.compose import LetterRequest
+    from ..compose.build import compose_html
+    from ..core.letter import LetterRequest
     from ..core.workspace import open_workspace
+    from ..load.loaded import load
     from ..translate.catalog import recorder
 
     start = time.perf_counter()

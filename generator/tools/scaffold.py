@@ -255,7 +255,7 @@ def new_entry(ws: Any, kind: str, key: str, today: dt.date) -> Path:
     """A new incident, document or addressee file (`kind`) for `key` in the writable workspace,
     with every key commented and flag U where there is a flag. Refuses a key the library or the
     addressee directory already holds. Out: the file created."""
-    from ..compose.build import load
+    from ..load.loaded import load
 
     loaded = load(ws)
     taken = loaded.addressees if kind == "addressee" else loaded.library.keys()

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..checks.checks import letter_citations, not_written_for
-from ..compose.build import Loaded, get_addressee, get_letter
+from ..checks.checks import letter_citations
 from ..compose.citing import Citer
-from ..core.errors import InputError, Problem, Where, _relative, errors_in
+from ..compose.rules import not_written_for
+from ..core.errors import InputError, Problem, Where, errors_in, shown_path, suggest
 from ..core.i18n import format_date
 from ..core.models import Document, Incident, Treaty
-from ..load.library import Library, _suggest
+from ..load.library import Library
+from ..load.loaded import Loaded, get_addressee, get_letter
 
 JSON_VERSION = 1  # raised only when a key is removed or changes meaning; new keys may be added
 
@@ -65,7 +66,7 @@ def letter_detail(loaded: Loaded, name: str) -> str:
         f"  advocate render {spec.name} --to {e.to}"
         + (f" --lang {e.lang}" if e.lang != "en" else "")
         + (" --confidential" if e.confidential else "")
-        + (f" --signatories {_relative(spec.path / e.signatories)}" if e.signatories else "")
+        + (f" --signatories {shown_path(spec.path / e.signatories)}" if e.signatories else "")
         + "".join(f" --var {k}={v}" for k, v in e.vars.items())
         for e in spec.examples
     ]
@@ -96,7 +97,7 @@ def citation_detail(loaded: Loaded, key: str) -> str:
     lib = loaded.library
     source = lib.get(key)
     if source is None:
-        raise InputError(f"unknown citation key {key!r}", hint=_suggest(key, lib.keys()))
+        raise InputError(f"unknown citation key {key!r}", hint=suggest(key, lib.keys()))
     out = [f"{key}  ({lib.origin[key]})", ""]
     citer = Citer(lib)
     if isinstance(source, Incident):
@@ -187,7 +188,7 @@ def problem_data(problem: Problem) -> dict[str, Any]:
     option = str(path) if str(path).startswith("-") else None
     return {
         "severity": problem.severity,
-        "file": None if option else _relative(path),
+        "file": None if option else shown_path(path),
         "option": option,
         "line": line or None,
         "field": field or None,
@@ -224,7 +225,7 @@ def letters_data(loaded: Loaded) -> dict[str, Any]:
             "signatories": s.signatories,
             "standalone": s.standalone,
             "variables": {n: {"type": v.type, "required": v.required and v.default is None} for n, v in s.variables.items()},
-            "path": _relative(s.path),
+            "path": shown_path(s.path),
         }
         for s in loaded.letters.values()
     ]

@@ -18,7 +18,7 @@ import io
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from gettext import c2py
@@ -31,56 +31,24 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, read_po, write_po
-from babel.support import Translations
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from ..core.errors import InputError, Problem, Where, errors_in
 from ..core.files import Stamp, read_text, stamp
+from ..core.letter import LetterRequest
+from ..core.locales import DOMAIN, SOURCE_LANG, available_languages, locales_dir, po_path
 from ..core.output import write_atomic
 from ..core.workspace import Workspace
 
 PACKAGE = Path(__file__).resolve().parents[1]  # the generator package
 
-DOMAIN = "messages"
-SOURCE_LANG = "en"
 COMMENT_TAGS = ("Translators:",)
 TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)[sd]")
 NOTE_NAME_RE = re.compile(r"^(note|fact|quote)\d*$")
 PROJECT = "advocate"
-
-
-def locales_dir(root: Path) -> Path:
-    return root / "locales"
-
-
-def po_path(root: Path, lang: str) -> Path:
-    return locales_dir(root) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-def available_languages(ws: Workspace, own: bool = False) -> list[str]:
-    """Languages with a catalogue: in any root (for rendering) or, with `own`, in the workspace's
-    own folder (what its translators maintain). A folder not named by a language tag is left out
-    (`check_locale_folders` reports it)."""
-    from ..core.i18n import is_language
-
-    langs = {SOURCE_LANG}
-    for root in ws.roots[:1] if own else ws.roots:
-        base = locales_dir(root)
-        if base.is_dir():
-            langs |= {d.name for d in base.iterdir() if is_language(d.name) and (d / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
-    return sorted(langs)
-
-
-def letter_languages(ws: Workspace) -> list[str]:
-    """What ``languages: all`` in a letter.yaml means: English and every language with a catalogue
-    in the workspace or the bundle, the bundled languages first (in their order), then the others."""
-    from ..core.models import BUNDLED_LANGS
-
-    langs = available_languages(ws)
-    return [lang for lang in BUNDLED_LANGS if lang in langs] + sorted(set(langs) - set(BUNDLED_LANGS))
 
 
 def check_locale_folders(ws: Workspace) -> Iterator[Problem]:
@@ -382,7 +350,7 @@ def do_init(ws: Workspace, lang: str) -> Path:
     if path.exists():
         raise InputError("catalogue exists already", Where(path), hint="use `advocate i18n update` to merge new messages")
     template = read_catalog(template_path(ws)) if template_path(ws).is_file() else extract(ws)
-    catalog = Catalog(locale=_babel_locale(lang), project=PROJECT, fuzzy=False)
+    catalog = Catalog(locale=babel_locale(lang), project=PROJECT, fuzzy=False)
     catalog.update(with_bundle(ws, lang, template))
     write_catalog(path, catalog)
     return path
@@ -416,7 +384,7 @@ def do_update(ws: Workspace) -> list[tuple[Path, int, int]]:
         path = po_path(root, lang)
         if lang == SOURCE_LANG or not path.is_file():
             continue
-        catalog = read_catalog(path, _babel_locale(lang))
+        catalog = read_catalog(path, babel_locale(lang))
         before = {m.id for m in catalog if m.id}
         catalog.update(with_bundle(ws, lang, copy.deepcopy(template)), update_header_comment=False)
         catalog.obsolete.clear()  # messages no longer in any letter: their translations go too
@@ -584,7 +552,7 @@ def check_plural_header(path: Path, catalog: Catalog, lang: str, text: str) -> I
 
 def _cldr_forms(lang: str) -> str:
     try:
-        return str(get_plural(_babel_locale(lang)))
+        return str(get_plural(babel_locale(lang)))
     except (UnknownLocaleError, ValueError):
         return "nplurals=2; plural=(n != 1);"
 
@@ -593,7 +561,7 @@ def _cldr_clash(rule: Any, lang: str) -> str:
     """'' when `rule` groups the numbers 0-1000 as CLDR's rule for `lang` does (the numbers letters
     print; CLDR's extra form for millions in French or Spanish may be merged), else an example."""
     try:
-        cldr = c2py(get_plural(_babel_locale(lang)).plural_expr)
+        cldr = c2py(get_plural(babel_locale(lang)).plural_expr)
     except (UnknownLocaleError, ValueError):
         return ""
     here_first: dict[int, int] = {}
@@ -609,7 +577,7 @@ def _cldr_clash(rule: Any, lang: str) -> str:
 
 
 def check_catalog(path: Path, lang: str) -> list[Problem]:
-    catalog = read_catalog(path, _babel_locale(lang))
+    catalog = read_catalog(path, babel_locale(lang))
     problems = list(check_plural_header(path, catalog, lang, path.read_text(encoding="utf-8")))
     for message in catalog:
         if not message.id:
@@ -668,15 +636,15 @@ def stats(ws: Workspace) -> list[LangStats]:
         if lang == SOURCE_LANG:
             continue
         path = po_path(ws.roots[0], lang)
-        catalog = read_catalog(path, _babel_locale(lang))
+        catalog = read_catalog(path, babel_locale(lang))
         messages = [m for m in catalog if m.id]
         fuzzy = sum(1 for m in messages if m.fuzzy)
-        translated = sum(1 for m in messages if not m.fuzzy and _complete(m))
+        translated = sum(1 for m in messages if not m.fuzzy and complete(m))
         rows.append(LangStats(lang, len(messages), translated, fuzzy))
     return rows
 
 
-def _complete(message: Message) -> bool:
+def complete(message: Message) -> bool:
     if isinstance(message.string, (list, tuple)):
         return all(message.string)
     return bool(message.string)
@@ -697,7 +665,7 @@ def do_compile(ws: Workspace) -> list[Path]:
     for lang in available_languages(ws, own=True):
         path = po_path(root, lang)
         if lang != SOURCE_LANG and path.is_file():
-            catalog = read_catalog(path, _babel_locale(lang))
+            catalog = read_catalog(path, babel_locale(lang))
             buf = io.BytesIO()
             write_mo(buf, catalog, use_fuzzy=False)
             write_atomic(path.with_suffix(".mo"), buf.getvalue())
@@ -705,7 +673,7 @@ def do_compile(ws: Workspace) -> list[Path]:
     return written
 
 
-def _babel_locale(lang: str) -> str:
+def babel_locale(lang: str) -> str:
     from ..core.i18n import locale
 
     try:
@@ -722,18 +690,14 @@ class Recorder:
     """gettext callables for one render; notes each message that fell back to English."""
 
     lang: str
-    translations: Translations | None
+    translations: Compiled | None
     missing: list[str] = field(default_factory=list)
     # the preview's: (context, msgid) of each translated block, in order; each block is then
     # wrapped in <span class="advocate-msg" data-msg="INDEX"> so a click finds its message
     marks: list[tuple[str | None, str]] | None = None
 
     def _lookup(self, context: str | None, msgid: str) -> str | None:
-        if self.translations is None:
-            return None
-        catalog = self.translations._catalog  # type: ignore[attr-defined]
-        key = f"{context}\x04{msgid}" if context else msgid
-        return catalog.get(key) or None
+        return None if self.translations is None else self.translations.get(context, msgid)
 
     def _miss(self, msgid: str) -> None:
         if self.lang != SOURCE_LANG and msgid not in self.missing:
@@ -801,13 +765,9 @@ class Recorder:
         return self.npgettext(None, singular, plural, n)
 
     def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> str:
-        if self.translations is not None:
-            catalog = self.translations._catalog  # type: ignore[attr-defined]
-            key = f"{context}\x04{singular}" if context else singular
-            index = self.translations.plural(n)  # type: ignore[attr-defined]
-            found = catalog.get((key, index))
-            if found:
-                return str(found)
+        found = None if self.translations is None else self.translations.get_plural(context, singular, n)
+        if found:
+            return found
         self._miss(singular)
         return singular if n == 1 else plural
 
@@ -837,11 +797,43 @@ def recorder(ws: Workspace, lang: str, marks: list[tuple[str | None, str]] | Non
     return Recorder(lang, _translations(ws.roots, lang, stamp(*(po_path(root, lang) for root in ws.roots))), marks=marks)
 
 
+class Compiled:
+    """A language's translations as a render looks them up, made from the Babel catalogues read
+    (as a compiled .mo holds them: fuzzy and untranslated messages left out, an empty plural form
+    given its English). In: catalogues, the bundle's first; a later one's messages win. Out:
+    `get` and `get_plural`, None for a message no catalogue translates."""
+
+    def __init__(self, catalogs: list[Catalog]):
+        self.messages: dict[str, str | tuple[str, ...]] = {}
+        self.plural: Callable[[int], int] = c2py(catalogs[0].plural_expr) if catalogs else (lambda n: int(n != 1))
+        for catalog in catalogs:
+            for m in catalog:
+                if not m.id or not m.string or m.fuzzy:
+                    continue
+                ids = (m.id,) if isinstance(m.id, str) else tuple(m.id)
+                key = f"{m.context}\x04{ids[0]}" if m.context else ids[0]
+                if isinstance(m.string, str):
+                    self.messages[key] = m.string
+                else:  # plural forms
+                    self.messages[key] = tuple(s or ids[min(i, 1)] for i, s in enumerate(m.string))
+
+    def get(self, context: str | None, msgid: str) -> str | None:
+        found = self.messages.get(f"{context}\x04{msgid}" if context else msgid)
+        return found if isinstance(found, str) and found else None
+
+    def get_plural(self, context: str | None, singular: str, n: int) -> str | None:
+        found = self.messages.get(f"{context}\x04{singular}" if context else singular)
+        if not isinstance(found, tuple):
+            return None
+        index = self.plural(n)
+        return found[index] if 0 <= index < len(found) and found[index] else None
+
+
 @lru_cache(maxsize=32)
-def _translations(roots: tuple[Path, ...], lang: str, _files: Stamp) -> Translations:
-    """The language's catalogue (user workspace over bundled), checked, compiled in memory; cached
-    per state of its files (`_files`), so that a saved catalogue is read again."""
-    merged: Translations | None = None
+def _translations(roots: tuple[Path, ...], lang: str, _files: Stamp) -> Compiled:
+    """The language's catalogue (user workspace over bundled), checked; cached per state of its
+    files (`_files`), so that a saved catalogue is read again."""
+    catalogs = []
     for root in reversed(roots):
         path = po_path(root, lang)
         if not path.is_file():
@@ -849,25 +841,32 @@ def _translations(roots: tuple[Path, ...], lang: str, _files: Stamp) -> Translat
         errors = errors_in(check_catalog(path, lang))
         if errors:
             raise InputError(errors[0].message, errors[0].where, hint="fix the translation, then `advocate i18n check`")
-        catalog = read_catalog(path, _babel_locale(lang))
-        buf = io.BytesIO()
-        write_mo(buf, catalog, use_fuzzy=False)
-        buf.seek(0)
-        current = Translations(buf, domain=DOMAIN)
-        merged = current if merged is None else merged.merge(current)
-    if merged is None:
+        catalogs.append(read_catalog(path, babel_locale(lang)))
+    if not catalogs:
         raise InputError(f"no translations for {lang!r}", "--lang", hint=f"start them with `advocate i18n init {lang}`")
-    return merged
+    return Compiled(catalogs)
 
 
 def locale_display(lang: str) -> str:
     try:
-        return Locale.parse(_babel_locale(lang)).get_display_name("en") or lang
+        return Locale.parse(babel_locale(lang)).get_display_name("en") or lang
     except (UnknownLocaleError, ValueError):
         return lang
 
 
-# -- what one letter still needs in one language (`advocate i18n todo`) --------------------------
+def untranslated(ws: Workspace, request: LetterRequest, missing: list[str]) -> Problem:
+    """The warning (error under --strict) for messages that fell back to English."""
+    listed = "; ".join(repr(" ".join(m.split())[:60]) for m in missing[:5])
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    return Problem(
+        "error" if request.strict else "warning",
+        Where(po_path(ws.roots[0], request.lang)),
+        f"{len(missing)} message(s) untranslated in {request.lang!r}, English used: {listed}{more}",
+        "translate them (`advocate i18n stats`), or render with --strict to refuse",
+    )
+
+
+# -- the messages a letter prints (`advocate i18n todo` in tools/todo.py) ------------------------
 
 
 @dataclass(frozen=True)
@@ -879,30 +878,7 @@ class Needed:
     source: Where
 
 
-@dataclass(frozen=True)
-class Todo:
-    """A message the letter needs that has no usable translation. `state`: ``untranslated``,
-    ``fuzzy`` or ``absent`` (not in the catalogue: `i18n update` adds it). `where` is the catalogue
-    file and line of the entry (line 0 for an absent one)."""
-
-    state: str
-    needed: Needed
-    where: Where
-
-
-def _template_messages(path: Path, root: Path) -> Iterator[Needed]:
-    """The {% trans %} blocks and gettext calls of one template of workspace `root` (read inside it)."""
-    from babel.messages.extract import extract as babel_extract
-
-    text = read_text(path, root)
-    options = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
-    for line, message, _comments, context in babel_extract("jinja2", io.BytesIO(text.encode()), KEYWORDS, (), options):
-        msgid = message[0] if isinstance(message, (list, tuple)) else message
-        if msgid:
-            yield Needed(context, msgid, Where(path, line))
-
-
-def _package_messages() -> Iterator[Needed]:
+def package_messages() -> Iterator[Needed]:
     """The package's footnote terms (Ibid, (n 3), art 3(1), document kinds ...): every letter with
     a footnote prints some of them."""
     for filename, line, message, _comments, context in extract_from_dir(str(PACKAGE), [("**.py", "python")], keywords=KEYWORDS):
@@ -938,79 +914,3 @@ def item_messages(section: str, data: Any, lang: str | None = None) -> Iterator[
             yield "place name", place, data["places"].lines[i], "a place name"
 
 
-def _cited_keys(loaded: Any, spec: Any) -> list[str]:
-    """The library keys a letter's template cites, with the documents its incidents rest on."""
-    from ..checks.checks import letter_citations
-
-    lib = loaded.library
-    keys = [key for key in letter_citations(loaded.ws, spec) if lib.get(key) is not None]
-    for key in list(keys):
-        incident = lib.incidents.get(key)
-        if incident is not None:
-            docs = [s.document for s in incident.sources] + [d for c in incident.counts for d in c.attributed_to]
-            keys += [doc for doc in docs if doc in lib.documents and doc not in keys]
-    return keys
-
-
-def _addressee_messages(loaded: Any, key: str, lang: str) -> Iterator[Needed]:
-    """The texts of addressee `key` that the catalogue translates (title, name, salutation, city)."""
-    from ..compose.build import get_addressee
-
-    addressee = get_addressee(loaded, key)
-    where = loaded.addressee_origin[key]
-    for name, context in ADDRESSEE_FIELDS.items():
-        texts = getattr(addressee, name)
-        if texts and lang not in texts:
-            yield Needed(context, texts["en"], where)
-    if addressee.address is not None and addressee.address.locality:
-        yield Needed("place name", addressee.address.locality, where)
-
-
-def letter_messages(loaded: Any, letter: str, lang: str, to: str | None = None) -> list[Needed]:
-    """Every message letter `letter` prints in `lang`: its own templates, the shared layout
-    (``letters/_base``), the package's footnote terms, the library texts it cites and, with `to`,
-    that addressee's texts. In document order, each (context, msgid) once."""
-    from ..compose.build import get_letter
-
-    ws = loaded.ws
-    spec = get_letter(loaded, letter)
-    root = spec.path.parent.parent
-    templates = sorted(spec.path.glob("*.j2"))
-    base = ws.find("letters", "_base")
-    found = [m for path in templates for m in _template_messages(path, root)]
-    if base:
-        found += [m for path in sorted(base[0].glob("*.j2")) for m in _template_messages(path, base[0].parent.parent)]
-    found += list(_package_messages())
-    for key in _cited_keys(loaded, spec):
-        section = next(name for name in ("treaties", "documents", "incidents") if key in getattr(loaded.library, name))
-        origin = loaded.library.origin[key]
-        found += [Needed(c, text, Where(origin.path, line)) for c, text, line, _ in item_messages(section, loaded.library.raw[key], lang)]
-    if to:
-        found += list(_addressee_messages(loaded, to, lang))
-    return list({(m.context, m.msgid): m for m in reversed(found)}.values())[::-1]
-
-
-def todo(loaded: Any, letter: str, lang: str, to: str | None = None) -> list[Todo]:
-    """The messages of `letter_messages` that no catalogue of `lang` translates (the workspace's
-    over the bundle's, as a render merges them): untranslated and fuzzy ones in the order of the
-    catalogue the translator edits, then the ones no catalogue holds yet. Raises UsageError for
-    English or a language without a catalogue."""
-    from ..core.errors import UsageError
-
-    if lang == SOURCE_LANG:
-        raise UsageError("English is the letters' source language: nothing to translate", "--lang", hint="give another language")
-    paths = [po_path(root, lang) for root in loaded.ws.roots if po_path(root, lang).is_file()]
-    if not paths:
-        raise UsageError(f"no catalogue for {lang!r}", "--lang", hint=f"start it with `advocate i18n init {lang}`")
-    catalogs = [(path, read_catalog(path, _babel_locale(lang))) for path in paths]
-    found: list[Todo] = []
-    for needed in letter_messages(loaded, letter, lang, to):
-        entries = [(path, m) for path, catalog in catalogs if (m := catalog.get(needed.msgid, needed.context)) is not None]
-        if any(not m.fuzzy and _complete(m) for _path, m in entries):
-            continue
-        if entries:
-            path, message = entries[0]
-            found.append(Todo("fuzzy" if message.fuzzy else "untranslated", needed, Where(path, message.lineno or 0)))
-        else:
-            found.append(Todo("absent", needed, Where(paths[0])))
-    return sorted(found, key=lambda t: (t.state == "absent", str(t.where.path), t.where.line))

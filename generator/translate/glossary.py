@@ -19,7 +19,8 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from ..core.errors import UsageError
-from .catalog import SOURCE_LANG, _babel_locale, _complete, letter_languages, po_path, read_catalog
+from ..core.locales import SOURCE_LANG, letter_languages, po_path
+from .catalog import babel_locale, complete, read_catalog
 
 CSV_COLUMNS = ("source", "target", "context", "developer_comments", "language", "kind", "key", "flag")
 # Legal terms to look for in the letters' English (templates and library summaries): a term is in
@@ -79,8 +80,8 @@ def _catalogue(ws: Any, lang: str) -> dict[tuple[str | None, str], str]:
     for root in reversed(ws.roots):
         path = po_path(root, lang)
         if path.is_file():
-            for m in read_catalog(path, _babel_locale(lang)):
-                if m.id and not m.fuzzy and _complete(m) and isinstance(m.id, str):
+            for m in read_catalog(path, babel_locale(lang)):
+                if m.id and not m.fuzzy and complete(m) and isinstance(m.id, str):
                     found[(m.context, m.id)] = str(m.string)
     return found
 
@@ -122,10 +123,10 @@ def _mandate_terms(addressees: dict[str, Any], lang: str, translated: dict[tuple
 
 
 def _citation_terms(lang: str, translated: dict[tuple[str | None, str], str]) -> Iterator[Term]:
-    from .catalog import _package_messages
+    from .catalog import package_messages
 
     seen = set()
-    for m in _package_messages():
+    for m in package_messages():
         if m.context in TERM_CONTEXTS and (m.context, m.msgid) not in seen:
             seen.add((m.context, m.msgid))
             target = translated.get((m.context, m.msgid), "")
