@@ -54,3 +54,16 @@ def test_a_saved_stylesheet_is_parsed_again(workspace: Path) -> None:
     css.write_text("p { color: red; }\n", encoding="utf-8")
     _touch_later(css)
     assert resources(roots, "A4") is not first
+
+
+def test_a_saved_letter_is_loaded_again(workspace: Path) -> None:
+    """The loaded workspace is cached per state of citations/, letters/ and locales/: the preview
+    (one process for hours) sees a letter added or changed since the last render."""
+    import shutil
+
+    ws = open_workspace(workspace)
+    first = load(ws)
+    assert load(ws) is first  # nothing changed: the same loaded workspace
+    assert "second" not in first.letters
+    shutil.copytree(workspace / "letters" / "example", workspace / "letters" / "second")
+    assert "second" in load(ws).letters

@@ -7,6 +7,9 @@ function-level imports alike (an import inside a function is still a dependency)
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,3 +252,25 @@ def test_the_checks_find_what_they_look_for(tmp_path: Path) -> None:
     assert [line.split(": ", 1)[1] for line in private_uses(found)] == ["generator.load.b._hidden"]
     assert [line.split(": ", 1)[1] for line in private_attributes(found)] == ["b._hidden", "c._title"]
     assert [line.split(": ", 1)[1] for line in long_functions(found)] == ["g has 61 lines"]
+
+
+def test_render_loads_only_the_stages_it_uses(tmp_path: Path) -> None:
+    """A cold `advocate render` imports the command modules it needs, not the signing (beyond the
+    empty signature fields the PDF gets), delivery, campaign, preview or petition machinery, nor
+    the heavy libraries behind them (pyHanko, smtplib, sqlite3, Dask, Starlette)."""
+    out = tmp_path / "letter.pdf"
+    code = (
+        "import sys\nfrom generator.cli import main\n"
+        f"try:\n    main(['render', 'china-nonrefoulement', '--to', 'cn-president', '--date', '2026-11-23', '--out', {str(out)!r}])\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('LOADED:', *sorted(sys.modules), file=sys.stderr)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ADVOCATE_WORKSPACE"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent, env=env)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stderr.strip().splitlines()[-1].split()[1:])
+    assert {"generator.cli.letters", "generator.compose.build", "generator.render.pdf"} <= loaded
+    unwanted = ("generator.signing.signing", "generator.signing.credentials", "generator.signing.verify", "generator.delivery")
+    unwanted += ("generator.campaign", "generator.tools.preview", "generator.petition", "generator.cli.signing", "generator.cli.delivery")
+    unwanted += ("pyhanko", "smtplib", "sqlite3", "dask", "distributed", "starlette")
+    assert sorted(m for m in loaded if m.startswith(unwanted)) == []

@@ -60,6 +60,7 @@ class App:
     workspace: str | None
     debug: bool
     opened: Workspace | None = field(default=None, repr=False)
+    loaded_workspace: Loaded | None = field(default=None, repr=False)
 
     def workspace_obj(self) -> Workspace:
         """The workspace, opened once per command."""
@@ -71,9 +72,11 @@ class App:
 
     def loaded(self) -> Loaded:
         """The loaded workspace (library, letters, addressees), loaded once per command."""
-        from ..load.loaded import load  # (lazy, as above)
+        if self.loaded_workspace is None:
+            from ..load.loaded import load  # (lazy, as above)
 
-        return load(self.workspace_obj())
+            self.loaded_workspace = load(self.workspace_obj())
+        return self.loaded_workspace
 
 
 class AdvocateGroup(click.Group):

@@ -97,23 +97,7 @@ def _index(states: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, Country
 
 
 def _state_names(library: Library | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    if library is None:
-        return ()
-    cached = _STATE_NAMES.get(id(library))
-    if cached is None or cached[0] is not library:
-        cached = _STATE_NAMES[id(library)] = (library, _names_of(library))
-    return cached[1]
-
-
-_STATE_NAMES: dict[int, tuple[Library, tuple[tuple[str, tuple[str, ...]], ...]]] = {}
-
-
-def _names_of(library: Library) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    rows = []
-    for code, state in sorted(library.states.items()):
-        names = [text for form in (state.name, state.formal, state.abbr) if form for text in form.values()]
-        rows.append((code, tuple(names)))
-    return tuple(rows)
+    return library.state_names if library is not None else ()
 
 
 def parse_country(text: str, library: Library | None = None) -> str | None:

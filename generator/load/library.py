@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,17 @@ class Library:
 
     def get(self, key: str) -> Source | None:
         return self.treaties.get(key) or self.documents.get(key) or self.incidents.get(key)
+
+    @cached_property
+    def state_names(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(code, every name, formal name and abbreviation the library gives it) of each state, in
+        code order: what a typed country is matched against (`countries.resolve_country`). Made
+        once per library, and gone with it."""
+        rows = []
+        for code, state in sorted(self.states.items()):
+            names = [text for form in (state.name, state.formal, state.abbr) if form for text in form.values()]
+            rows.append((code, tuple(names)))
+        return tuple(rows)
 
     def require(self, key: str) -> Source:
         found = self.get(key)

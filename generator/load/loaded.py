@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..core.errors import Problem, UsageError, Where, suggest
+from ..core.files import Stamp, stamp
 from ..core.models import Addressee, LetterSpec
 from ..core.workspace import Workspace
 from .letters import load_addressees, load_letters
@@ -27,12 +28,17 @@ class Loaded:
     problems: list[Problem]
 
 
+SOURCES = ("citations", "letters", "locales")  # what `load` reads (locales/: which languages have a catalogue)
+
+
 def load(ws: Workspace) -> Loaded:
-    return _load_cached(ws)
+    """The workspace loaded; made again once a file it was read from changes (its cache is keyed
+    on the files' state, so a long-lived process, the preview, sees a saved file)."""
+    return _load(ws, stamp(*(root / name for root in ws.roots for name in SOURCES)))
 
 
 @lru_cache(maxsize=4)
-def _load_cached(ws: Workspace) -> Loaded:
+def _load(ws: Workspace, _files: Stamp) -> Loaded:
     library, p1 = load_library(ws)
     letters, p2 = load_letters(ws)
     addressees, origin, p3 = load_addressees(ws)
