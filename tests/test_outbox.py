@@ -377,7 +377,7 @@ def test_resolve_changes_nothing_unless_every_target_is_unknown(tmp_path, isolat
 
 
 def test_ctrl_c_while_waiting_for_the_answer_leaves_the_message_unknown(tmp_path, isolated_bundle, run, faulty):
-    from generator.delivery.outbox import SmtpSettings, send
+    from generator.delivery.smtp import SmtpSettings, send
 
     ws, keys, pdf = mail_workspace(tmp_path, 1)
     queue_all(run, ws, keys, pdf)
@@ -406,7 +406,8 @@ def test_connection_sends_small_records_at_once(tmp_path, security):
     STARTTLS or implicit TLS, has TCP_NODELAY on the socket it ends up using."""
     import socket
 
-    from generator.delivery.outbox import SmtpSettings, _connect
+    from generator.delivery.smtp import _connect
+    from generator.delivery.smtp import SmtpSettings
 
     srv = Server(tmp_path, mode="ssl" if security == "ssl" else "starttls").start()
     try:

@@ -167,7 +167,8 @@ def send_cmd(
     answer is 'unknown' and is not re-sent: see `advocate mail resolve`. The password is never
     taken from the command line.
     """
-    from ..delivery.outbox import Outbox, SmtpSettings, send
+    from ..delivery.outbox import Outbox
+    from ..delivery.smtp import SmtpSettings, send
 
     host, port = _smtp_address(smtp)
     password = None
