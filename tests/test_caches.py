@@ -7,10 +7,12 @@ import os
 from pathlib import Path
 
 from generator.campaign import batch
+from generator.core.locales import po_path
 from generator.core.workspace import open_workspace
 from generator.load.loaded import load
 from generator.render.pdf import resources
-from generator.translate.catalog import po_path, read_catalog, recorder, write_catalog
+from generator.translate.catalog import read_catalog, write_catalog
+from generator.translate.runtime import recorder
 
 
 def _touch_later(path: Path) -> None:

@@ -346,7 +346,7 @@ def test_reserved_names_cover_the_render_context() -> None:
     from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
     from generator.load.loaded import load
-    from generator.translate.catalog import recorder
+    from generator.translate.runtime import recorder
 
     loaded = load(open_workspace())
     spec, addressee = loaded.letters["china-nonrefoulement"], loaded.addressees["cn-mfa"]

@@ -13,7 +13,7 @@ import pytest
 from _helpers import DATE, set_languages, set_template, write
 from babel.messages.pofile import read_po, write_po
 
-from generator.translate.catalog import po_path
+from generator.core.locales import po_path
 
 # -- the workflow on a fixture workspace ----------------------------------------------------
 
@@ -138,7 +138,7 @@ def test_a_bad_translation_stops_check_and_render_with_file_and_line(french: Pat
 def test_footnote_placeholders_keep_their_order(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
     from babel.messages.catalog import Catalog
 
-    from generator.translate.catalog import check_message
+    from generator.translate.lint import check_message
 
     catalog = Catalog(locale="fr")
     catalog.add("A.%(note1)s B.%(note2)s", "B.%(note2)s A.%(note1)s")
@@ -163,7 +163,7 @@ def test_broken_po_syntax_is_one_line_with_its_line(french: Path, run, tmp_path:
 def test_plural_forms_must_match_the_language(workspace: Path) -> None:
     from babel.messages.catalog import Catalog
 
-    from generator.translate.catalog import check_message
+    from generator.translate.lint import check_message
 
     catalog = Catalog(locale="ru")  # three plural forms
     catalog.add(("%(num)s organisation", "%(num)s organisations"), ("%(num)s организация", "%(num)s организации"))
@@ -430,7 +430,7 @@ def test_korean_lines_never_break_inside_a_word(rendered, letter: str) -> None: 
     body = re.sub(r"<[^>]+>", " ", body).translate(BIDI_CONTROLS)  # without the word joiners
     words = {w for w in body.split() if re.search(SCRIPTS["ko"], w)}
     from generator.core.workspace import open_workspace
-    from generator.translate.catalog import recorder
+    from generator.translate.runtime import recorder
 
     annex = recorder(open_workspace(), "ko").gettext("Annex: signatories")
     letter_text = _text(pdf).split(annex)[0]  # the petition's annex is laid out by its own template
@@ -447,7 +447,7 @@ def test_korean_lines_never_break_inside_a_word(rendered, letter: str) -> None: 
 @pytest.mark.parametrize("lang", LANGS)
 def test_footnote_terms_are_the_languages_own(rendered, lang: str) -> None:  # type: ignore[no-untyped-def]
     from generator.core.workspace import open_workspace
-    from generator.translate.catalog import recorder
+    from generator.translate.runtime import recorder
 
     terms = recorder(open_workspace(), lang)
     ibid = terms.pgettext("footnote", "Ibid")
@@ -548,15 +548,15 @@ def test_a_translation_that_slips_past_the_check_is_rendered_as_text(
     nothing embedded, nothing after '<!--' lost, the markup shown as typed."""
     from pypdf import PdfReader
 
-    from generator.translate import catalog as catalog_module
+    from generator.translate import lint, runtime
 
     write(french / "letters" / "example" / "signers.csv", "name,email\nJane Roe,jane@example.org\n")
     _hostile(french)
-    monkeypatch.setattr(catalog_module, "check_message", lambda catalog, message: iter(()))
-    catalog_module._translations.cache_clear()
+    monkeypatch.setattr(lint, "check_message", lambda catalog, message: iter(()))
+    runtime._translations.cache_clear()
     out = tmp_path / "fr.pdf"
     code, _out, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--out", out)
-    catalog_module._translations.cache_clear()
+    runtime._translations.cache_clear()
     assert code == 0, err
     reader = PdfReader(out)
     assert "/Names" not in reader.trailer["/Root"] or "/EmbeddedFiles" not in reader.trailer["/Root"]["/Names"]
@@ -570,7 +570,7 @@ def test_a_translation_keeps_only_its_sources_tags_and_placeholders_are_escaped(
     import jinja2
     from babel.messages.catalog import Catalog
 
-    from generator.translate.catalog import Compiled, Recorder
+    from generator.translate.runtime import Compiled, Recorder
 
     catalog = Catalog(locale="fr")
     catalog.add("<b>%(name)s</b> wrote", '<b>%(name)s</b> a écrit <i>ceci</i> <img src="x"> & <!--')
@@ -591,7 +591,7 @@ def test_a_translation_keeps_only_its_sources_tags_and_placeholders_are_escaped(
 
 def test_bundled_catalogues_carry_no_victim_details() -> None:
     from generator.core.workspace import open_workspace
-    from generator.translate.catalog import extract
+    from generator.translate.workflow import extract
 
     root = Path(__file__).resolve().parent.parent
     for path in [root / "locales" / "messages.pot", *sorted((root / "locales").glob("*/LC_MESSAGES/messages.po"))]:
@@ -608,7 +608,7 @@ def test_a_confidential_render_prints_victim_details_in_english_without_a_lookup
     from generator.core.letter import LetterRequest
     from generator.core.workspace import open_workspace
     from generator.load.loaded import load
-    from generator.translate.catalog import recorder
+    from generator.translate.runtime import recorder
 
     details = {"en": "detained in China from 5 April to 9 October 2023"}
     terms = recorder(open_workspace(None), "fr")
@@ -714,7 +714,7 @@ def test_render_and_compile_refuse_a_broken_catalogue(workspace: Path, run, tmp_
 def test_plural_checks_name_the_form_and_the_numbers() -> None:
     from babel.messages.catalog import Catalog
 
-    from generator.translate.catalog import check_message
+    from generator.translate.lint import check_message
 
     catalog = Catalog(locale="ru")
     catalog.add(
@@ -940,7 +940,8 @@ def test_the_compiled_catalogues_translate_as_babels_mo_files_do() -> None:
 
     from generator.core.locales import po_path
     from generator.core.workspace import BUNDLED
-    from generator.translate.catalog import Compiled, babel_locale, read_catalog
+    from generator.translate.catalog import babel_locale, read_catalog
+    from generator.translate.runtime import Compiled
 
     for lang in ("fr", "ru", "ar", "zh"):
         catalog = read_catalog(po_path(BUNDLED, lang), babel_locale(lang))

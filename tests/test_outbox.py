@@ -406,8 +406,7 @@ def test_connection_sends_small_records_at_once(tmp_path, security):
     STARTTLS or implicit TLS, has TCP_NODELAY on the socket it ends up using."""
     import socket
 
-    from generator.delivery.smtp import _connect
-    from generator.delivery.smtp import SmtpSettings
+    from generator.delivery.smtp import SmtpSettings, _connect
 
     srv = Server(tmp_path, mode="ssl" if security == "ssl" else "starttls").start()
     try:

@@ -18,7 +18,7 @@ from generator.core.models import Article, Treaty
 from generator.core.workspace import open_workspace
 from generator.load.library import Library
 from generator.load.loaded import load
-from generator.translate.catalog import recorder
+from generator.translate.runtime import recorder
 
 DATE = dt.date(2026, 11, 23)
 LOADED = load(open_workspace())

@@ -23,13 +23,15 @@ from ..compose.rules import check_sources
 from ..core.errors import AdvocateError, CheckFailed, Problem, Where, errors_in, suggest
 from ..core.files import read_text
 from ..core.letter import LetterRequest
+from ..core.locales import po_path
 from ..core.models import LANGS, LetterSpec
 from ..core.workspace import Workspace
 from ..load.letters import TEMPLATE_NAME, template_syntax_hint
 from ..load.library import Library
 from ..load.loaded import Loaded, load
 from ..render.render import environment
-from ..translate.catalog import check_all, po_path, read_catalog
+from ..translate.catalog import read_catalog
+from ..translate.lint import check_all
 
 CITING_FUNCTIONS = {"cite", "cite_all", "obligations", "victims", "fact", "quote", "obligation", "title", "incident", "is_bound", "status"}
 # Names the render context defines (values and template functions): no letter variable may take them.

@@ -26,7 +26,7 @@ def i18n_grp() -> None:
 @click.pass_obj
 def i18n_extract(app: App) -> None:
     """Refresh the template catalogue locales/messages.pot from the letters."""
-    from ..translate.catalog import do_extract
+    from ..translate.workflow import do_extract
 
     path, count = do_extract(app.workspace_obj())
     click.echo(f"wrote {path} ({count} messages)")
@@ -36,7 +36,7 @@ def i18n_extract(app: App) -> None:
 @click.pass_obj
 def i18n_update(app: App) -> None:
     """Extract, then merge into every language (changed messages become fuzzy)."""
-    from ..translate.catalog import do_update
+    from ..translate.workflow import do_update
 
     written = do_update(app.workspace_obj())
     for path, new, fuzzy in written:
@@ -50,7 +50,7 @@ def i18n_update(app: App) -> None:
 @click.pass_obj
 def i18n_init(app: App, lang: str) -> None:
     """Start the catalogue of a language LANG: any locale CLDR knows (de, it, pt_BR, uk, he, hi, ...)."""
-    from ..translate.catalog import do_init
+    from ..translate.workflow import do_init
 
     click.echo(f"created {do_init(app.workspace_obj(), lang)}")
 
@@ -59,7 +59,7 @@ def i18n_init(app: App, lang: str) -> None:
 @click.pass_obj
 def i18n_compile(app: App) -> None:
     """Check every catalogue and write the .mo files; fails on any checker error."""
-    from ..translate.catalog import do_compile
+    from ..translate.workflow import do_compile
 
     for path in do_compile(app.workspace_obj()):
         click.echo(f"wrote {path}")
@@ -71,7 +71,7 @@ def i18n_compile(app: App) -> None:
 def i18n_stats(app: App, as_json: bool) -> None:
     """Translated, fuzzy and untranslated messages per language."""
     from ..tools.views import stats_data
-    from ..translate.catalog import stats
+    from ..translate.workflow import stats
 
     rows = stats(app.workspace_obj())
     if as_json:
@@ -86,7 +86,7 @@ def i18n_stats(app: App, as_json: bool) -> None:
 @click.pass_obj
 def i18n_check(app: App) -> None:
     """Check every catalogue: placeholders, markup, plural forms, fuzzy, obsolete, spaces."""
-    from ..translate.catalog import check_all
+    from ..translate.lint import check_all
 
     problems = check_all(app.workspace_obj())
     print_problems(problems)

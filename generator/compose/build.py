@@ -19,7 +19,7 @@ from ..core.letter import LetterRequest, RenderedLetter
 from ..core.models import Addressee, Example, LetterSpec
 from ..load.letters import TEMPLATE_NAME, require_body
 from ..load.loaded import Loaded, get_addressee, get_letter
-from ..translate.catalog import Recorder, recorder, untranslated
+from ..translate.runtime import Recorder, recorder, untranslated
 from .compose import Runtime, addressee_context, check_variables, respondent_of
 
 

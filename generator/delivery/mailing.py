@@ -227,7 +227,7 @@ def _one(
         pdf, letter_subject = _render(loaded, spec, addressee, lang, request)
         filename = confidential_name(f"{spec.name}-{addressee.key}-{lang}.pdf", confidential)
     from_header, envelope_from, reply_to = identity
-    from ..translate.catalog import recorder
+    from ..translate.runtime import recorder
 
     messages = recorder(loaded.ws, lang)
     context = {
@@ -361,7 +361,7 @@ def _urgency_label(code: str) -> str:
 def render_mail(ws: Any, lang: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, plain text, HTML) from ``letters/_mail/`` (user workspace first)."""
     from ..render.render import refused
-    from ..translate.catalog import recorder
+    from ..translate.runtime import recorder
 
     env = _environment(ws.roots)
     recorder(ws, lang).install(env)  # a broken catalogue stops here with its file and line

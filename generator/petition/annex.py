@@ -41,7 +41,7 @@ from ..load.countries import country_name
 from ..load.loaded import Loaded
 from ..render.pdf import fetch_refused, refuse_attachments, resources
 from ..render.render import TemplateFunction, environment, refused
-from ..translate.catalog import Recorder, recorder, untranslated
+from ..translate.runtime import Recorder, recorder, untranslated
 from . import annex_draw
 from .layout import PT_PER_MM, PX_PER_PT, Geometry, Group, Page, geometry, groups_of, join, plan
 

@@ -32,7 +32,7 @@ from ..core.files import read_text
 from ..core.i18n import RTL
 from ..core.workspace import Workspace
 from ..load.letters import template_syntax_hint
-from ..translate.catalog import Recorder
+from ..translate.runtime import Recorder
 
 SANDBOX_HINT = "templates may only call the documented functions and read the documented values: see docs/writing-letters.md"
 MAX_RANGE = 10_000  # range() in a template; a letter never counts further

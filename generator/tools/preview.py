@@ -73,7 +73,7 @@ def render_preview(request: PreviewRequest, version: int, previous: Rendered | N
     from ..core.letter import LetterRequest
     from ..core.workspace import open_workspace
     from ..load.loaded import load
-    from ..translate.catalog import recorder
+    from ..translate.runtime import recorder
 
     start = time.perf_counter()
     result = Rendered(version)
@@ -157,7 +157,9 @@ def catalogue_index(ws: Any, lang: str) -> dict[tuple[str | None, str], tuple[st
     """(context, msgid) -> ("file:line", msgstr) from the language's catalogues, the workspace's
     over the bundle's; for English, the template's place from locales/messages.pot."""
     from ..core.errors import Where
-    from ..translate.catalog import SOURCE_LANG, po_path, read_catalog, template_path
+    from ..core.locales import SOURCE_LANG, po_path
+    from ..translate.catalog import read_catalog
+    from ..translate.workflow import template_path
 
     paths = [template_path(ws)] if lang == SOURCE_LANG else [po_path(root, lang) for root in ws.roots]
     index: dict[tuple[str | None, str], tuple[str, str]] = {}

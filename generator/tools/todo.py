@@ -20,7 +20,8 @@ from ..core.files import read_text
 from ..core.locales import SOURCE_LANG, po_path
 from ..core.models import LetterSpec
 from ..load.loaded import Loaded, get_addressee, get_letter
-from ..translate.catalog import ADDRESSEE_FIELDS, KEYWORDS, Needed, babel_locale, complete, item_messages, package_messages, read_catalog
+from ..translate.catalog import babel_locale, complete, read_catalog
+from ..translate.workflow import ADDRESSEE_FIELDS, KEYWORDS, Needed, item_messages, package_messages
 
 
 @dataclass(frozen=True)

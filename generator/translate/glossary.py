@@ -123,7 +123,7 @@ def _mandate_terms(addressees: dict[str, Any], lang: str, translated: dict[tuple
 
 
 def _citation_terms(lang: str, translated: dict[tuple[str | None, str], str]) -> Iterator[Term]:
-    from .catalog import package_messages
+    from .workflow import package_messages
 
     seen = set()
     for m in package_messages():
