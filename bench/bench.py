@@ -68,7 +68,9 @@ def languages() -> list[tuple[str, float]]:
 
     loaded = load(open_workspace())
     spec = loaded.letters["china-nonrefoulement"]
-    requests = {lang: LetterRequest(spec.name, "cn-president", lang, {}, DATE) for lang in spec.languages}
+    requests = {
+        lang: LetterRequest(letter=spec.name, addressee="cn-president", lang=lang, variables={}, date=DATE) for lang in spec.languages
+    }
     for request in requests.values():
         build_letter(loaded, request)  # warm-up: fonts, catalogue
     times: dict[str, list[float]] = {lang: [] for lang in requests}
@@ -117,7 +119,7 @@ def versus_typst() -> None:
         template = ws / "letters" / letter / "letter.html.j2"
         text = template.read_text(encoding="utf-8")
         for lang in ("en", "ko"):
-            request = LetterRequest(letter, "cn-president", lang, {}, DATE)
+            request = LetterRequest(letter=letter, addressee="cn-president", lang=lang, variables={}, date=DATE)
             source = Path(tmp) / f"letter-{lang}.typ"
             source.write_text(typst_side.letter_typ(compose_html(loaded, request).html, lang), encoding="utf-8")
             cmd = [str(python), str(typst_side.WORKER), "warm", str(source)]
@@ -164,7 +166,7 @@ def batch_campaign(folder: Path) -> tuple[Path, int]:
             if count == BATCH_PAIRS or a.kind not in spec.addressee_kinds or (a.state and a.state in spec.excluded_states):
                 continue
             try:
-                compose_html(loaded, LetterRequest(spec.name, a.key, "en", {}, DATE))
+                compose_html(loaded, LetterRequest(letter=spec.name, addressee=a.key, lang="en", variables={}, date=DATE))
             except AdvocateError:  # e.g. an obligation the library cannot verify for that state
                 continue
             chosen.setdefault(spec.name, []).append(a.key)

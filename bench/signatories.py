@@ -94,7 +94,9 @@ def typst_source(csv_path: Path) -> str:
     loaded = load(open_workspace())
     signatories, _problems = load_signatories(csv_path, loaded.library)
     public = [s for s in signatories if s.public]
-    letter = compose_html(loaded, LetterRequest("petition", "cn-president", "en", {}, DATE, signatories=signatories))
+    letter = compose_html(
+        loaded, LetterRequest(letter="petition", addressee="cn-president", lang="en", variables={}, date=DATE, signatories=signatories)
+    )
     groups = groups_of(
         public, "en", lambda code: country_name(code, "en", loaded.library), lambda label, n: f"{label} ({n:,})", "Country not given"
     )

@@ -350,7 +350,8 @@ def test_reserved_names_cover_the_render_context() -> None:
 
     loaded = load(open_workspace())
     spec, addressee = loaded.letters["china-nonrefoulement"], loaded.addressees["cn-mfa"]
-    context = _context(loaded, spec, addressee, LetterRequest(spec.name, "cn-mfa"), {}, dt.date(2026, 1, 1), recorder(loaded.ws, "en"))
+    request = LetterRequest(letter=spec.name, addressee="cn-mfa")
+    context = _context(loaded, spec, addressee, request, {}, dt.date(2026, 1, 1), recorder(loaded.ws, "en"))
     runtime = Runtime(loaded.library, "en", dt.date(2026, 1, 1), "CN")
     assert set(context) | set(runtime.functions()) | {"page_footer_css"} <= RESERVED
 

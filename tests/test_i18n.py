@@ -484,7 +484,7 @@ def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str])
     from generator.core.workspace import open_workspace
     from generator.load.loaded import load
 
-    request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
+    request = LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang=lang, variables={}, date=dt.date(2026, 11, 23))
     html = build_letter(load(open_workspace(None)), request, "html").html
     closing = re.search(r'<div class="closing">(.*?)</div>', html, re.S).group(1)  # type: ignore[union-attr]
     paragraphs = re.findall(r"<p>(.*?)</p>", closing, re.S)
@@ -502,7 +502,7 @@ def test_address_block_city_is_in_the_letters_language(lang: str, city: str) -> 
     from generator.core.workspace import open_workspace
     from generator.load.loaded import load
 
-    request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
+    request = LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang=lang, variables={}, date=dt.date(2026, 11, 23))
     html = build_letter(load(open_workspace(None)), request, "html").html
     recipient = re.search(r'<div class="recipient">(.*?)</div>\s*<div class="dateline">', html, re.S).group(1)  # type: ignore[union-attr]
     assert f"<div>{city}</div>" in recipient
@@ -615,7 +615,9 @@ def test_a_confidential_render_prints_victim_details_in_english_without_a_lookup
     assert terms.text(details, "victim details") == details["en"] and not terms.missing
     assert terms.text({**details, "fr": "détenu en Chine"}, "victim details") == "détenu en Chine"
     loaded = load(open_workspace(None))
-    request = LetterRequest("un-special-procedures", "sr-dprk", "fr", {}, dt.date(2026, 11, 23), confidential=True)
+    request = LetterRequest(
+        letter="un-special-procedures", addressee="sr-dprk", lang="fr", variables={}, date=dt.date(2026, 11, 23), confidential=True
+    )
     result = build_letter(loaded, request, "html")
     assert "Kim Cheol-ok" in result.html and "petition by TJWG and CSW to the WGAD" in result.html
     assert not [p for p in result.warnings if "untranslated" in p.message]

@@ -391,7 +391,7 @@ def test_ctrl_c_while_waiting_for_the_answer_leaves_the_message_unknown(tmp_path
     box = Outbox(ws / "outbox.sqlite")
     try:
         with pytest.raises(KeyboardInterrupt):
-            send(box, SmtpSettings("127.0.0.1", faulty.port, timeout=2, data_timeout=10))
+            send(box, SmtpSettings(host="127.0.0.1", port=faulty.port, timeout=2, data_timeout=10))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -410,7 +410,14 @@ def test_connection_sends_small_records_at_once(tmp_path, security):
 
     srv = Server(tmp_path, mode="ssl" if security == "ssl" else "starttls").start()
     try:
-        settings = SmtpSettings("127.0.0.1", srv.port, security, USER if security == "starttls" else None, PASSWORD, str(srv.cafile))
+        settings = SmtpSettings(
+            host="127.0.0.1",
+            port=srv.port,
+            security=security,
+            user=USER if security == "starttls" else None,
+            password=PASSWORD,
+            cafile=str(srv.cafile),
+        )
         conn = _connect(settings)
         try:
             assert conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

@@ -55,7 +55,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
 
 @pytest.fixture(scope="module")
 def notes():  # type: ignore[no-untyped-def]
-    request = LetterRequest(LETTER, TO, date=dt.date.fromisoformat(DATE))
+    request = LetterRequest(letter=LETTER, addressee=TO, date=dt.date.fromisoformat(DATE))
     return build_letter(load(open_workspace(None)), request, "html").notes
 
 

@@ -48,7 +48,7 @@ def _render(letter: str, to: str, lang: str, signatories: str | None) -> tuple[s
         from generator.petition.signatories import load_signatories
 
         sigs, _ = load_signatories(LOADED.letters[letter].path / signatories)
-    rendered = compose_html(LOADED, LetterRequest(letter, to, lang, date=DATE, signatories=sigs))
+    rendered = compose_html(LOADED, LetterRequest(letter=letter, addressee=to, lang=lang, date=DATE, signatories=sigs))
     notes = [_plain(n.text) for n in rendered.notes]
     text = _plain(Markup(rendered.html).striptags())
     for note in notes:

@@ -76,7 +76,7 @@ def _both(render: Any) -> tuple[bytes, bytes, Counts, Counts]:
 )
 def test_letters_are_byte_identical(letter: str, to: str, lang: str) -> None:
     loaded = load(open_workspace(None))
-    request = LetterRequest(letter, to, lang, {}, DATE)
+    request = LetterRequest(letter=letter, addressee=to, lang=lang, variables={}, date=DATE)
     changed, plain, counts, _ = _both(lambda: build_letter(loaded, request).pdf)
     assert changed == plain
     assert counts.fallbacks == 0  # the bundled stylesheet's footnotes are all measured one by one
@@ -125,7 +125,7 @@ def test_area_with_a_maximum_height_falls_back() -> None:
 def test_right_to_left_lines_are_laid_out_once(lang: str, share: float) -> None:
     """WeasyPrint splits every Arabic line twice; with the change, once (English is unchanged)."""
     loaded = load(open_workspace(None))
-    request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, DATE)
+    request = LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang=lang, variables={}, date=DATE)
     changed, plain, counts, plain_counts = _both(lambda: build_letter(loaded, request).pdf)
     assert changed == plain
     assert counts.lines <= plain_counts.lines * share
@@ -187,7 +187,7 @@ def test_fonts_are_subset_in_one_pass(lang: str, tmp_path: Path) -> None:
     (components past the last glyph used), and so does the Japanese bold face (CFF, 771,780 bytes
     against 722,672 uncompressed); every page looks the same."""
     loaded = load(open_workspace(None))
-    request = LetterRequest("dprk-whereabouts", "kp-mfa", lang, {}, DATE)
+    request = LetterRequest(letter="dprk-whereabouts", addressee="kp-mfa", lang=lang, variables={}, date=DATE)
     changed = build_letter(loaded, request).pdf
     with as_published("font-subsets"):
         plain = build_letter(loaded, request).pdf

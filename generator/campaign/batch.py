@@ -43,7 +43,7 @@ MANIFEST_VERSION = 1
 DASK_CONNECT_TIMEOUT = "15s"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Outcome:
     """What a worker sends back for one job."""
 
@@ -255,18 +255,28 @@ def render_task(workspace: WorkspaceRef, job: Job) -> Outcome:
         warnings = [p for p in result.warnings if p.severity == "warning"]
         data = result.pdf if job.fmt == "pdf" and result.pdf is not None else result.html.encode("utf-8")
         return Outcome(
-            job.output, True, data, len(result.notes), [_one_line(p.line(), p.hint) for p in warnings], "", time.perf_counter() - start
+            output=job.output,
+            ok=True,
+            data=data,
+            notes=len(result.notes),
+            warnings=[_one_line(p.line(), p.hint) for p in warnings],
+            error="",
+            seconds=time.perf_counter() - start,
         )
     except CheckFailed as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
         reason = (
             _one_line(errors[0].line(), errors[0].hint) + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "") if errors else ""
         )
-        return Outcome(job.output, False, error=reason or exc.msg, seconds=time.perf_counter() - start)
+        return Outcome(output=job.output, ok=False, error=reason or exc.msg, seconds=time.perf_counter() - start)
     except AdvocateError as exc:
-        return Outcome(job.output, False, error=_one_line(f"error: {exc.line()}", exc.hint or ""), seconds=time.perf_counter() - start)
+        return Outcome(
+            output=job.output, ok=False, error=_one_line(f"error: {exc.line()}", exc.hint or ""), seconds=time.perf_counter() - start
+        )
     except Exception as exc:  # noqa: BLE001 - one letter's failure must not stop the campaign
-        return Outcome(job.output, False, error=f"internal error: {type(exc).__name__}: {exc}", seconds=time.perf_counter() - start)
+        return Outcome(
+            output=job.output, ok=False, error=f"internal error: {type(exc).__name__}: {exc}", seconds=time.perf_counter() - start
+        )
 
 
 def _one_line(line: str, hint: str) -> str:
@@ -374,7 +384,9 @@ def _pool(jobs: list[Job], count: int, workspace: WorkspaceRef, loaded: Loaded, 
                 try:
                     outcome = future.result()
                 except BrokenProcessPool:
-                    outcome = Outcome(job.output, False, error="the worker process died (out of memory or a crash); run the batch again")
+                    outcome = Outcome(
+                        output=job.output, ok=False, error="the worker process died (out of memory or a crash); run the batch again"
+                    )
                 yield job, outcome
         except BaseException:
             for future in futures:
@@ -409,7 +421,7 @@ def _dask_runner(scheduler: str, workspace: WorkspaceRef) -> Runner:
                 try:
                     outcome = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails its letters only
-                    outcome = Outcome(job.output, False, error=f"the Dask task failed: {type(exc).__name__}: {exc}")
+                    outcome = Outcome(output=job.output, ok=False, error=f"the Dask task failed: {type(exc).__name__}: {exc}")
                 future.release()
                 yield job, outcome
         finally:

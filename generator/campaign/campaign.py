@@ -144,16 +144,16 @@ def load_campaign(path: Path, loaded: Loaded) -> Campaign:
         for addressee in _addressees(r, loaded, spec, owner, merged):
             for lang in _langs_for(languages, spec, addressee):
                 request = LetterRequest(
-                    spec.name,
-                    addressee.key,
-                    lang,
-                    dict(merged),
-                    options["date"],
-                    signatories if spec.signatories != "none" else None,
-                    options["strict"],
-                    options["paper"],
-                    options["confidential"],
-                    options["wet_ink"],
+                    letter=spec.name,
+                    addressee=addressee.key,
+                    lang=lang,
+                    variables=dict(merged),
+                    date=options["date"],
+                    signatories=signatories if spec.signatories != "none" else None,
+                    strict=options["strict"],
+                    paper=options["paper"],
+                    confidential=options["confidential"],
+                    wet_ink=options["wet_ink"],
                 )
                 jobs.append(Job("", request, options["format"]))
     name = str(data.get("name") or path.stem)

@@ -83,7 +83,15 @@ def queue_cmd(
     from ..delivery.outbox import Outbox
 
     keys = tuple(k.strip() for item in to for k in item.split(",") if k.strip())
-    request = MailRequest(letter, keys, langs, parse_vars(pairs, vars_file), parse_date(date), confidential, Path(pdf) if pdf else None)
+    request = MailRequest(
+        letter=letter,
+        addressees=keys,
+        langs=langs,
+        variables=parse_vars(pairs, vars_file),
+        date=parse_date(date),
+        confidential=confidential,
+        pdf=Path(pdf) if pdf else None,
+    )
     prepared = prepare(app.loaded(), request)
     print_problems(prepared.warnings)
     for line in prepared.skipped:
@@ -177,7 +185,7 @@ def send_cmd(
         if password is None:
             password = click.prompt(f"SMTP password for {user}", hide_input=True, err=True)
     settings = SmtpSettings(
-        host, port, security or "plain", user, password, cafile,  # type: ignore[arg-type]
+        host=host, port=port, security=security or "plain", user=user, password=password, cafile=cafile,  # type: ignore[arg-type]
         timeout=timeout, per_minute=per_minute, max_attempts=max_attempts, retry_delay=retry_delay, data_timeout=data_timeout,
     )  # fmt: skip
     box = Outbox(_outbox_path(app), create=False)

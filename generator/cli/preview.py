@@ -44,7 +44,9 @@ def preview_cmd(
         ) from None
     from ..tools.preview import PreviewRequest
 
-    request = PreviewRequest(app.workspace, letter, to, lang, parse_vars(pairs, vars_file), parse_date(date), paper)
+    request = PreviewRequest(
+        workspace=app.workspace, letter=letter, to=to, lang=lang, variables=parse_vars(pairs, vars_file), date=parse_date(date), paper=paper
+    )
     app.workspace_obj()  # a missing workspace stops here, before the server starts
     sock = listen(host, port)
     shown = f"[{host}]" if ":" in host else host

@@ -72,7 +72,15 @@ def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | No
     if errors_in(problems):
         raise CheckFailed(problems)
     require_body(html, spec.path / TEMPLATE_NAME)  # (after the errors that explain an empty body)
-    return RenderedLetter(request, spec, html, spec.title, runtime.citer.notes, problems, untranslated=list(messages.missing))
+    return RenderedLetter(
+        request=request,
+        spec=spec,
+        html=html,
+        title=spec.title,
+        notes=runtime.citer.notes,
+        warnings=problems,
+        untranslated=list(messages.missing),
+    )
 
 
 def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf", pdf_variant: str | None = None) -> RenderedLetter:
@@ -150,7 +158,13 @@ def _context(
 def example_request(spec: LetterSpec, example: Example, letter_date: dt.date | None, signatories: Any = None) -> LetterRequest:
     """The render request one example of a letter declares."""
     return LetterRequest(
-        spec.name, example.to, example.lang, dict(example.vars), letter_date, signatories, confidential=example.confidential
+        letter=spec.name,
+        addressee=example.to,
+        lang=example.lang,
+        variables=dict(example.vars),
+        date=letter_date,
+        signatories=signatories,
+        confidential=example.confidential,
     )
 
 

@@ -17,7 +17,7 @@ from .errors import Problem
 from .models import LetterSpec
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Signatory:
     name: str
     organisation: str
@@ -37,7 +37,7 @@ class Signatory:
         return self.organisation or self.name
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LetterRequest:
     letter: str
     addressee: str
@@ -62,7 +62,7 @@ class Note:
         return Markup(self.html).striptags()
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RenderedLetter:
     request: LetterRequest
     spec: LetterSpec

@@ -29,15 +29,24 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, getaddresses
 from functools import lru_cache
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import SecurityError
 
-from ..core.errors import DeliveryError, InputError, Problem, Where
+from ..compose.build import build_letter
+from ..compose.compose import addressee_context, check_variables
+from ..core import i18n
+from ..core.errors import CheckFailed, DeliveryError, InputError, Problem, Where, errors_in
+from ..core.letter import LetterRequest
 from ..core.models import Addressee, LetterSpec
+from ..core.workspace import Config, Workspace
+from ..load.loaded import Loaded, get_addressee, get_letter
 from ..render.pdf import confidential_for, confidential_name, refuse_confidential
+from ..render.render import TemplateFunction, refused, sandboxed_environment
+from ..translate.runtime import recorder
 
 MAIL_DIR = "_mail"
 TEMPLATES = ("subject.txt.j2", "message.txt.j2", "message.html.j2")
@@ -47,7 +56,7 @@ EMAIL_RE = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
 URGENCY = {"urgent_appeal": "URGENT APPEAL", "allegation_letter": "ALLEGATION LETTER"}
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class MailRequest:
     letter: str
     addressees: tuple[str, ...]
@@ -58,7 +67,7 @@ class MailRequest:
     pdf: Path | None = None  # attach this rendered PDF instead of rendering the letter
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Outgoing:
     """One message, ready for the outbox. `raw` is the whole message with CRLF line ends."""
 
@@ -102,7 +111,7 @@ def valid_email(text: str) -> bool:
     return bool(EMAIL_RE.match(text)) and len(local) <= 64 and len(text) <= 254
 
 
-def mail_identity(config: Any, config_path: Path) -> tuple[str, str, str]:
+def mail_identity(config: Config, config_path: Path) -> tuple[str, str, str]:
     """(From header, envelope sender, Reply-To header or '') from advocate.toml."""
     mail, sender = config.mail, config.sender
     from_header = mail.from_ or (formataddr((sender.name, sender.email)) if sender.email else "")
@@ -123,12 +132,10 @@ def mail_identity(config: Any, config_path: Path) -> tuple[str, str, str]:
     return from_header, pairs[0][1], reply_to
 
 
-def prepare(loaded: Any, request: MailRequest, now: dt.datetime | None = None) -> Prepared:
+def prepare(loaded: Loaded, request: MailRequest, now: dt.datetime | None = None) -> Prepared:
     """Every message of `request`; raises before anything is built when an address is invalid or
     a confidential version (``--confidential``, or a ``--pdf`` marked so) would go to anyone but
     the UN mandate it was written for (see pdf.refuse_confidential)."""
-    from ..load.loaded import get_addressee, get_letter
-
     spec = get_letter(loaded, request.letter)
     from_header, envelope_from, reply_to = mail_identity(loaded.ws.config, loaded.ws.config_path)
     result = Prepared()
@@ -205,7 +212,7 @@ def _languages(spec: LetterSpec, addressee: Addressee, request: MailRequest, pdf
 
 
 def _one(
-    loaded: Any,
+    loaded: Loaded,
     spec: LetterSpec,
     addressee: Addressee,
     lang: str,
@@ -214,9 +221,6 @@ def _one(
     identity: tuple[str, str, str],
     stamp: dt.datetime,
 ) -> Outgoing:
-    from ..compose.compose import addressee_context, check_variables
-    from ..core.errors import CheckFailed, errors_in
-
     variables, problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
     if errors_in(problems):
         raise CheckFailed(problems)
@@ -227,8 +231,43 @@ def _one(
         pdf, letter_subject = _render(loaded, spec, addressee, lang, request)
         filename = confidential_name(f"{spec.name}-{addressee.key}-{lang}.pdf", confidential)
     from_header, envelope_from, reply_to = identity
-    from ..translate.runtime import recorder
+    context = _mail_context(loaded, spec, addressee, lang, request, variables, letter_subject, filename, confidential)
+    subject, text, html = render_mail(loaded.ws, lang, context)
+    version = hashlib.sha256(
+        b"\0".join([pdf, subject.encode(), text.encode(), html.encode(), from_header.encode(), reply_to.encode()])
+    ).hexdigest()[:12]
+    domain = envelope_from.rpartition("@")[2]
+    message_id = f"{spec.name}.{addressee.key}.{lang}.{version}@{domain}"
+    to_header = formataddr((_display(addressee, lang), str(addressee.email)), charset="utf-8")
+    headers = {"From": from_header, "To": to_header, "Reply-To": reply_to, "Subject": subject, "Message-ID": f"<{message_id}>"}
+    raw = build_message(headers, stamp, lang, text, html, pdf, filename)
+    return Outgoing(
+        message_id=message_id,
+        letter=spec.name,
+        addressee=addressee.key,
+        lang=lang,
+        version=version,
+        sender=envelope_from,
+        rcpt=str(addressee.email),
+        subject=subject,
+        filename=filename,
+        raw=raw,
+        campaign=campaign_key(variables),
+    )
 
+
+def _mail_context(
+    loaded: Loaded,
+    spec: LetterSpec,
+    addressee: Addressee,
+    lang: str,
+    request: MailRequest,
+    variables: dict[str, Any],
+    letter_subject: str,
+    filename: str,
+    confidential: bool,
+) -> dict[str, Any]:
+    """What the mail templates (subject, text, HTML) get for one message."""
     messages = recorder(loaded.ws, lang)
     context = {
         "lang": lang,
@@ -247,19 +286,7 @@ def _one(
     }
     if addressee.email and addressee.email.lower().endswith("@ohchr.org"):
         context.update(_ohchr(spec, addressee, variables, letter_subject, messages.gettext))
-    subject, text, html = render_mail(loaded.ws, lang, context)
-    version = hashlib.sha256(
-        b"\0".join([pdf, subject.encode(), text.encode(), html.encode(), from_header.encode(), reply_to.encode()])
-    ).hexdigest()[:12]
-    domain = envelope_from.rpartition("@")[2]
-    message_id = f"{spec.name}.{addressee.key}.{lang}.{version}@{domain}"
-    to_header = formataddr((_display(addressee, lang), str(addressee.email)), charset="utf-8")
-    headers = {"From": from_header, "To": to_header, "Reply-To": reply_to, "Subject": subject, "Message-ID": f"<{message_id}>"}
-    raw = build_message(headers, stamp, lang, text, html, pdf, filename)
-    return Outgoing(
-        message_id, spec.name, addressee.key, lang, version, envelope_from, str(addressee.email), subject, filename, raw,
-        campaign_key(variables),
-    )  # fmt: skip
+    return context
 
 
 _QP = Charset("utf-8")
@@ -294,8 +321,6 @@ def _display(addressee: Addressee, lang: str) -> str:
 
 
 def _letter_date(date: dt.date | None, lang: str) -> str:
-    from ..core import i18n
-
     return i18n.format_date(date or dt.date.today(), lang, nbsp=False)  # plain text: ordinary spaces
 
 
@@ -323,13 +348,15 @@ def _fold(text: str) -> str:
     return " ".join(text.replace("\u2019", "'").casefold().split())
 
 
-def _render(loaded: Any, spec: LetterSpec, addressee: Addressee, lang: str, request: MailRequest) -> tuple[bytes, str]:
-    from html import unescape
-
-    from ..compose.build import build_letter
-    from ..core.letter import LetterRequest
-
-    letter_request = LetterRequest(spec.name, addressee.key, lang, dict(request.variables), request.date, confidential=request.confidential)
+def _render(loaded: Loaded, spec: LetterSpec, addressee: Addressee, lang: str, request: MailRequest) -> tuple[bytes, str]:
+    letter_request = LetterRequest(
+        letter=spec.name,
+        addressee=addressee.key,
+        lang=lang,
+        variables=dict(request.variables),
+        date=request.date,
+        confidential=request.confidential,
+    )
     rendered = build_letter(loaded, letter_request)
     m = re.search(r'<meta name="description" content="([^"]*)"', rendered.html)
     subject = " ".join(unescape(m.group(1)).split()) if m else spec.title
@@ -341,8 +368,6 @@ def _render(loaded: Any, spec: LetterSpec, addressee: Addressee, lang: str, requ
 
 @lru_cache(maxsize=8)
 def _environment(roots: tuple[Path, ...]) -> jinja2.Environment:
-    from ..render.render import TemplateFunction, sandboxed_environment
-
     env = sandboxed_environment(
         [root / "letters" / MAIL_DIR for root in roots],
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
@@ -358,11 +383,8 @@ def _urgency_label(code: str) -> str:
     return URGENCY.get(code, code.replace("_", " ").upper())
 
 
-def render_mail(ws: Any, lang: str, context: dict[str, Any]) -> tuple[str, str, str]:
+def render_mail(ws: Workspace, lang: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, plain text, HTML) from ``letters/_mail/`` (user workspace first)."""
-    from ..render.render import refused
-    from ..translate.runtime import recorder
-
     env = _environment(ws.roots)
     recorder(ws, lang).install(env)  # a broken catalogue stops here with its file and line
     out = []

@@ -42,6 +42,8 @@ from typing import Any, Literal
 
 from ..core.errors import DeliveryError, InputError, Problem, Where
 from ..core.models import Addressee
+from ..load.loaded import Loaded, get_addressee
+from ..render.pdf import confidential_for, refuse_confidential
 
 MM = 72 / 25.4  # points per millimetre
 IN = 72.0
@@ -86,7 +88,7 @@ class PostRequest:
     placement: Placement = "auto"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PostLetter:
     path: Path
     letter: str
@@ -181,7 +183,7 @@ def _tidy(lines: list[str], data: dict[str, str], country_name: str) -> list[str
 # -- the batch -------------------------------------------------------------------------------
 
 
-def build_batch(loaded: Any, request: PostRequest) -> Batch:
+def build_batch(loaded: Loaded, request: PostRequest) -> Batch:
     envelope = ENVELOPES[request.envelope]
     skipped: list[str] = []
     warnings: list[Problem] = []
@@ -222,12 +224,9 @@ def build_batch(loaded: Any, request: PostRequest) -> Batch:
     return Batch(pdf, letters, pages, sheets, skipped, warnings)
 
 
-def _open_letter(loaded: Any, path: Path) -> tuple[PostLetter, Any]:
+def _open_letter(loaded: Loaded, path: Path) -> tuple[PostLetter, Any]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
-
-    from ..load.loaded import get_addressee
-    from ..render.pdf import confidential_for, refuse_confidential
 
     try:
         reader = PdfReader(io.BytesIO(path.read_bytes()))
@@ -246,7 +245,9 @@ def _open_letter(loaded: Any, path: Path) -> tuple[PostLetter, Any]:
     refuse_confidential(Where(path), confidential_for(info), addressee)
     subject = str(info.get("/Subject") or info.get("/Title") or keywords[0])
     size = (float(box.width), float(box.height))
-    return PostLetter(path, keywords[0], addressee, lang, subject, len(reader.pages), size, []), reader
+    return PostLetter(
+        path=path, letter=keywords[0], addressee=addressee, lang=lang, subject=subject, pages=len(reader.pages), size=size, address=[]
+    ), reader
 
 
 def text_in_window(page: Any, window: tuple[float, float, float, float], page_height: float) -> list[str]:
@@ -357,7 +358,7 @@ def _batch_page(letters: list[PostLetter], envelope: Envelope, request: PostRequ
 
 
 def _assemble(
-    loaded: Any, letters: list[PostLetter], readers: list[Any], envelope: Envelope, request: PostRequest
+    loaded: Loaded, letters: list[PostLetter], readers: list[Any], envelope: Envelope, request: PostRequest
 ) -> tuple[bytes, int, int]:
     from pypdf import PdfReader, PdfWriter
 

@@ -33,7 +33,7 @@ from ..core.errors import DeliveryError
 from .outbox import Outbox, Row
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class SmtpSettings:
     host: str
     port: int

@@ -231,7 +231,15 @@ def _row(path: Path, line: int, columns: list[str], row: list[str], library: Lib
     email = cells.get("email", "")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         return bad(f"malformed email {email!r}", "leave it empty or give the address")
-    return Signatory(cells["name"], cells.get("organisation", ""), country, cells.get("city", ""), email, answer in YES, line)
+    return Signatory(
+        name=cells["name"],
+        organisation=cells.get("organisation", ""),
+        country=country,
+        city=cells.get("city", ""),
+        email=email,
+        public=answer in YES,
+        line=line,
+    )
 
 
 def _country(path: Path, line: int, text: str, library: Library | None, notes: list[Problem]) -> str | Problem:
@@ -406,7 +414,7 @@ def clean_csv(signatories: list[Signatory]) -> str:
     return out.getvalue()
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Stats:
     rows: int
     accepted: int
@@ -427,11 +435,11 @@ def stats(found: SignatoryFile) -> Stats:
     ordered = sorted(per.items(), key=lambda item: (-item[1][0], item[0]))
     public = len(found.public)
     return Stats(
-        found.rows,
-        len(found.signatories),
-        public,
-        len(found.signatories) - public,
-        len(found.rejected),
-        len(found.duplicates),
-        [(code, *counts) for code, counts in ordered],  # type: ignore[misc]
+        rows=found.rows,
+        accepted=len(found.signatories),
+        public=public,
+        hidden=len(found.signatories) - public,
+        rejected=len(found.rejected),
+        duplicates=len(found.duplicates),
+        by_country=[(code, *counts) for code, counts in ordered],  # type: ignore[misc]
     )

@@ -27,7 +27,7 @@ WATCHED_SUFFIXES = (".j2", ".html", ".css", ".po", ".yaml", ".yml", ".toml", ".c
 DPI = 96  # one image pixel per CSS pixel: the layout's boxes need no scaling
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class PreviewRequest:
     workspace: str | None
     letter: str
@@ -82,7 +82,14 @@ def render_preview(request: PreviewRequest, version: int, previous: Rendered | N
         loaded = load(ws)
         marks: list[tuple[str | None, str]] = []
         messages = recorder(ws, request.lang, marks)
-        letter_request = LetterRequest(request.letter, request.to, request.lang, dict(request.variables), request.date, paper=request.paper)
+        letter_request = LetterRequest(
+            letter=request.letter,
+            addressee=request.to,
+            lang=request.lang,
+            variables=dict(request.variables),
+            date=request.date,
+            paper=request.paper,
+        )
         letter = compose_html(loaded, letter_request, messages)
         result.pages, result.layout = _pages(ws, letter.html, letter.spec.path, request.paper)
         index = catalogue_index(ws, request.lang)

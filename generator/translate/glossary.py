@@ -38,7 +38,7 @@ TERM_CONTEXTS = {"footnote": "citation term", "pinpoint": "citation term", "docu
 SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Term:
     """One glossary row: the English `source`, its `target` in `lang` ('' when none is known),
     what it is (`kind`), the library key or message context it comes from (`key`), the library's
@@ -69,7 +69,10 @@ def glossary(loaded: Any, langs: list[str]) -> list[Term]:
         terms += _state_terms(loaded.library, lang)
         terms += _mandate_terms(loaded.addressees, lang, translated)
         terms += _citation_terms(lang, translated)
-        terms += [Term("legal term", term, term, lang, "", "", "used in the letters") for term in legal_terms(loaded)]
+        terms += [
+            Term(kind="legal term", key=term, source=term, lang=lang, target="", flag="", note="used in the letters")
+            for term in legal_terms(loaded)
+        ]
     return terms
 
 
@@ -90,15 +93,39 @@ def _treaty_terms(lib: Any, lang: str, translated: dict[tuple[str | None, str], 
     for key, treaty in sorted(lib.treaties.items()):
         english, title, flag = treaty.title["en"], treaty.title.get(lang), treaty.title_flags.get(lang, "V")
         if title is None:
-            yield Term("treaty title", key, english, lang, "", "", "no official title in the library: letters print the English title")
+            yield Term(
+                kind="treaty title",
+                key=key,
+                source=english,
+                lang=lang,
+                target="",
+                flag="",
+                note="no official title in the library: letters print the English title",
+            )
         elif flag == "U":
             note = f"NOT VERIFIED (U): {title!r} is not confirmed as the official title; letters print the English title"
-            yield Term("treaty title", key, english, lang, "", "U", note)
+            yield Term(kind="treaty title", key=key, source=english, lang=lang, target="", flag="U", note=note)
         else:
             source = "primary source" if flag == "V" else "secondary source"
-            yield Term("treaty title", key, english, lang, title, flag, f"official title ({flag}: verified in a {source}): use it as it is")
+            yield Term(
+                kind="treaty title",
+                key=key,
+                source=english,
+                lang=lang,
+                target=title,
+                flag=flag,
+                note=f"official title ({flag}: verified in a {source}): use it as it is",
+            )
         short = translated.get(("treaty short title", treaty.short_title), "")
-        yield Term("treaty short title", key, treaty.short_title, lang, short, "", "short form in later footnotes (from the catalogue)")
+        yield Term(
+            kind="treaty short title",
+            key=key,
+            source=treaty.short_title,
+            lang=lang,
+            target=short,
+            flag="",
+            note="short form in later footnotes (from the catalogue)",
+        )
 
 
 def _state_terms(lib: Any, lang: str) -> Iterator[Term]:
@@ -109,7 +136,7 @@ def _state_terms(lib: Any, lang: str) -> Iterator[Term]:
         for form, texts in (("state name", state.name), ("state formal name", state.formal)):
             target = texts.get(lang, "")
             note = "from the library" if target else "from CLDR: check the form your letters use" if cldr.get(code) else ""
-            yield Term(form, code, texts["en"], lang, target or cldr.get(code, ""), "", note)
+            yield Term(kind=form, key=code, source=texts["en"], lang=lang, target=target or cldr.get(code, ""), flag="", note=note)
 
 
 def _mandate_terms(addressees: dict[str, Any], lang: str, translated: dict[tuple[str | None, str], str]) -> Iterator[Term]:
@@ -119,7 +146,7 @@ def _mandate_terms(addressees: dict[str, Any], lang: str, translated: dict[tuple
         english = a.title["en"]
         target = a.title.get(lang) or translated.get(("addressee title", english), "")
         note = "from the addressee directory" if lang in a.title else "from the catalogue" if target else "UN mandate title"
-        yield Term("mandate title", key, english, lang, target, "", note)
+        yield Term(kind="mandate title", key=key, source=english, lang=lang, target=target, flag="", note=note)
 
 
 def _citation_terms(lang: str, translated: dict[tuple[str | None, str], str]) -> Iterator[Term]:
@@ -130,7 +157,15 @@ def _citation_terms(lang: str, translated: dict[tuple[str | None, str], str]) ->
         if m.context in TERM_CONTEXTS and (m.context, m.msgid) not in seen:
             seen.add((m.context, m.msgid))
             target = translated.get((m.context, m.msgid), "")
-            yield Term(TERM_CONTEXTS[m.context], m.context, m.msgid, lang, target, "", f"{m.context} (from the catalogue)")
+            yield Term(
+                kind=TERM_CONTEXTS[m.context],
+                key=m.context,
+                source=m.msgid,
+                lang=lang,
+                target=target,
+                flag="",
+                note=f"{m.context} (from the catalogue)",
+            )
 
 
 def legal_terms(loaded: Any) -> list[str]:
