@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from _helpers import set_languages, set_template, write
 
-from generator.campaign.batch import MANIFEST, run_batch
+from generator.campaign.batch import run_batch
 from generator.campaign.campaign import CampaignInvalid, load_campaign
+from generator.campaign.manifest import MANIFEST
 from generator.campaign.progress import Progress
 from generator.core.workspace import open_workspace
 from generator.load.loaded import load

@@ -21,39 +21,22 @@ which writes them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import AdvocateError, CheckFailed, InputError, Problem, RenderError, Where, errors_in
-from ..core.files import Stamp, stamp
+from ..core.errors import InputError, Problem, RenderError, Where, errors_in
 from ..core.output import write_atomic
 from ..load.loaded import Loaded
 from .campaign import Campaign, Job
+from .manifest import MANIFEST, Inputs, manifest_entry, read_manifest, sha256_hex, up_to_date, write_manifest
+from .workers import Outcome, WorkspaceRef, keep_warm, render_task, warm_worker, workspace_ref
 
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
 DASK_CONNECT_TIMEOUT = "15s"
-
-
-@dataclass(kw_only=True)
-class Outcome:
-    """What a worker sends back for one job."""
-
-    output: str
-    ok: bool
-    data: bytes | None = None
-    notes: int = 0
-    warnings: list[str] = field(default_factory=list)
-    error: str = ""
-    seconds: float = 0.0
 
 
 @dataclass
@@ -77,210 +60,6 @@ class BatchReport:
     @property
     def ok(self) -> bool:
         return not self.failed
-
-
-# -- inputs and the manifest --------------------------------------------------------------------
-
-
-def _files_digest(paths: Iterable[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path] if path.is_file() else []
-        for f in files:
-            if "__pycache__" in f.parts or f.name.startswith("."):
-                continue
-            digest.update(str(f).encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def _code_digest() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    package = Path(__file__).resolve().parents[1]  # the generator package
-    try:
-        weasyprint = version("weasyprint")
-    except PackageNotFoundError:  # pragma: no cover - weasyprint is a dependency
-        weasyprint = "?"
-    return hashlib.sha256(_files_digest(sorted(package.rglob("*.py"))).encode() + weasyprint.encode()).hexdigest()
-
-
-class Inputs:
-    """Digests of the files letters depend on, each computed once per run."""
-
-    def __init__(self, loaded: Loaded, campaign: Campaign):
-        self.loaded, self.campaign = loaded, campaign
-        roots = loaded.ws.roots
-        self.shared = {
-            "layout": _files_digest(d for r in roots if (r / "letters").is_dir() for d in sorted((r / "letters").glob("_*"))),
-            "addressees": _files_digest(p for r in roots for p in (r / "letters" / "addressees.yaml", r / "letters" / "addressees")),
-            "library": _files_digest(r / "citations" for r in roots),
-            "config": _files_digest([loaded.ws.config_path]),
-            "code": _code_digest(),
-        }
-        if campaign.signatories_path is not None:
-            self.shared["signatories"] = _files_digest([campaign.signatories_path])
-
-    @cache  # noqa: B019 - one Inputs per run
-    def letter(self, name: str) -> str:
-        return _files_digest([self.loaded.letters[name].path])
-
-    @cache  # noqa: B019 - one Inputs per run
-    def locale(self, lang: str) -> str:
-        return _files_digest(r / "locales" / lang for r in self.loaded.ws.roots)
-
-    def of(self, job: Job) -> dict[str, str]:
-        req = job.request
-        request = {
-            "letter": req.letter,
-            "addressee": req.addressee,
-            "lang": req.lang,
-            "variables": req.variables,
-            "date": req.date.isoformat() if req.date else None,
-            "strict": req.strict,
-            "paper": req.paper,
-            "confidential": req.confidential,
-            "wet_ink": req.wet_ink,
-            "format": job.fmt,
-            "signatories": len(req.signatories) if req.signatories is not None else None,
-        }
-        found = {"request": _sha(json.dumps(request, sort_keys=True, default=str)), "letter": self.letter(req.letter)}
-        found["locale"] = self.locale(req.lang)
-        found.update(self.shared)
-        return dict(sorted(found.items()))
-
-
-def _sha(text: str | bytes) -> str:
-    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
-
-
-def read_manifest(out_dir: Path) -> dict[str, Any]:
-    path = out_dir / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError):
-        return {}  # unreadable: everything is rendered again and the manifest rewritten
-    outputs = data.get("outputs") if isinstance(data, dict) else None
-    return outputs if isinstance(outputs, dict) and data.get("version") == MANIFEST_VERSION else {}
-
-
-def _up_to_date(entry: dict[str, Any] | None, digest: str, path: Path) -> bool:
-    if not entry or entry.get("status") != "rendered" or entry.get("inputs_sha256") != digest or not path.is_file():
-        return False
-    return _sha(path.read_bytes()) == entry.get("sha256")
-
-
-def _entry(job: Job, inputs: dict[str, str]) -> dict[str, Any]:
-    req = job.request
-    return {
-        "letter": req.letter,
-        "addressee": req.addressee,
-        "lang": req.lang,
-        "format": job.fmt,
-        "variables": req.variables,
-        "date": req.date.isoformat() if req.date else None,
-        "confidential": req.confidential,
-        "inputs": inputs,
-        "inputs_sha256": _sha(json.dumps(inputs, sort_keys=True)),
-    }
-
-
-def write_manifest(out_dir: Path, campaign: Campaign, entries: dict[str, dict[str, Any]]) -> Path:
-    path = out_dir / MANIFEST
-    data = {
-        "version": MANIFEST_VERSION,
-        "campaign": campaign.name,
-        "campaign_file": str(campaign.path),
-        "campaign_sha256": _sha(campaign.path.read_bytes()),
-        "outputs": dict(sorted(entries.items())),
-    }
-    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-    return path
-
-
-# -- the workers ---------------------------------------------------------------------------------
-
-WorkspaceRef = tuple[tuple[str, ...], str, str | None]
-"""How a worker finds the workspace: its roots in search order, advocate.toml, the user's folder."""
-
-_WARM: dict[tuple[WorkspaceRef, Stamp], Loaded] = {}  # filled by the parent before forking, or by each worker
-
-
-def _warm_key(workspace: WorkspaceRef) -> tuple[WorkspaceRef, Stamp]:
-    """The workspace with the state of the files a load reads (advocate.toml, citations/, letters/):
-    a worker that lives on (Dask) loads again once any of them changed."""
-    roots, config, _user = workspace
-    return workspace, stamp(Path(config), *(Path(r) / sub for r in roots for sub in ("citations", "letters")))
-
-
-def workspace_ref(loaded: Loaded) -> WorkspaceRef:
-    ws = loaded.ws
-    return tuple(str(r) for r in ws.roots), str(ws.config_path), str(ws.user_root) if ws.user_root else None
-
-
-def _state(workspace: WorkspaceRef) -> Loaded:
-    key = _warm_key(workspace)
-    loaded = _WARM.get(key)
-    if loaded is None:
-        from ..core.workspace import Workspace, load_config
-        from ..load.loaded import load
-
-        roots, config, user_root = workspace
-        ws = Workspace(tuple(Path(r) for r in roots), load_config(Path(config)), Path(config), Path(user_root) if user_root else None)
-        for old in [k for k in _WARM if k[0] == workspace]:  # an earlier state of the same workspace
-            del _WARM[old]
-        loaded = _WARM[key] = load(ws)
-    return loaded
-
-
-def warm_worker(workspace: WorkspaceRef, paper: str | None = None) -> None:
-    """Per-process set-up, once: the workspace loaded, the stylesheet parsed, fonts configured.
-    A petition's annex renders inside this process (the batch is already parallel)."""
-    os.environ["ADVOCATE_WORKERS"] = "1"
-    loaded = _state(workspace)
-    from ..render.pdf import resources
-
-    resources(loaded.ws.roots, paper or loaded.ws.config.paper)
-
-
-def render_task(workspace: WorkspaceRef, job: Job) -> Outcome:
-    """Render one job in this process; every failure comes back as an Outcome, never raised."""
-    start = time.perf_counter()
-    try:
-        from ..compose.build import build_letter
-
-        loaded = _state(workspace)
-        result = build_letter(loaded, job.request, job.fmt)
-        warnings = [p for p in result.warnings if p.severity == "warning"]
-        data = result.pdf if job.fmt == "pdf" and result.pdf is not None else result.html.encode("utf-8")
-        return Outcome(
-            output=job.output,
-            ok=True,
-            data=data,
-            notes=len(result.notes),
-            warnings=[_one_line(p.line(), p.hint) for p in warnings],
-            error="",
-            seconds=time.perf_counter() - start,
-        )
-    except CheckFailed as exc:
-        errors = [p for p in exc.problems if p.severity == "error"]
-        reason = (
-            _one_line(errors[0].line(), errors[0].hint) + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "") if errors else ""
-        )
-        return Outcome(output=job.output, ok=False, error=reason or exc.msg, seconds=time.perf_counter() - start)
-    except AdvocateError as exc:
-        return Outcome(
-            output=job.output, ok=False, error=_one_line(f"error: {exc.line()}", exc.hint or ""), seconds=time.perf_counter() - start
-        )
-    except Exception as exc:  # noqa: BLE001 - one letter's failure must not stop the campaign
-        return Outcome(
-            output=job.output, ok=False, error=f"internal error: {type(exc).__name__}: {exc}", seconds=time.perf_counter() - start
-        )
-
-
-def _one_line(line: str, hint: str) -> str:
-    return f"{line} (hint: {hint})" if hint else line
 
 
 # -- running -------------------------------------------------------------------------------------
@@ -308,9 +87,9 @@ def run_batch(
     report = BatchReport(out_dir, out_dir / MANIFEST, len(campaign.jobs))
     todo: list[Job] = []
     for job in campaign.jobs:
-        entry = _entry(job, inputs.of(job))
+        entry = manifest_entry(job, inputs.of(job))
         old = previous.get(job.output)
-        if old and _up_to_date(old, entry["inputs_sha256"], out_dir / job.output):
+        if old and up_to_date(old, entry["inputs_sha256"], out_dir / job.output):
             entries[job.output] = {**entry, **{k: old[k] for k in ("status", "sha256", "bytes", "footnotes", "warnings") if k in old}}
             report.skipped.append(job)
         else:
@@ -326,7 +105,7 @@ def run_batch(
             entry = entries[job.output]
             if outcome.ok and outcome.data is not None:
                 write_atomic(out_dir / job.output, outcome.data)
-                entry.update(status="rendered", sha256=_sha(outcome.data), bytes=len(outcome.data), footnotes=outcome.notes)
+                entry.update(status="rendered", sha256=sha256_hex(outcome.data), bytes=len(outcome.data), footnotes=outcome.notes)
                 entry["warnings"] = outcome.warnings
                 entry.pop("error", None)
                 report.rendered.append(job)
@@ -355,7 +134,7 @@ def _local_runner(workers: int, workspace: WorkspaceRef, loaded: Loaded, campaig
             return
         count = _worker_count(workers, len(jobs))
         if count == 1:  # in this process: no start-up cost
-            _WARM.setdefault(_warm_key(workspace), loaded)
+            keep_warm(workspace, loaded)
             for job in jobs:
                 yield job, render_task(workspace, job)
             return
@@ -373,7 +152,7 @@ def _pool(jobs: list[Job], count: int, workspace: WorkspaceRef, loaded: Loaded, 
     # fontconfig) is loaded in this process; after that, workers start fresh
     fork = "fork" in multiprocessing.get_all_start_methods() and "weasyprint" not in sys.modules
     if fork:
-        _WARM[_warm_key(workspace)] = loaded
+        keep_warm(workspace, loaded)
     context = multiprocessing.get_context("fork" if fork else "spawn")
     paper = next((j.request.paper for j in jobs if j.request.paper), None)
     with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=warm_worker, initargs=(workspace, paper)) as pool:

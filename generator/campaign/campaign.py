@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..compose.compose import check_variables
 from ..compose.rules import not_written_for
+from ..compose.variables import check_variables
 from ..core.errors import AdvocateError, CheckFailed, Problem, Where, suggest
 from ..core.letter import LetterRequest
 from ..core.models import ADDRESSEE_KINDS, LANGS, Addressee, LetterSpec

@@ -18,8 +18,9 @@ import jinja2
 from jinja2 import nodes
 
 from ..compose.build import compose_html, example_request
-from ..compose.compose import Runtime, coerce
+from ..compose.compose import Runtime
 from ..compose.rules import check_sources
+from ..compose.variables import coerce
 from ..core.errors import AdvocateError, CheckFailed, Problem, Where, errors_in, suggest
 from ..core.files import read_text
 from ..core.letter import LetterRequest

@@ -20,7 +20,9 @@ from ..core.models import Addressee, Example, LetterSpec
 from ..load.letters import TEMPLATE_NAME, require_body
 from ..load.loaded import Loaded, get_addressee, get_letter
 from ..translate.runtime import Recorder, recorder, untranslated
-from .compose import Runtime, addressee_context, check_variables, respondent_of
+from .addressee import addressee_context, respondent_of
+from .compose import Runtime
+from .variables import check_variables
 
 
 def _concerns(problem: Problem, spec: LetterSpec) -> bool:

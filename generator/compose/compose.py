@@ -17,9 +17,9 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..core import i18n
-from ..core.errors import InputError, Problem, Where, suggest
+from ..core.errors import Problem, Where, suggest
 from ..core.letter import Note
-from ..core.models import Addressee, Document, Incident, LetterSpec, Treaty
+from ..core.models import Document, Incident, Treaty
 from ..load.library import Library
 from ..render.render import TemplateFunction
 from .citing import MAX_NOTE_CHARS, Citer, English, Terms
@@ -418,128 +418,4 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def respondent_of(spec: LetterSpec, addressee: Addressee, variables: dict[str, Any]) -> str | None:
-    if spec.respondent == "addressee":
-        return addressee.state
-    if spec.respondent.startswith("var:"):
-        value = variables.get(spec.respondent[4:])
-        return str(value) if value else None
-    return spec.respondent
-
-
 # Countries whose postal code follows the locality, with the separator between them.
-LOCALITY_FIRST = {"CN": " "}
-
-
-def addressee_context(a: Addressee, lib: Library, lang: str, terms: Terms | None = None) -> dict[str, Any]:
-    text = (terms or English()).text
-    name, title, salutation = text(a.name, "addressee name"), text(a.title, "addressee title"), text(a.salutation, "salutation")
-    lines = [x for x in (name, title) if x]
-    if a.address:
-        lines += a.address.lines
-        locality = text({"en": a.address.locality}, "place name") if a.address.locality else None
-        after = LOCALITY_FIRST.get(a.address.country)  # "Beijing 100701"
-        parts = (locality, a.address.postal_code) if after else (a.address.postal_code, locality)
-        place = (after or " ").join(x for x in parts if x)
-        if place:
-            lines.append(place)
-        lines.append(lib.state_name(a.address.country, lang, "formal"))
-    return {
-        "key": a.key,
-        "kind": a.kind,
-        "state": a.state,
-        "name": name,
-        "title": title,
-        "salutation": salutation,
-        "address_lines": lines,
-        "address_inline": i18n.comma(lang).join(lines),  # on one line: a cc list
-        "email": a.email or "",
-    }
-
-
-def check_variables(
-    spec: LetterSpec, given: dict[str, Any], addressees: dict[str, Addressee], lib: Library
-) -> tuple[dict[str, Any], list[Problem]]:
-    """Merge defaults and given values, coercing each to its declared type."""
-    problems: list[Problem] = []
-    values: dict[str, Any] = {}
-    for name in given:
-        if name not in spec.variables:
-            problems.append(
-                Problem(
-                    "error",
-                    Where("--var", 0, name),
-                    f"unknown variable {name!r} for letter {spec.name!r}",
-                    f"known: {', '.join(spec.variables) or 'none'} (`advocate show {spec.name}`)",
-                )
-            )
-    for name, var in spec.variables.items():
-        if name in given:
-            raw = given[name]
-        elif var.default is not None:
-            raw = var.default
-        elif var.required:
-            problems.append(
-                Problem(
-                    "error",
-                    Where("--var", 0, name),
-                    f"required variable {name!r} is missing",
-                    f"give it with --var {name}=VALUE ({var.type}{': ' + var.help if var.help else ''})",
-                )
-            )
-            continue
-        else:
-            values[name] = [] if var.type == "list" else None
-            continue
-        try:
-            values[name] = coerce(var.type, raw, var.choices, addressees, lib)
-        except ValueError as exc:
-            problems.append(Problem("error", Where("--var", 0, name), f"variable {name!r}: {exc}", f"expected type {var.type}"))
-    return values, problems
-
-
-def coerce(kind: str, raw: Any, choices: list[str], addressees: dict[str, Addressee], lib: Library) -> Any:
-    if kind in ("str", "text"):
-        if isinstance(raw, (dict, list)):
-            raise ValueError(f"expected text, got {type(raw).__name__}")
-        return str(raw)
-    if kind == "int":
-        if isinstance(raw, bool):
-            raise ValueError(f"expected an integer, got {raw!r}")
-        try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"expected an integer, got {raw!r}") from None
-    if kind == "bool":
-        if isinstance(raw, bool):
-            return raw
-        if str(raw).lower() in ("yes", "true", "1", "on"):
-            return True
-        if str(raw).lower() in ("no", "false", "0", "off"):
-            return False
-        raise ValueError(f"expected yes or no, got {raw!r}")
-    if kind == "date":
-        if isinstance(raw, dt.date):
-            return raw
-        try:
-            return dt.date.fromisoformat(str(raw))
-        except ValueError:
-            raise ValueError(f"expected a date YYYY-MM-DD, got {raw!r}") from None
-    if kind == "choice":
-        if str(raw) not in choices:
-            raise ValueError(f"{raw!r} is not one of {', '.join(choices)}")
-        return str(raw)
-    if kind == "list":
-        items = raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
-        return [str(x) for x in items]
-    if kind == "addressee":
-        items = raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
-        for key in items:
-            if key not in addressees:
-                raise ValueError(f"unknown addressee {key!r}; {suggest(key, sorted(addressees))}")
-        return [addressees[k] for k in items]
-    if kind == "state":
-        if str(raw) not in lib.states:
-            raise ValueError(f"unknown state {raw!r}; known: {', '.join(sorted(lib.states))}")
-        return str(raw)
-    raise InputError(f"unknown variable type {kind!r}")

@@ -36,8 +36,9 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SecurityError
 
+from ..compose.addressee import addressee_context
 from ..compose.build import build_letter
-from ..compose.compose import addressee_context, check_variables
+from ..compose.variables import check_variables
 from ..core import i18n
 from ..core.errors import CheckFailed, DeliveryError, InputError, Problem, Where, errors_in
 from ..core.letter import LetterRequest

@@ -154,7 +154,7 @@ def addressees_table(loaded: Loaded) -> str:
 
 
 def addressee_detail(loaded: Loaded, key: str) -> str:
-    from ..compose.compose import addressee_context
+    from ..compose.addressee import addressee_context
 
     a = get_addressee(loaded, key)
     ctx = addressee_context(a, loaded.library, "en")
