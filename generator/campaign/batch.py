@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..checks.checks import Untranslated, check_layout, compose_problems, unique, untranslated_problems
 from ..core.errors import InputError, Problem, RenderError, Where, errors_in
 from ..core.output import write_atomic
 from ..load.loaded import Loaded
@@ -254,8 +255,6 @@ def check_campaign(campaign: Campaign, loaded: Loaded, out_dir: Path, option: st
     untranslated messages under `strict`, ...), and the output folder can be written. Only the PDF
     stage is not run. Out: each job with its problems, and every problem once (`option` names
     the output folder's option in an error)."""
-    from ..checks.checks import Untranslated, check_layout, compose_problems, unique, untranslated_problems
-
     problems: list[Problem] = []
     for name in dict.fromkeys(job.request.letter for job in campaign.jobs):
         problems += check_layout(loaded.ws, loaded.letters[name])

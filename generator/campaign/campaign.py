@@ -35,6 +35,7 @@ from ..core.letter import LetterRequest
 from ..core.models import ADDRESSEE_KINDS, LANGS, Addressee, LetterSpec
 from ..core.yamlio import LDict, LList, load_yaml
 from ..load.loaded import Loaded
+from ..render.pdf import confidential_name
 
 KEYS = (
     "name",
@@ -291,7 +292,7 @@ def _signatories(r: _Reader, loaded: Loaded, options: dict[str, Any]) -> tuple[l
     if not path.is_file():
         r.error(r.where(r.data, "signatories"), f"signatory list {value!r} not found", f"looked for {path}")
         return None, None, []
-    from ..petition.signatories import signatories_for_render
+    from ..petition.signatories import signatories_for_render  # (lazy: only a campaign with a list loads ICU)
 
     try:
         found, warnings = signatories_for_render(path, loaded.library, options["skip_invalid"])
@@ -437,7 +438,6 @@ def _place(r: _Reader, jobs: list[Job], pattern: str, name: str, loaded: Loaded)
             format=job.fmt,
         )
         if req.confidential:  # a confidential version never has a public version's name
-            from ..render.pdf import confidential_name
 
             out = str(PurePosixPath(out).with_name(confidential_name(PurePosixPath(out).name, True)))
         other = placed.get(out)

@@ -12,9 +12,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..compose.build import build_letter
 from ..core.errors import AdvocateError, CheckFailed
 from ..core.files import Stamp, stamp
-from ..load.loaded import Loaded
+from ..core.workspace import Workspace, load_config
+from ..load.loaded import Loaded, load
+from ..render.pdf import resources
 from .campaign import Job
 
 
@@ -58,9 +61,6 @@ def _state(workspace: WorkspaceRef) -> Loaded:
     key = _warm_key(workspace)
     loaded = _WARM.get(key)
     if loaded is None:
-        from ..core.workspace import Workspace, load_config
-        from ..load.loaded import load
-
         roots, config, user_root = workspace
         ws = Workspace(tuple(Path(r) for r in roots), load_config(Path(config)), Path(config), Path(user_root) if user_root else None)
         for old in [k for k in _WARM if k[0] == workspace]:  # an earlier state of the same workspace
@@ -74,7 +74,6 @@ def warm_worker(workspace: WorkspaceRef, paper: str | None = None) -> None:
     A petition's annex renders inside this process (the batch is already parallel)."""
     os.environ["ADVOCATE_WORKERS"] = "1"
     loaded = _state(workspace)
-    from ..render.pdf import resources
 
     resources(loaded.ws.roots, paper or loaded.ws.config.paper)
 
@@ -83,8 +82,6 @@ def render_task(workspace: WorkspaceRef, job: Job) -> Outcome:
     """Render one job in this process; every failure comes back as an Outcome, never raised."""
     start = time.perf_counter()
     try:
-        from ..compose.build import build_letter
-
         loaded = _state(workspace)
         result = build_letter(loaded, job.request, job.fmt)
         warnings = [p for p in result.warnings if p.severity == "warning"]

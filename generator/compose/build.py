@@ -14,14 +14,19 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..core import i18n
 from ..core.errors import CheckFailed, Problem, UsageError, Where, errors_in
 from ..core.letter import LetterRequest, RenderedLetter
 from ..core.models import Addressee, Example, LetterSpec
+from ..load.collation import collate
 from ..load.letters import TEMPLATE_NAME, require_body
 from ..load.loaded import Loaded, get_addressee, get_letter
+from ..render.pdf import write_pdf
+from ..render.render import render_html
 from ..translate.runtime import Recorder, recorder, untranslated
 from .addressee import addressee_context, respondent_of
 from .compose import Runtime
+from .rules import calendar_problems, check_sources, currency_problems, not_written_for
 from .variables import check_variables
 
 
@@ -37,9 +42,6 @@ def _concerns(problem: Problem, spec: LetterSpec) -> bool:
 def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | None = None) -> RenderedLetter:
     """Check the request, fill the template and return the HTML with every problem found
     (`messages`: the gettext callables to use, made for the request's language when not given)."""
-    from ..render.render import render_html
-    from .rules import calendar_problems, check_sources, currency_problems, not_written_for
-
     spec = get_letter(loaded, request.letter)
     blocking = [p for p in errors_in(loaded.problems) if _concerns(p, spec)]
     if blocking:
@@ -88,8 +90,6 @@ def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | No
 def build_letter(loaded: Loaded, request: LetterRequest, fmt: str = "pdf", pdf_variant: str | None = None) -> RenderedLetter:
     letter = compose_html(loaded, request)
     if fmt == "pdf":
-        from ..render.pdf import write_pdf
-
         marked = request.addressee if request.confidential else None
         letter.pdf = write_pdf(loaded.ws, letter.html, letter.spec.path, request.paper, confidential_for=marked, variant=pdf_variant)
         if request.signatories:  # the petition's annex (rendered in chunks); not imported for other letters
@@ -123,9 +123,6 @@ def _context(
     letter_date: dt.date,
     messages: Recorder,
 ) -> dict[str, Any]:
-    from ..core import i18n
-    from ..load.collation import collate
-
     lib, lang = loaded.library, request.lang
     sender = loaded.ws.config.sender
     signatories = request.signatories or []
@@ -172,7 +169,7 @@ def example_request(spec: LetterSpec, example: Example, letter_date: dt.date | N
 
 def example_requests(loaded: Loaded, letter_date: dt.date | None = None) -> list[tuple[str, LetterRequest]]:
     """(output file stem, request) for every example every letter declares."""
-    from ..petition.signatories import load_signatories
+    from ..petition.signatories import load_signatories  # (lazy: a letter without a list loads no ICU)
 
     requests: list[tuple[str, LetterRequest]] = []
     seen: set[str] = set()

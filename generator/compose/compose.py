@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from ..core import i18n
 from ..core.errors import Problem, Where, suggest
 from ..core.letter import Note
-from ..core.models import Document, Incident, Treaty
+from ..core.models import Document, Incident, PartialDate, Treaty
 from ..load.library import Library
 from ..render.render import TemplateFunction
 from .citing import MAX_NOTE_CHARS, Citer, English, Terms
@@ -341,8 +341,6 @@ class Runtime:
         return source.model_copy(update={"victims": []}) if self.public else source
 
     def date(self, value: Any) -> str:
-        from ..core.models import PartialDate
-
         return i18n.format_date(PartialDate.parse(value), self.lang)
 
     def number(self, value: int) -> str:

@@ -362,7 +362,7 @@ def _assemble(
 ) -> tuple[bytes, int, int]:
     from pypdf import PdfReader, PdfWriter
 
-    from ..render.weasy import import_weasyprint
+    from ..render.weasy import import_weasyprint  # (lazy, as pypdf: `advocate --help` lists `post` without them)
 
     HTML = import_weasyprint().HTML
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from babel import Locale
 
+from ..core import i18n
 from .library import Library
 
 # Languages whose CLDR territory names are accepted as input (the letters' languages and a few
@@ -123,8 +124,6 @@ def _parse(text: str, states: tuple[tuple[str, tuple[str, ...]], ...]) -> Countr
 
 def country_name(code: str, lang: str, library: Library | None = None) -> str:
     """A code's name in `lang`: the library's formal name when it declares the state, else CLDR's."""
-    from ..core import i18n
-
     if library is not None and code in library.states:
         return library.state_name(code, lang, "formal")
     return i18n.locale(lang).territories.get(code, code)

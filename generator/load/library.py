@@ -14,6 +14,7 @@ from typing import Any
 
 from ..core.errors import AdvocateError, InputError, Problem, Where, suggest
 from ..core.files import yaml_files
+from ..core.languages import BUNDLED_LANGS
 from ..core.models import KEY_RE, STATE_RE, Document, Incident, State, Treaty, validate
 from ..core.workspace import Workspace
 from ..core.yamlio import LDict, line_of, load_yaml
@@ -190,7 +191,6 @@ def _load_states(path: Path, root: Path, problems: list[Problem]) -> dict[str, S
 
 def _cldr_territory(code: str, lang: str) -> str | None:
     from ..core.i18n import locale
-    from ..core.languages import BUNDLED_LANGS
 
     if lang in BUNDLED_LANGS:  # the bundled languages print what the library holds (or its English)
         return None

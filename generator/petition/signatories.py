@@ -34,6 +34,7 @@ from pathlib import Path
 
 from ..core.errors import CheckFailed, InputError, Problem, Where
 from ..core.letter import Signatory
+from ..core.output import write_atomic
 from ..load.countries import country_name, resolve_country
 from ..load.library import Library
 
@@ -386,8 +387,6 @@ def clean_file(path: Path, out: Path, library: Library | None, skip_invalid: boo
     """Write `path`'s accepted signatories, cleaned, to `out` (atomically, once the whole list has
     been read) and return what was read with the problems to print. `out` may not be `path`
     itself; rejected rows stop it as in `signatories_for_render`."""
-    from ..core.output import write_atomic
-
     if out.resolve() == path.resolve() or (out.exists() and path.exists() and out.samefile(path)):
         hint = "write the cleaned list to another file, check it, then replace the original yourself"
         raise InputError(f"names the input file {path}: a cleaned list never replaces the list it was read from", "--out", hint=hint)

@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlparse
 from ..core.errors import DeliveryError, RenderError, Where
 from ..core.files import Stamp, stamp
 from ..core.workspace import Workspace
+from ..signing.fields import SignatureBox, signature_field_finisher
 
 if TYPE_CHECKING:
     from ..core.models import Addressee
@@ -134,7 +135,6 @@ def write_pdf(
     document, labels = lay_out(ws, html, base, paper, template)
     finishers = []
     if labels:  # the fields are written with the PDF itself (no pyHanko import, no second pass)
-        from ..signing.fields import signature_field_finisher
 
         finishers.append(signature_field_finisher(signature_boxes(document, labels)))
     if confidential_for is not None:
@@ -262,8 +262,6 @@ def _mark_signature_boxes(root) -> dict[str, str]:  # type: ignore[no-untyped-de
 def signature_boxes(document, labels: dict[str, str]) -> list:  # type: ignore[no-untyped-def,type-arg]
     """Where the layout put each signature box: page and rectangle in PDF points (WeasyPrint
     anchors are CSS px from the top-left; PDF points are px * 0.75 from the bottom-left)."""
-    from ..signing.fields import SignatureBox
-
     boxes = []
     for anchor, label in labels.items():
         found = next(((i, page) for i, page in enumerate(document.pages) if anchor in page.anchors), None)

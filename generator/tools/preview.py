@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import AdvocateError, CheckFailed, Problem, RenderError
+from ..compose.build import compose_html
+from ..core.errors import AdvocateError, CheckFailed, Problem, RenderError, Where
+from ..core.letter import LetterRequest
+from ..core.locales import SOURCE_LANG, po_path
+from ..core.workspace import open_workspace
+from ..load.loaded import load
+from ..render.pdf import lay_out
+from ..translate.catalog import read_catalog
+from ..translate.runtime import recorder
+from ..translate.workflow import template_path
 
 WATCHED_SUFFIXES = (".j2", ".html", ".css", ".po", ".yaml", ".yml", ".toml", ".csv")
 DPI = 96  # one image pixel per CSS pixel: the layout's boxes need no scaling
@@ -69,11 +78,6 @@ def render_preview(request: PreviewRequest, version: int, previous: Rendered | N
     advocate.toml counts). A failed render keeps the previous pages and lists its errors."""
     import time
 
-    from ..compose.build import compose_html
-    from ..core.letter import LetterRequest
-    from ..core.workspace import open_workspace
-    from ..load.loaded import load
-    from ..translate.runtime import recorder
 
     start = time.perf_counter()
     result = Rendered(version)
@@ -114,8 +118,6 @@ def _untranslated(index: dict[tuple[str | None, str], tuple[str, str]], msgid: s
 def _pages(ws: Any, html: str, base: Path, paper: str | None) -> tuple[list[bytes], list[dict[str, Any]]]:
     """The laid-out letter as one PNG per page, and per page its size and the boxes of its
     marked messages (CSS pixels)."""
-    from ..render.pdf import lay_out
-
     document, _labels = lay_out(ws, html, base, paper)
     from weasyprint.formatting_structure.boxes import InlineBox  # (imported by lay_out first: weasy.py)
 
@@ -163,11 +165,6 @@ def describe_messages(
 def catalogue_index(ws: Any, lang: str) -> dict[tuple[str | None, str], tuple[str, str]]:
     """(context, msgid) -> ("file:line", msgstr) from the language's catalogues, the workspace's
     over the bundle's; for English, the template's place from locales/messages.pot."""
-    from ..core.errors import Where
-    from ..core.locales import SOURCE_LANG, po_path
-    from ..translate.catalog import read_catalog
-    from ..translate.workflow import template_path
-
     paths = [template_path(ws)] if lang == SOURCE_LANG else [po_path(root, lang) for root in ws.roots]
     index: dict[tuple[str | None, str], tuple[str, str]] = {}
     for path in reversed([p for p in paths if p.is_file()]):

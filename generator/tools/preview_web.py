@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ..core.errors import InputError
+from ..core.workspace import open_workspace
 from .preview import Hub, PreviewRequest, watched_paths
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -30,7 +31,6 @@ def make_app(request: PreviewRequest) -> Any:
     from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
     from starlette.routing import Route
 
-    from ..core.workspace import open_workspace
 
     hub = Hub(request)
     no_store = {"Cache-Control": "no-store"}

@@ -12,8 +12,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InputError, Where
+from ..core.errors import InputError, UsageError, Where
+from ..core.models import KEY_RE
 from ..core.output import write_atomic
+from ..load.loaded import load
 
 CONFIG = """\
 # Your organisation: printed in the letterhead, the signature block and the PDF metadata.
@@ -223,9 +225,6 @@ NEW_KINDS = {
 
 def _key(kind: str, key: str) -> str:
     """`key` if it is a valid key for a new `kind`, else a UsageError."""
-    from ..core.errors import UsageError
-    from ..core.models import KEY_RE
-
     if not KEY_RE.match(key):
         raise UsageError(f"{kind} name {key!r} must be lowercase letters, digits, '-' or '_'", kind.upper(), hint="e.g. return-2024-03-01")
     return key
@@ -255,8 +254,6 @@ def new_entry(ws: Any, kind: str, key: str, today: dt.date) -> Path:
     """A new incident, document or addressee file (`kind`) for `key` in the writable workspace,
     with every key commented and flag U where there is a flag. Refuses a key the library or the
     addressee directory already holds. Out: the file created."""
-    from ..load.loaded import load
-
     loaded = load(ws)
     taken = loaded.addressees if kind == "addressee" else loaded.library.keys()
     if _key(kind, key) in taken:

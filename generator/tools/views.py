@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..checks.checks import letter_citations
+from ..compose.addressee import addressee_context
 from ..compose.citing import Citer
 from ..compose.rules import not_written_for
 from ..core.errors import InputError, Problem, Where, errors_in, shown_path, suggest
@@ -154,8 +155,6 @@ def addressees_table(loaded: Loaded) -> str:
 
 
 def addressee_detail(loaded: Loaded, key: str) -> str:
-    from ..compose.addressee import addressee_context
-
     a = get_addressee(loaded, key)
     ctx = addressee_context(a, loaded.library, "en")
     out = [

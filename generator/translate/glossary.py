@@ -19,8 +19,11 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from ..core.errors import UsageError
+from ..core.files import read_text
 from ..core.locales import SOURCE_LANG, letter_languages, po_path
+from ..core.models import LANGS
 from .catalog import babel_locale, complete, read_catalog
+from .workflow import package_messages
 
 CSV_COLUMNS = ("source", "target", "context", "developer_comments", "language", "kind", "key", "flag")
 # Legal terms to look for in the letters' English (templates and library summaries): a term is in
@@ -56,8 +59,6 @@ class Term:
 def glossary(loaded: Any, langs: list[str]) -> list[Term]:
     """The glossary of `loaded`'s library in each of `langs` (default: every language with a
     catalogue). Raises UsageError for English or a language CLDR does not know."""
-    from ..core.models import LANGS
-
     langs = langs or [lang for lang in letter_languages(loaded.ws) if lang != SOURCE_LANG]
     for lang in langs:
         if lang == SOURCE_LANG or lang not in LANGS:
@@ -150,8 +151,6 @@ def _mandate_terms(addressees: dict[str, Any], lang: str, translated: dict[tuple
 
 
 def _citation_terms(lang: str, translated: dict[tuple[str | None, str], str]) -> Iterator[Term]:
-    from .workflow import package_messages
-
     seen = set()
     for m in package_messages():
         if m.context in TERM_CONTEXTS and (m.context, m.msgid) not in seen:
@@ -170,8 +169,6 @@ def _citation_terms(lang: str, translated: dict[tuple[str | None, str], str]) ->
 
 def legal_terms(loaded: Any) -> list[str]:
     """The `LEGAL_TERMS` that the letters' templates or the library's English summaries use."""
-    from ..core.files import read_text
-
     texts = []
     for root in loaded.ws.roots:
         texts += [read_text(path, root) for path in sorted((root / "letters").glob("*/*.j2"))]

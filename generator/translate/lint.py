@@ -22,14 +22,13 @@ from babel.messages.plurals import get_plural
 from ..core.errors import InputError, Problem, Where
 from ..core.files import read_text
 from ..core.locales import DOMAIN, SOURCE_LANG, available_languages, locales_dir, po_path
+from ..core.models import LANGS
 from ..core.workspace import Workspace
 from .catalog import NOTE_NAME_RE, PLACEHOLDER_RE, TAG_RE, babel_locale, read_catalog, short
 
 
 def check_locale_folders(ws: Workspace) -> Iterator[Problem]:
     """A folder whose name is not a language tag we use is an error, never a silent fallback."""
-    from ..core.models import LANGS
-
     for root in ws.roots:
         base = locales_dir(root)
         if not base.is_dir():

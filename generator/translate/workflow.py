@@ -19,10 +19,12 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 
-from ..core.errors import InputError, Where
+from ..core.errors import CheckFailed, InputError, Where
 from ..core.locales import DOMAIN, SOURCE_LANG, available_languages, locales_dir, po_path
+from ..core.models import LANGS
 from ..core.output import write_atomic
 from ..core.workspace import Workspace
+from ..core.yamlio import LDict, load_yaml
 from .catalog import COMMENT_TAGS, babel_locale, complete, read_catalog, write_catalog
 from .lint import check_catalog, check_templates
 
@@ -87,8 +89,6 @@ def _english(node: object) -> str | None:
 
 
 def extract_library(root: Path, catalog: Catalog) -> None:
-    from ..core.yamlio import LDict, load_yaml
-
     for section in ("treaties", "documents", "incidents"):
         for path in sorted((root / "citations" / section).glob("*.yaml")):
             data = load_yaml(path)
@@ -127,8 +127,6 @@ def do_extract(ws: Workspace) -> tuple[Path, int]:
 
 
 def do_init(ws: Workspace, lang: str) -> Path:
-    from ..core.models import LANGS
-
     root = ws.writable_root()
     if lang not in LANGS:
         raise InputError(
@@ -227,8 +225,6 @@ def do_compile(ws: Workspace) -> list[Path]:
         if lang != SOURCE_LANG and path.is_file():
             problems += [p for p in check_catalog(path, lang) if p.severity == "error"]
     if problems:
-        from ..core.errors import CheckFailed
-
         raise CheckFailed(problems)
     written = []
     for lang in available_languages(ws, own=True):
