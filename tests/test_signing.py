@@ -1,4 +1,4 @@
-"""Signing, co-signing and verifying letters (generator/signing/signing.py, generator/cli/signing.py).
+"""Signing, co-signing and verifying letters (generator/signing/, generator/cli/signing.py).
 
 A test PKI is built offline (tests/pki.py); timestamps come from a TSA served on 127.0.0.1. Every
 signed PDF is checked twice: by `advocate verify` and by poppler's `pdfsig` (independent, with
