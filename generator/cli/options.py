@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 import click
 
 from ..core.errors import InputError, Problem, Where
-from ..core.languages import LANGS
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON_MODE = "advocate.json"  # ctx.meta key: the running command was given --json
@@ -51,6 +50,8 @@ def json_option(func: F) -> F:
 def lang_tag(value: str) -> str:
     """A language as people type it (``EN``, ``zh-CN``, ``fr_FR``) as the tag advocate uses
     (``en``, ``zh``, ``fr``): the whole tag when it is one, else its language subtag."""
+    from ..core.languages import LANGS  # (lazy: Babel's locale data is not needed for `advocate --help`)
+
     tag = value.strip().replace("_", "-").lower()
     return tag if tag in LANGS else tag.split("-")[0]
 

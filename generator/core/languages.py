@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
-from babel import Locale, UnknownLocaleError
+if TYPE_CHECKING:
+    from babel import Locale
 
 BUNDLED_LANGS = ("en", "ko", "zh", "ja", "fr", "es", "ru", "ar")
 # English letters follow British/OSCOLA conventions: "7 February 2014".
@@ -21,6 +23,8 @@ TAG_RE = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|\d{3}))?")
 @cache  # keyed on the tag; CLDR's data ships with Babel and does not change while a process runs
 def locale(lang: str) -> Locale:
     """The Babel locale of a language tag (the bundled languages: their curated region)."""
+    from babel import Locale  # (lazy: `advocate --help` loads no locale data)
+
     return Locale.parse(LOCALE_IDS.get(lang, lang))
 
 
@@ -29,6 +33,8 @@ def is_language(tag: str) -> bool:
     of ``locales/`` are named."""
     if not isinstance(tag, str) or not TAG_RE.fullmatch(tag):
         return False
+    from babel import UnknownLocaleError
+
     try:
         locale(tag)
     except (UnknownLocaleError, ValueError):
