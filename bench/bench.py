@@ -36,8 +36,9 @@ DATE = dt.date(2026, 11, 23)
 
 
 def warm() -> list[tuple[str, float]]:
-    from generator.build import example_requests, load
-    from generator.workspace import open_workspace
+    from generator.compose.build import example_requests
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     loaded = load(open_workspace())
     rows = []
@@ -47,7 +48,7 @@ def warm() -> list[tuple[str, float]]:
 
 
 def _median_render(loaded, request) -> float:  # type: ignore[no-untyped-def]
-    from generator.build import build_letter
+    from generator.compose.build import build_letter
 
     build_letter(loaded, request)  # warm-up: fonts, stylesheet, templates, catalogue
     times = []
@@ -60,13 +61,16 @@ def _median_render(loaded, request) -> float:  # type: ignore[no-untyped-def]
 
 def languages() -> list[tuple[str, float]]:
     """The same letter in every language (warm), for the 1.3x-of-English target."""
-    from generator.build import build_letter, load
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter
+    from generator.core.letter import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     loaded = load(open_workspace())
     spec = loaded.letters["china-nonrefoulement"]
-    requests = {lang: LetterRequest(spec.name, "cn-president", lang, {}, DATE) for lang in spec.languages}
+    requests = {
+        lang: LetterRequest(letter=spec.name, addressee="cn-president", lang=lang, variables={}, date=DATE) for lang in spec.languages
+    }
     for request in requests.values():
         build_letter(loaded, request)  # warm-up: fonts, catalogue
     times: dict[str, list[float]] = {lang: [] for lang in requests}
@@ -101,9 +105,10 @@ def versus_typst() -> None:
     python = typst_side.typst_python()
     if python is None:
         return
-    from generator.build import build_letter, compose_html, load
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter, compose_html
+    from generator.core.letter import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     letter = "china-nonrefoulement"
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,7 +119,7 @@ def versus_typst() -> None:
         template = ws / "letters" / letter / "letter.html.j2"
         text = template.read_text(encoding="utf-8")
         for lang in ("en", "ko"):
-            request = LetterRequest(letter, "cn-president", lang, {}, DATE)
+            request = LetterRequest(letter=letter, addressee="cn-president", lang=lang, variables={}, date=DATE)
             source = Path(tmp) / f"letter-{lang}.typ"
             source.write_text(typst_side.letter_typ(compose_html(loaded, request).html, lang), encoding="utf-8")
             cmd = [str(python), str(typst_side.WORKER), "warm", str(source)]
@@ -145,10 +150,11 @@ def batch_campaign(folder: Path) -> tuple[Path, int]:
     its letter (25 x 8 = 200 letters with the bundled library), written into `folder`."""
     import json
 
-    from generator.build import compose_html, load
-    from generator.compose import LetterRequest
-    from generator.errors import AdvocateError
-    from generator.workspace import open_workspace
+    from generator.compose.build import compose_html
+    from generator.core.errors import AdvocateError
+    from generator.core.letter import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     loaded = load(open_workspace())
     chosen: dict[str, list[str]] = {}
@@ -160,7 +166,7 @@ def batch_campaign(folder: Path) -> tuple[Path, int]:
             if count == BATCH_PAIRS or a.kind not in spec.addressee_kinds or (a.state and a.state in spec.excluded_states):
                 continue
             try:
-                compose_html(loaded, LetterRequest(spec.name, a.key, "en", {}, DATE))
+                compose_html(loaded, LetterRequest(letter=spec.name, addressee=a.key, lang="en", variables={}, date=DATE))
             except AdvocateError:  # e.g. an obligation the library cannot verify for that state
                 continue
             chosen.setdefault(spec.name, []).append(a.key)

@@ -83,17 +83,20 @@ def advocate(csv_path: Path, out: Path, annex: str = "draw") -> Measured:
 def typst_source(csv_path: Path) -> str:
     """The same petition as a Typst document: the letter's text, then the annex with advocate's
     groups (country names, collation, headings) and the template's own English texts."""
-    from generator.annex import groups_of
-    from generator.build import compose_html, load
-    from generator.compose import LetterRequest
-    from generator.countries import country_name
-    from generator.signatories import load_signatories
-    from generator.workspace import open_workspace
+    from generator.compose.build import compose_html
+    from generator.core.letter import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.load.countries import country_name
+    from generator.load.loaded import load
+    from generator.petition.layout import groups_of
+    from generator.petition.signatories import load_signatories
 
     loaded = load(open_workspace())
     signatories, _problems = load_signatories(csv_path, loaded.library)
     public = [s for s in signatories if s.public]
-    letter = compose_html(loaded, LetterRequest("petition", "cn-president", "en", {}, DATE, signatories=signatories))
+    letter = compose_html(
+        loaded, LetterRequest(letter="petition", addressee="cn-president", lang="en", variables={}, date=DATE, signatories=signatories)
+    )
     groups = groups_of(
         public, "en", lambda code: country_name(code, "en", loaded.library), lambda label, n: f"{label} ({n:,})", "Country not given"
     )

@@ -1,7 +1,7 @@
 """Shared fixtures for the advocate test suite.
 
 `bundle` is a snapshot of the bundled library (citations/, letters/_base, letters/addressees.yaml,
-advocate.toml) copied once per session; `workspace` points `generator.workspace.BUNDLED` at that
+advocate.toml) copied once per session; `workspace` points `generator.core.workspace.BUNDLED` at that
 snapshot and creates a fresh user workspace with `init_workspace`, so that fixture workspaces do not
 depend on the letter folders others are adding to the real bundle at the same time. Tests that
 are about the real bundle (`advocate check` without a workspace, the PDF of china-nonrefoulement,
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import workspace as workspace_module
 from generator.cli import main
-from generator.scaffold import init_workspace
+from generator.core import workspace as workspace_module
+from generator.tools.scaffold import init_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -309,7 +309,7 @@ def fictional_addressees(count: int) -> tuple[str, list[str]]:
 
 def mail_workspace(root: Path, count: int) -> tuple[Path, list[str], Path]:
     """An `advocate init` workspace with [mail], `count` fictional addressees and a small PDF."""
-    from generator.scaffold import init_workspace
+    from generator.tools.scaffold import init_workspace
 
     ws = root / "ws"
     init_workspace(ws)

@@ -1,4 +1,4 @@
-"""The petition annex drawn directly (generator/annex_draw.py): 1,000 names in six scripts read
+"""The petition annex drawn directly (generator/petition/annex_draw.py): 1,000 names in six scripts read
 back by pdftotext in reading order, the plan and the drawing agreeing on every line, the
 WeasyPrint path still selectable, a character no font prints falling back to it, and the same
 bytes for the same input."""
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator import annex, annex_draw
-from generator.build import load
-from generator.countries import country_name
-from generator.signatories import read_signatories
-from generator.workspace import open_workspace
+from generator.core.workspace import open_workspace
+from generator.load.countries import country_name
+from generator.load.loaded import load
+from generator.petition import annex_draw, layout
+from generator.petition.signatories import read_signatories
 
 REPO = Path(__file__).resolve().parent.parent
 LIBRARY = load(open_workspace()).library
@@ -64,7 +64,7 @@ def thousand_names(tmp_path: Path) -> tuple[Path, list[str]]:
     path = tmp_path / "1k.csv"
     make_csv(path, 1000)
     public = read_signatories(path, LIBRARY).public
-    groups = annex.groups_of(public, "en", lambda code: country_name(code, "en", LIBRARY), lambda label, n: label, "none")
+    groups = layout.groups_of(public, "en", lambda code: country_name(code, "en", LIBRARY), lambda label, n: label, "none")
     return path, [name for group in groups for name in group.people]
 
 
@@ -84,14 +84,14 @@ def test_thousand_names_in_six_scripts_read_back_in_order(tmp_path: Path, run) -
 
 def test_plan_and_drawing_break_lines_alike() -> None:
     """The plan counts lines with `line_count`, the drawing breaks them with `break_lines`."""
-    width = annex.geometry("A4").column_pt / 8
+    width = layout.geometry("A4").column_pt / 8
     texts = ["Anna Example, Paris", "Very long name " * 6, "x" * 120, "김" * 60, "Anna " + "y" * 70 + " Example", "محمد " * 12]
     for text in texts:
-        lines = annex.break_lines(text, width)
-        assert annex.line_count(text, width) == len(lines)
+        lines = layout.break_lines(text, width)
+        assert layout.line_count(text, width) == len(lines)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
-        assert all(annex.text_width(line) <= width for line in lines)
-    assert len(annex.break_lines("x" * 120, width)) >= 3
+        assert all(layout.text_width(line) <= width for line in lines)
+    assert len(layout.break_lines("x" * 120, width)) >= 3
 
 
 def test_drawn_and_weasyprint_annex_alike(tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

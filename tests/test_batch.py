@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from _helpers import set_languages, set_template, write
 
-from generator.batch import MANIFEST, run_batch
-from generator.build import load
-from generator.campaign import CampaignInvalid, load_campaign
-from generator.progress import Progress
-from generator.workspace import open_workspace
+from generator.campaign.batch import run_batch
+from generator.campaign.campaign import CampaignInvalid, load_campaign
+from generator.campaign.manifest import MANIFEST
+from generator.campaign.progress import Progress
+from generator.core.workspace import open_workspace
+from generator.load.loaded import load
 
 DATE = "2026-11-23"
 GOOD = ["cn-mfa", "cn-president"]
@@ -267,7 +268,7 @@ def test_the_same_batch_runs_on_a_dask_cluster(workspace: Path, tmp_path: Path) 
 
 def test_an_unreachable_scheduler_is_one_clear_error(workspace: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("distributed")
-    monkeypatch.setattr("generator.batch.DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("generator.campaign.batch.DASK_CONNECT_TIMEOUT", "1s")
     campaign = _campaign(workspace, tmp_path, GOOD[:1])
     code, _, err = run("--workspace", workspace, "batch", campaign, "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
     assert code == 5, err

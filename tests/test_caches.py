@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from generator import batch
-from generator.build import load
-from generator.catalog import po_path, read_catalog, recorder, write_catalog
-from generator.pdf import resources
-from generator.workspace import open_workspace
+from generator.campaign import workers
+from generator.core.locales import po_path
+from generator.core.workspace import open_workspace
+from generator.load.loaded import load
+from generator.render.pdf import resources
+from generator.translate.catalog import read_catalog, write_catalog
+from generator.translate.runtime import recorder
 
 
 def _touch_later(path: Path) -> None:
@@ -21,14 +23,14 @@ def _touch_later(path: Path) -> None:
 
 def test_a_worker_sees_a_changed_sender(workspace: Path) -> None:
     """One process renders, advocate.toml changes, the same process renders again: the new sender."""
-    ref = batch.workspace_ref(load(open_workspace(workspace)))
-    assert batch._state(ref).ws.config.sender.name == "Your Organisation"
+    ref = workers.workspace_ref(load(open_workspace(workspace)))
+    assert workers._state(ref).ws.config.sender.name == "Your Organisation"
     config = workspace / "advocate.toml"
     config.write_text(config.read_text(encoding="utf-8").replace("Your Organisation", "Another Coalition"), encoding="utf-8")
     _touch_later(config)
-    assert batch._state(ref).ws.config.sender.name == "Another Coalition"
-    assert batch._state(ref) is batch._state(ref)  # unchanged files: the same warm state
-    assert sum(1 for key in batch._WARM if key[0] == ref) == 1  # the old state is dropped
+    assert workers._state(ref).ws.config.sender.name == "Another Coalition"
+    assert workers._state(ref) is workers._state(ref)  # unchanged files: the same warm state
+    assert sum(1 for key in workers._WARM if key[0] == ref) == 1  # the old state is dropped
 
 
 def test_a_saved_catalogue_is_read_again(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
@@ -54,3 +56,16 @@ def test_a_saved_stylesheet_is_parsed_again(workspace: Path) -> None:
     css.write_text("p { color: red; }\n", encoding="utf-8")
     _touch_later(css)
     assert resources(roots, "A4") is not first
+
+
+def test_a_saved_letter_is_loaded_again(workspace: Path) -> None:
+    """The loaded workspace is cached per state of citations/, letters/ and locales/: the preview
+    (one process for hours) sees a letter added or changed since the last render."""
+    import shutil
+
+    ws = open_workspace(workspace)
+    first = load(ws)
+    assert load(ws) is first  # nothing changed: the same loaded workspace
+    assert "second" not in first.letters
+    shutil.copytree(workspace / "letters" / "example", workspace / "letters" / "second")
+    assert "second" in load(ws).letters

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from _helpers import DATE, set_languages, set_template, template, write
 
-from generator.errors import CheckFailed
+from generator.core.errors import CheckFailed
 
 LETTER_YAML = """\
 title: Test letter
@@ -340,15 +340,18 @@ def test_reserved_names_cover_the_render_context() -> None:
     """Every name the render context defines is reserved, so no letter variable can shadow it."""
     import datetime as dt
 
-    from generator.build import _context, load
-    from generator.catalog import recorder
-    from generator.checks import RESERVED
-    from generator.compose import LetterRequest, Runtime
-    from generator.workspace import open_workspace
+    from generator.checks.checks import RESERVED
+    from generator.compose.build import _context
+    from generator.compose.compose import Runtime
+    from generator.core.letter import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
+    from generator.translate.runtime import recorder
 
     loaded = load(open_workspace())
     spec, addressee = loaded.letters["china-nonrefoulement"], loaded.addressees["cn-mfa"]
-    context = _context(loaded, spec, addressee, LetterRequest(spec.name, "cn-mfa"), {}, dt.date(2026, 1, 1), recorder(loaded.ws, "en"))
+    request = LetterRequest(letter=spec.name, addressee="cn-mfa")
+    context = _context(loaded, spec, addressee, request, {}, dt.date(2026, 1, 1), recorder(loaded.ws, "en"))
     runtime = Runtime(loaded.library, "en", dt.date(2026, 1, 1), "CN")
     assert set(context) | set(runtime.functions()) | {"page_footer_css"} <= RESERVED
 
@@ -362,9 +365,9 @@ def test_general_assembly_session_follows_the_letter_date(day: str, given: int |
     """Session N opens in September of 1945 + N; in September the opening day decides, so a warning."""
     import datetime as dt
 
-    from generator.build import load
-    from generator.compose import Runtime
-    from generator.workspace import open_workspace
+    from generator.compose.compose import Runtime
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     runtime = Runtime(load(open_workspace()).library, "en", dt.date.fromisoformat(day), "CN")
     assert runtime.ga_session(given) == session
@@ -522,8 +525,8 @@ def test_bundled_letters_refuse_addressees_they_are_not_written_for(  # type: ig
 
 
 def test_every_bundled_letter_with_a_varying_respondent_declares_its_states() -> None:
-    from generator.build import load
-    from generator.workspace import open_workspace
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     for spec in load(open_workspace(None)).letters.values():
         if spec.respondent == "addressee" or spec.respondent.startswith("var:"):
@@ -544,9 +547,9 @@ def test_check_asks_a_letter_that_names_a_state_to_say_which_states_it_is_for(wo
 
 
 def test_a_campaign_to_all_selects_only_the_addressees_a_letter_is_written_for(tmp_path: Path) -> None:
-    from generator.build import load
-    from generator.campaign import load_campaign
-    from generator.workspace import open_workspace
+    from generator.campaign.campaign import load_campaign
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     campaign = write(tmp_path / "c.yaml", f"letters: [china-nonrefoulement, third-committee-missions]\naddressees: all\ndate: {DATE}\n")
     plan = load_campaign(campaign, load(open_workspace(None)))

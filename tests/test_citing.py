@@ -1,4 +1,4 @@
-"""OSCOLA footnotes (generator.citing.Citer) on the bundled library."""
+"""OSCOLA footnotes (generator.compose.citing.Citer) on the bundled library."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from generator.citing import Citer
-from generator.i18n import format_date
-from generator.library import Library, load_library
-from generator.models import Document, PartialDate
-from generator.workspace import open_workspace
+from generator.compose.citing import Citer
+from generator.core.i18n import format_date
+from generator.core.models import Document, PartialDate
+from generator.core.workspace import open_workspace
+from generator.load.library import Library, load_library
 
 CAT_TITLE = "Convention against Torture and Other Cruel, Inhuman or Degrading Treatment or Punishment"
 COI_TITLE = "Report of the commission of inquiry on human rights in the Democratic People’s Republic of Korea"

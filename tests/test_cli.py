@@ -271,7 +271,7 @@ def test_format_html(workspace: Path, run, tmp_path: Path, monkeypatch: pytest.M
     path = tmp_path / "out" / "example-cn-mfa-en.html"
     html = path.read_text(encoding="utf-8")
     assert html.lstrip().startswith("<!DOCTYPE html>")
-    assert html.count('<a class="call"') == 2  # footnotes as endnotes (generator/webpage.py)
+    assert html.count('<a class="call"') == 2  # footnotes as endnotes (generator/render/webpage.py)
     assert "Minister of Foreign Affairs of the People" in html
     assert "4\u00a0October\u00a01988" in html  # status("cat").date
     assert "wrote out/example-cn-mfa-en.html (2 footnotes)" in out

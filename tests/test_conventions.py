@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_letter, load
-from generator.catalog import recorder
-from generator.compose import LetterRequest, official_salutation, usage_of
-from generator.models import Addressee
-from generator.workspace import open_workspace
+from generator.compose.addressee import official_salutation, usage_of
+from generator.compose.build import build_letter
+from generator.core.letter import LetterRequest
+from generator.core.models import Addressee
+from generator.core.workspace import open_workspace
+from generator.load.loaded import load
+from generator.translate.runtime import recorder
 
 DATE = dt.date(2026, 3, 2)
 LANGS = ["en", "fr", "es", "zh", "ja", "ko", "ru", "ar"]
@@ -34,7 +36,7 @@ CLOSES += ["С уважением", "مع خالص التحية"]
 
 
 def html_of(letter: str, to: str, lang: str, **variables: object) -> str:
-    request = LetterRequest(letter, to, lang, dict(variables), DATE)
+    request = LetterRequest(letter=letter, addressee=to, lang=lang, variables=dict(variables), date=DATE)
     return build_letter(load(open_workspace(None)), request, "html").html
 
 
@@ -124,7 +126,7 @@ def test_russian_state_names_take_the_case_of_the_sentence() -> None:
 
 
 def test_an_unknown_case_is_an_error_at_its_template_line() -> None:
-    from generator.compose import Runtime
+    from generator.compose.compose import Runtime
 
     runtime = Runtime(load(open_workspace(None)).library, "ru", DATE, None)
     assert runtime.state("CN", case="genitive") == "Китая"

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from generator.build import compose_html, example_requests, load
-from generator.footnote_pages import misplaced_footnotes
-from generator.pdf import lay_out
-from generator.weasy import as_published, import_weasyprint
-from generator.workspace import open_workspace
+from generator.compose.build import compose_html, example_requests
+from generator.core.workspace import open_workspace
+from generator.load.loaded import load
+from generator.render.footnote_pages import misplaced_footnotes
+from generator.render.pdf import lay_out
+from generator.render.weasy import as_published, import_weasyprint
 
 DATE = dt.date(2026, 11, 23)
 LOADED = load(open_workspace(None))

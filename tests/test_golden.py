@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import compose_html, example_requests, load
-from generator.workspace import open_workspace
+from generator.compose.build import compose_html, example_requests
+from generator.core.workspace import open_workspace
+from generator.load.loaded import load
 
 GOLDEN = Path(__file__).parent / "golden"
 DATE = dt.date(2026, 11, 23)

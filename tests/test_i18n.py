@@ -13,7 +13,7 @@ import pytest
 from _helpers import DATE, set_languages, set_template, write
 from babel.messages.pofile import read_po, write_po
 
-from generator.catalog import po_path
+from generator.core.locales import po_path
 
 # -- the workflow on a fixture workspace ----------------------------------------------------
 
@@ -138,7 +138,7 @@ def test_a_bad_translation_stops_check_and_render_with_file_and_line(french: Pat
 def test_footnote_placeholders_keep_their_order(workspace: Path, run) -> None:  # type: ignore[no-untyped-def]
     from babel.messages.catalog import Catalog
 
-    from generator.catalog import check_message
+    from generator.translate.lint import check_message
 
     catalog = Catalog(locale="fr")
     catalog.add("A.%(note1)s B.%(note2)s", "B.%(note2)s A.%(note1)s")
@@ -163,7 +163,7 @@ def test_broken_po_syntax_is_one_line_with_its_line(french: Path, run, tmp_path:
 def test_plural_forms_must_match_the_language(workspace: Path) -> None:
     from babel.messages.catalog import Catalog
 
-    from generator.catalog import check_message
+    from generator.translate.lint import check_message
 
     catalog = Catalog(locale="ru")  # three plural forms
     catalog.add(("%(num)s organisation", "%(num)s organisations"), ("%(num)s организация", "%(num)s организации"))
@@ -347,8 +347,9 @@ FONTS = {"ko": "Noto-Serif-CJK-KR", "zh": "Noto-Serif-CJK-SC", "ja": "Noto-Serif
 
 
 def _first_examples():  # type: ignore[no-untyped-def]
-    from generator.build import example_requests, load
-    from generator.workspace import open_workspace
+    from generator.compose.build import example_requests
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     loaded = load(open_workspace())
     firsts = {}
@@ -363,7 +364,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     import dataclasses
     import datetime as dt
 
-    from generator.build import build_letter
+    from generator.compose.build import build_letter
 
     loaded, firsts = _first_examples()
     folder = tmp_path_factory.mktemp("langs")
@@ -428,8 +429,8 @@ def test_korean_lines_never_break_inside_a_word(rendered, letter: str) -> None: 
     body = re.sub(r'<span class="latin">([^<]*)</span>', r"\1", html.split("<body", 1)[1])  # Latin runs belong to their word
     body = re.sub(r"<[^>]+>", " ", body).translate(BIDI_CONTROLS)  # without the word joiners
     words = {w for w in body.split() if re.search(SCRIPTS["ko"], w)}
-    from generator.catalog import recorder
-    from generator.workspace import open_workspace
+    from generator.core.workspace import open_workspace
+    from generator.translate.runtime import recorder
 
     annex = recorder(open_workspace(), "ko").gettext("Annex: signatories")
     letter_text = _text(pdf).split(annex)[0]  # the petition's annex is laid out by its own template
@@ -445,8 +446,8 @@ def test_korean_lines_never_break_inside_a_word(rendered, letter: str) -> None: 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_footnote_terms_are_the_languages_own(rendered, lang: str) -> None:  # type: ignore[no-untyped-def]
-    from generator.catalog import recorder
-    from generator.workspace import open_workspace
+    from generator.core.workspace import open_workspace
+    from generator.translate.runtime import recorder
 
     terms = recorder(open_workspace(), lang)
     ibid = terms.pgettext("footnote", "Ibid")
@@ -479,11 +480,12 @@ def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str])
     no "Yours sincerely": tests/test_conventions.py checks every language)."""
     import datetime as dt
 
-    from generator.build import build_letter, load
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter
+    from generator.core.letter import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
-    request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
+    request = LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang=lang, variables={}, date=dt.date(2026, 11, 23))
     html = build_letter(load(open_workspace(None)), request, "html").html
     closing = re.search(r'<div class="closing">(.*?)</div>', html, re.S).group(1)  # type: ignore[union-attr]
     paragraphs = re.findall(r"<p>(.*?)</p>", closing, re.S)
@@ -496,11 +498,12 @@ def test_french_formula_is_the_close_of_the_letter(lang: str, closes: list[str])
 def test_address_block_city_is_in_the_letters_language(lang: str, city: str) -> None:
     import datetime as dt
 
-    from generator.build import build_letter, load
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter
+    from generator.core.letter import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
-    request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, dt.date(2026, 11, 23))
+    request = LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang=lang, variables={}, date=dt.date(2026, 11, 23))
     html = build_letter(load(open_workspace(None)), request, "html").html
     recipient = re.search(r'<div class="recipient">(.*?)</div>\s*<div class="dateline">', html, re.S).group(1)  # type: ignore[union-attr]
     assert f"<div>{city}</div>" in recipient
@@ -546,15 +549,15 @@ def test_a_translation_that_slips_past_the_check_is_rendered_as_text(
     nothing embedded, nothing after '<!--' lost, the markup shown as typed."""
     from pypdf import PdfReader
 
-    from generator import catalog as catalog_module
+    from generator.translate import lint, runtime
 
     write(french / "letters" / "example" / "signers.csv", "name,email\nJane Roe,jane@example.org\n")
     _hostile(french)
-    monkeypatch.setattr(catalog_module, "check_message", lambda catalog, message: iter(()))
-    catalog_module._translations.cache_clear()
+    monkeypatch.setattr(lint, "check_message", lambda catalog, message: iter(()))
+    runtime._translations.cache_clear()
     out = tmp_path / "fr.pdf"
     code, _out, err = run("-w", french, "render", "example", "--to", "cn-mfa", "--lang", "fr", "--date", DATE, "--out", out)
-    catalog_module._translations.cache_clear()
+    runtime._translations.cache_clear()
     assert code == 0, err
     reader = PdfReader(out)
     assert "/Names" not in reader.trailer["/Root"] or "/EmbeddedFiles" not in reader.trailer["/Root"]["/Names"]
@@ -567,20 +570,15 @@ def test_a_translation_that_slips_past_the_check_is_rendered_as_text(
 def test_a_translation_keeps_only_its_sources_tags_and_placeholders_are_escaped() -> None:
     import jinja2
     from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
-    from babel.support import Translations
 
-    from generator.catalog import Recorder
+    from generator.translate.runtime import Compiled, Recorder
 
     catalog = Catalog(locale="fr")
     catalog.add("<b>%(name)s</b> wrote", '<b>%(name)s</b> a écrit <i>ceci</i> <img src="x"> & <!--')
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
     source = "{% trans name=who %}<b>{{ name }}</b> wrote{% endtrans %}"
     html_env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
     text_env = jinja2.Environment(autoescape=False, extensions=["jinja2.ext.i18n"])
-    terms = Recorder("fr", Translations(buf))
+    terms = Recorder("fr", Compiled([catalog]))
     for env in (html_env, text_env):
         terms.install(env)
     assert html_env.from_string(source).render(who="<script>") == (
@@ -593,8 +591,8 @@ def test_a_translation_keeps_only_its_sources_tags_and_placeholders_are_escaped(
 
 
 def test_bundled_catalogues_carry_no_victim_details() -> None:
-    from generator.catalog import extract
-    from generator.workspace import open_workspace
+    from generator.core.workspace import open_workspace
+    from generator.translate.workflow import extract
 
     root = Path(__file__).resolve().parent.parent
     for path in [root / "locales" / "messages.pot", *sorted((root / "locales").glob("*/LC_MESSAGES/messages.po"))]:
@@ -607,17 +605,20 @@ def test_bundled_catalogues_carry_no_victim_details() -> None:
 def test_a_confidential_render_prints_victim_details_in_english_without_a_lookup() -> None:
     import datetime as dt
 
-    from generator.build import build_letter, load
-    from generator.catalog import recorder
-    from generator.compose import LetterRequest
-    from generator.workspace import open_workspace
+    from generator.compose.build import build_letter
+    from generator.core.letter import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
+    from generator.translate.runtime import recorder
 
     details = {"en": "detained in China from 5 April to 9 October 2023"}
     terms = recorder(open_workspace(None), "fr")
     assert terms.text(details, "victim details") == details["en"] and not terms.missing
     assert terms.text({**details, "fr": "détenu en Chine"}, "victim details") == "détenu en Chine"
     loaded = load(open_workspace(None))
-    request = LetterRequest("un-special-procedures", "sr-dprk", "fr", {}, dt.date(2026, 11, 23), confidential=True)
+    request = LetterRequest(
+        letter="un-special-procedures", addressee="sr-dprk", lang="fr", variables={}, date=dt.date(2026, 11, 23), confidential=True
+    )
     result = build_letter(loaded, request, "html")
     assert "Kim Cheol-ok" in result.html and "petition by TJWG and CSW to the WGAD" in result.html
     assert not [p for p in result.warnings if "untranslated" in p.message]
@@ -716,7 +717,7 @@ def test_render_and_compile_refuse_a_broken_catalogue(workspace: Path, run, tmp_
 def test_plural_checks_name_the_form_and_the_numbers() -> None:
     from babel.messages.catalog import Catalog
 
-    from generator.catalog import check_message
+    from generator.translate.lint import check_message
 
     catalog = Catalog(locale="ru")
     catalog.add(
@@ -859,8 +860,8 @@ def test_update_leaves_unchanged_catalogues_alone(french: Path, run) -> None:  #
 def german(bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run) -> Path:  # type: ignore[no-untyped-def]
     """A fresh workspace with a German catalogue, over a copy of the bundle that has its template
     catalogue (so that `i18n init de` takes the layout's and the library's messages too)."""
-    from generator import workspace as workspace_module
-    from generator.scaffold import init_workspace
+    from generator.core import workspace as workspace_module
+    from generator.tools.scaffold import init_workspace
 
     shutil.copytree(bundle, tmp_path / "bundle")
     monkeypatch.setattr(workspace_module, "BUNDLED", tmp_path / "bundle")
@@ -931,3 +932,37 @@ def test_todo_refuses_english_and_a_language_without_catalogue(workspace: Path, 
     assert run("-w", workspace, "i18n", "init", "de")[0] == 0
     code, _out, err = run("-w", workspace, "i18n", "todo", "nope", "--lang", "de")
     assert code == 2 and "unknown letter 'nope'" in err
+
+
+def test_the_compiled_catalogues_translate_as_babels_mo_files_do() -> None:
+    """The render's lookups (`Compiled`, made from the catalogues read) give what gettext gives
+    from the .mo file Babel compiles of the same catalogue, for every message and plural count of
+    every bundled language; a message missing from both falls back to the English."""
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
+    from generator.core.locales import po_path
+    from generator.core.workspace import BUNDLED
+    from generator.translate.catalog import babel_locale, read_catalog
+    from generator.translate.runtime import Compiled
+
+    for lang in ("fr", "ru", "ar", "zh"):
+        catalog = read_catalog(po_path(BUNDLED, lang), babel_locale(lang))
+        buf = io.BytesIO()
+        write_mo(buf, catalog, use_fuzzy=False)
+        buf.seek(0)
+        mo, compiled = Translations(buf), Compiled([catalog])
+        checked = 0
+        for m in catalog:
+            if not m.id:
+                continue
+            if isinstance(m.id, str):
+                expected = mo.pgettext(m.context, m.id) if m.context else mo.gettext(m.id)
+                assert (compiled.get(m.context, m.id) or m.id) == expected, (lang, m.id)
+            else:
+                for n in (0, 1, 2, 3, 5, 11, 21, 101):
+                    fallback = m.id[0] if n == 1 else m.id[1]
+                    expected = mo.npgettext(m.context, m.id[0], m.id[1], n) if m.context else mo.ngettext(m.id[0], m.id[1], n)
+                    assert (compiled.get_plural(m.context, m.id[0], n) or fallback) == expected, (lang, m.id, n)
+            checked += 1
+        assert checked > 50 and compiled.get(None, "no such message") is None

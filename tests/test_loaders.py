@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from _helpers import write
 
-from generator.errors import InputError
-from generator.workspace import load_config
+from generator.core.errors import InputError
+from generator.core.workspace import load_config
 
 TREATY = """\
 key: tt
@@ -95,8 +95,8 @@ def test_valid_files_load(workspace: Path, check) -> None:  # type: ignore[no-un
     cit(workspace, "incidents", "inc-a", INCIDENT)
     code, out, err = check()
     assert code == 0, err
-    from generator.library import load_library
-    from generator.workspace import open_workspace
+    from generator.core.workspace import open_workspace
+    from generator.load.library import load_library
 
     lib, problems = load_library(open_workspace(workspace))
     assert problems == []
@@ -224,8 +224,8 @@ def test_same_key_in_two_documents(workspace: Path, check) -> None:  # type: ign
 
 
 def test_user_file_overrides_bundled_one(workspace: Path) -> None:
-    from generator.library import load_library
-    from generator.workspace import open_workspace
+    from generator.core.workspace import open_workspace
+    from generator.load.library import load_library
 
     cit(workspace, "documents", "coi-report-2014", DOCUMENT.replace("doc-a", "coi-report-2014").replace("author: A", "author: Overridden"))
     lib, problems = load_library(open_workspace(workspace))

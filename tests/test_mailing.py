@@ -13,7 +13,7 @@ import pytest
 from _helpers import write
 from smtp_server import add_mail_templates, mail_workspace, small_pdf
 
-from generator.outbox import Outbox
+from generator.delivery.outbox import Outbox
 
 SUBMISSION_YAML = """
 title: Test submission

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from smtp_server import PASSWORD, USER, FaultServer, Handler, Server, add_mail_templates, mail_workspace, small_pdf
 
-from generator.outbox import Outbox
+from generator.delivery.outbox import Outbox
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -377,7 +377,7 @@ def test_resolve_changes_nothing_unless_every_target_is_unknown(tmp_path, isolat
 
 
 def test_ctrl_c_while_waiting_for_the_answer_leaves_the_message_unknown(tmp_path, isolated_bundle, run, faulty):
-    from generator.outbox import SmtpSettings, send
+    from generator.delivery.smtp import SmtpSettings, send
 
     ws, keys, pdf = mail_workspace(tmp_path, 1)
     queue_all(run, ws, keys, pdf)
@@ -391,7 +391,7 @@ def test_ctrl_c_while_waiting_for_the_answer_leaves_the_message_unknown(tmp_path
     box = Outbox(ws / "outbox.sqlite")
     try:
         with pytest.raises(KeyboardInterrupt):
-            send(box, SmtpSettings("127.0.0.1", faulty.port, timeout=2, data_timeout=10))
+            send(box, SmtpSettings(host="127.0.0.1", port=faulty.port, timeout=2, data_timeout=10))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -406,11 +406,18 @@ def test_connection_sends_small_records_at_once(tmp_path, security):
     STARTTLS or implicit TLS, has TCP_NODELAY on the socket it ends up using."""
     import socket
 
-    from generator.outbox import SmtpSettings, _connect
+    from generator.delivery.smtp import SmtpSettings, _connect
 
     srv = Server(tmp_path, mode="ssl" if security == "ssl" else "starttls").start()
     try:
-        settings = SmtpSettings("127.0.0.1", srv.port, security, USER if security == "starttls" else None, PASSWORD, str(srv.cafile))
+        settings = SmtpSettings(
+            host="127.0.0.1",
+            port=srv.port,
+            security=security,
+            user=USER if security == "starttls" else None,
+            password=PASSWORD,
+            cafile=str(srv.cafile),
+        )
         conn = _connect(settings)
         try:
             assert conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

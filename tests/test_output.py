@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import _quiet_dependencies
-from generator.output import write_atomic
+from generator.cli.root import quiet_dependencies
+from generator.core.output import write_atomic
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
@@ -34,7 +34,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, mon
     def fail(*_args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("generator.output.os.replace", fail)
+    monkeypatch.setattr("generator.core.output.os.replace", fail)
     with pytest.raises(OSError, match="disk full"):
         write_atomic(target, b"new")
     assert target.read_text() == "old"
@@ -44,9 +44,9 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, mon
 def test_dependency_warnings_are_hidden_but_advocates_own_are_not() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.resetwarnings()
-        _quiet_dependencies()
+        quiet_dependencies()
         warnings.warn_explicit("deprecated inside a dependency", DeprecationWarning, "x.py", 1, module="pyhanko.sign.x")
-        warnings.warn_explicit("advocate's own", UserWarning, "y.py", 2, module="generator.build")
+        warnings.warn_explicit("advocate's own", UserWarning, "y.py", 2, module="generator.compose.build")
     assert [str(w.message) for w in caught] == ["advocate's own"]
 
 

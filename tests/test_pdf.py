@@ -15,10 +15,11 @@ from _helpers import letters_only, set_template, write
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from generator.build import build_letter, load
 from generator.cli import main
-from generator.compose import LetterRequest
-from generator.workspace import BUNDLED, open_workspace
+from generator.compose.build import build_letter
+from generator.core.letter import LetterRequest
+from generator.core.workspace import BUNDLED, open_workspace
+from generator.load.loaded import load
 
 LETTER, TO, DATE = "china-nonrefoulement", "cn-president", "2026-11-23"
 
@@ -54,7 +55,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
 
 @pytest.fixture(scope="module")
 def notes():  # type: ignore[no-untyped-def]
-    request = LetterRequest(LETTER, TO, date=dt.date.fromisoformat(DATE))
+    request = LetterRequest(letter=LETTER, addressee=TO, date=dt.date.fromisoformat(DATE))
     return build_letter(load(open_workspace(None)), request, "html").notes
 
 
@@ -212,7 +213,7 @@ def test_a_refused_fetch_names_the_url_and_the_template(workspace: Path, run, tm
 
 
 def test_a_confidential_pdf_is_marked_and_named_as_such(workspace: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from generator.pdf import confidential_for
+    from generator.render.pdf import confidential_for
 
     monkeypatch.chdir(tmp_path)
     code, stdout, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--date", DATE, "--confidential")

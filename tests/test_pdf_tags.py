@@ -18,9 +18,10 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, DictionaryObject, IndirectObject, NullObject
 
-from generator.build import build_letter, example_requests, load
 from generator.cli import main
-from generator.workspace import open_workspace
+from generator.compose.build import build_letter, example_requests
+from generator.core.workspace import open_workspace
+from generator.load.loaded import load
 
 STANDARD = set(
     "Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private P H H1 H2 H3 H4 H5 H6 L LI Lbl LBody "

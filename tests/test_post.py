@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from _helpers import write
 
-from generator.build import load
-from generator.models import Addressee
-from generator.post import ENVELOPES, postal_lines
-from generator.workspace import open_workspace
+from generator.core.models import Addressee
+from generator.core.workspace import open_workspace
+from generator.delivery.post import ENVELOPES, postal_lines
+from generator.load.loaded import load
 
 MM = 72 / 25.4
 DIN_WINDOW = (20 * MM, 45 * MM, 105 * MM, 90 * MM)  # left, top, right, bottom in points

@@ -19,7 +19,7 @@ import pytest
 from _helpers import DATE, set_languages
 from babel.messages.pofile import read_po
 
-from generator.catalog import po_path
+from generator.core.locales import po_path
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(

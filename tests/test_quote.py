@@ -1,4 +1,4 @@
-"""Treaty text in a letter (generator.compose.Runtime.quote): a verified text in the letter's
+"""Treaty text in a letter (generator.compose.compose.Runtime.quote): a verified text in the letter's
 language is quoted, labelled when it is a translation; a language without one states the rule in
 its own words and gives the English text in the footnote, never in the body."""
 
@@ -11,12 +11,14 @@ import re
 import pytest
 from markupsafe import Markup
 
-from generator.build import compose_html, load
-from generator.catalog import recorder
-from generator.compose import LetterRequest, Runtime
-from generator.library import Library
-from generator.models import Article, Treaty
-from generator.workspace import open_workspace
+from generator.compose.build import compose_html
+from generator.compose.compose import Runtime
+from generator.core.letter import LetterRequest
+from generator.core.models import Article, Treaty
+from generator.core.workspace import open_workspace
+from generator.load.library import Library
+from generator.load.loaded import load
+from generator.translate.runtime import recorder
 
 DATE = dt.date(2026, 11, 23)
 LOADED = load(open_workspace())
@@ -43,10 +45,10 @@ def _render(letter: str, to: str, lang: str, signatories: str | None) -> tuple[s
     """The letter's body text (footnotes cut out) and its footnotes' texts."""
     sigs = None
     if signatories:
-        from generator.signatories import load_signatories
+        from generator.petition.signatories import load_signatories
 
         sigs, _ = load_signatories(LOADED.letters[letter].path / signatories)
-    rendered = compose_html(LOADED, LetterRequest(letter, to, lang, date=DATE, signatories=sigs))
+    rendered = compose_html(LOADED, LetterRequest(letter=letter, addressee=to, lang=lang, date=DATE, signatories=sigs))
     notes = [_plain(n.text) for n in rendered.notes]
     text = _plain(Markup(rendered.html).striptags())
     for note in notes:

@@ -217,9 +217,9 @@ def test_a_confidential_render_still_names_the_victim(workspace: Path, run, tmp_
 def test_incident_of_a_public_runtime_carries_no_victims() -> None:
     import datetime as dt
 
-    from generator.build import load
-    from generator.compose import Runtime
-    from generator.workspace import open_workspace
+    from generator.compose.compose import Runtime
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
 
     library = load(open_workspace()).library
     public = Runtime(library, "en", dt.date(2026, 11, 23), "CN").incident("wgad-named-case-2023")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import workspace as workspace_module
-from generator.models import INTERNAL_FIELDS, Addressee, Document, Incident, LetterSpec
+from generator.core import workspace as workspace_module
+from generator.core.models import INTERNAL_FIELDS, Addressee, Document, Incident, LetterSpec
 
 
 def _keys(model: type) -> set[str]:

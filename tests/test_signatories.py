@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator import annex
-from generator.build import load
-from generator.collation import collate
-from generator.countries import parse_country
-from generator.signatories import clean_csv, clean_text, neutralise, read_signatories
-from generator.workspace import open_workspace
+from generator.core.workspace import open_workspace
+from generator.load.collation import collate
+from generator.load.countries import parse_country
+from generator.load.loaded import load
+from generator.petition import annex, layout
+from generator.petition.signatories import clean_csv, clean_text, neutralise, read_signatories
 
 REPO = Path(__file__).resolve().parent.parent
 HEADER = "name,organisation,country,city,email,public\n"
@@ -246,17 +246,17 @@ def test_signon_lists_organisations_in_collation_order(tmp_path: Path, run) -> N
 
 
 def test_line_count_measures_wrapping() -> None:
-    assert annex.line_count("Anna Example, Paris", 30) == 1
-    assert annex.line_count("Anna " * 20, 15) >= 3
-    assert annex.line_count("x" * 200, 30) >= 4  # one long word breaks anywhere
-    assert annex.line_count("김" * 40, 21) == 2  # CJK: 1 em each, breaks between characters
+    assert layout.line_count("Anna Example, Paris", 30) == 1
+    assert layout.line_count("Anna " * 20, 15) >= 3
+    assert layout.line_count("x" * 200, 30) >= 4  # one long word breaks anywhere
+    assert layout.line_count("김" * 40, 21) == 2  # CJK: 1 em each, breaks between characters
 
 
 def test_plan_never_overfills_a_column() -> None:
-    geo = annex.geometry("A4")
+    geo = layout.geometry("A4")
     people = [f"Person {i}, City" for i in range(1000)] + ["Very long name " * 12] + [f"黄娜 {i}" for i in range(300)]
-    groups = [annex.Group("A", "A (600)", people[:600]), annex.Group("B", "B (701)", people[600:])]
-    pages = annex.plan(groups, geo)
+    groups = [layout.Group("A", "A (600)", people[:600]), layout.Group("B", "B (701)", people[600:])]
+    pages = layout.plan(groups, geo)
     for p, page in enumerate(pages):
         assert len(page) <= geo.columns
         for c, column in enumerate(page):
@@ -515,7 +515,7 @@ def test_an_ordinary_letter_loads_no_petition_machinery(tmp_path, monkeypatch):
         "import sys\nfrom generator.cli import main\n"
         f"try:\n    main(['render', 'china-nonrefoulement', '--to', 'cn-president', '--out', {str(out)!r}])\n"
         "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
-        "heavy = ('icu', 'generator.annex', 'generator.signatories', 'babel.messages.checkers')\n"
+        "heavy = ('icu', 'generator.petition.annex', 'generator.petition.signatories', 'babel.messages.checkers')\n"
         "print('LOADED:', *sorted(m for m in heavy if m in sys.modules), file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)

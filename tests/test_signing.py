@@ -1,4 +1,4 @@
-"""Signing, co-signing and verifying letters (generator/signing.py, generator/cli_signing.py).
+"""Signing, co-signing and verifying letters (generator/signing/, generator/cli/signing.py).
 
 A test PKI is built offline (tests/pki.py); timestamps come from a TSA served on 127.0.0.1. Every
 signed PDF is checked twice: by `advocate verify` and by poppler's `pdfsig` (independent, with
@@ -22,7 +22,9 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.signing import SignRequest, field_name, load_credentials, sign_pdf, signature_fields
+from generator.signing.credentials import load_credentials
+from generator.signing.fields import field_name, signature_fields
+from generator.signing.signing import SignRequest, sign_pdf
 from tests.pki import NOW, PASS_A, PASS_B, LocalTSA, Pki, make_pki
 
 DATE = "2026-11-23"

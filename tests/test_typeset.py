@@ -1,4 +1,4 @@
-"""Language typography applied to the finished HTML (generator/render.py: typeset): bidi isolates
+"""Language typography applied to the finished HTML (generator/render/render.py: typeset): bidi isolates
 and left-to-right spans around Latin runs in Arabic, Latin runs in the Latin face in CJK text,
 no break inside UN symbols, UNTS references and pinpoints nor before a footnote call, joiners in
 CJK dates but never in URLs, apostrophes, escaping; and the same checked on laid-out lines."""
@@ -10,8 +10,8 @@ from html import escape, unescape
 
 import pytest
 
-from generator.i18n import comma
-from generator.render import typeset
+from generator.core.i18n import comma
+from generator.render.render import typeset
 
 LRI, PDI, LRM, WJ, NBSP = "\u2066", "\u2069", "\u200e", "\u2060", "\u00a0"
 LTR_SPAN = '<span class="ltr" dir="ltr">'
@@ -130,8 +130,8 @@ def test_comma_between_parts_of_an_item(lang: str, expected: str) -> None:
 def _lines(html: str, width_mm: int) -> list[list[tuple[bool, str]]]:
     """Each laid-out line of `html` (typeset for its language, with the bundle's stylesheet, on a
     page `width_mm` wide) as its (inside a footnote call?, text) leaves in order."""
-    from generator.weasy import import_weasyprint
-    from generator.workspace import BUNDLED
+    from generator.core.workspace import BUNDLED
+    from generator.render.weasy import import_weasyprint
 
     weasyprint = import_weasyprint()
     page = weasyprint.CSS(string=f"@page {{ size: {width_mm}mm 400mm; margin: 5mm }}")

@@ -1,4 +1,4 @@
-"""The changes to WeasyPrint in generator/weasy.py. The layout changes (footnote areas measured
+"""The changes to WeasyPrint in generator/render/weasy.py. The layout changes (footnote areas measured
 once per footnote, right-to-left lines laid out once) leave the PDFs byte for byte as WeasyPrint
 makes them, both where footnotes are measured one by one and where WeasyPrint's own method runs.
 Each change is made only over the exact function it was written against, and nothing outside
@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
-from generator import weasy
-from generator.build import build_letter, load
-from generator.compose import LetterRequest
-from generator.weasy import AS_PUBLISHED_ENV, CHANGES, Change, as_published, import_weasyprint
-from generator.workspace import open_workspace
+from generator.compose.build import build_letter
+from generator.core.letter import LetterRequest
+from generator.core.workspace import open_workspace
+from generator.load.loaded import load
+from generator.render import weasy
+from generator.render.weasy import AS_PUBLISHED_ENV, CHANGES, Change, as_published, import_weasyprint
 
 import_weasyprint()
 from weasyprint import HTML  # noqa: E402
@@ -75,7 +76,7 @@ def _both(render: Any) -> tuple[bytes, bytes, Counts, Counts]:
 )
 def test_letters_are_byte_identical(letter: str, to: str, lang: str) -> None:
     loaded = load(open_workspace(None))
-    request = LetterRequest(letter, to, lang, {}, DATE)
+    request = LetterRequest(letter=letter, addressee=to, lang=lang, variables={}, date=DATE)
     changed, plain, counts, _ = _both(lambda: build_letter(loaded, request).pdf)
     assert changed == plain
     assert counts.fallbacks == 0  # the bundled stylesheet's footnotes are all measured one by one
@@ -124,7 +125,7 @@ def test_area_with_a_maximum_height_falls_back() -> None:
 def test_right_to_left_lines_are_laid_out_once(lang: str, share: float) -> None:
     """WeasyPrint splits every Arabic line twice; with the change, once (English is unchanged)."""
     loaded = load(open_workspace(None))
-    request = LetterRequest("china-nonrefoulement", "cn-president", lang, {}, DATE)
+    request = LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang=lang, variables={}, date=DATE)
     changed, plain, counts, plain_counts = _both(lambda: build_letter(loaded, request).pdf)
     assert changed == plain
     assert counts.lines <= plain_counts.lines * share
@@ -164,7 +165,7 @@ def test_a_change_over_a_different_function_is_not_made(caplog: pytest.LogCaptur
 
 
 def test_environment_switch_runs_weasyprint_as_published() -> None:
-    code = "from generator.weasy import CHANGES, import_weasyprint; import_weasyprint(); print(sorted(CHANGES))"
+    code = "from generator.render.weasy import CHANGES, import_weasyprint; import_weasyprint(); print(sorted(CHANGES))"
     env = {**os.environ, AS_PUBLISHED_ENV: "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -187,7 +188,7 @@ def test_fonts_are_subset_in_one_pass(lang: str, tmp_path: Path) -> None:
     glyphs (components past the last glyph used), and so does the Japanese bold face; every page
     looks the same."""
     loaded = load(open_workspace(None))
-    request = LetterRequest("dprk-whereabouts", "kp-mfa", lang, {}, DATE)
+    request = LetterRequest(letter="dprk-whereabouts", addressee="kp-mfa", lang=lang, variables={}, date=DATE)
     changed = build_letter(loaded, request).pdf
     with as_published("font-subsets"):
         plain = build_letter(loaded, request).pdf
@@ -207,7 +208,7 @@ def test_cjk_fonts_carry_no_vertical_metrics(lang: str) -> None:
     """Each CJK face (regular and bold) is embedded without VORG, vhea and vmtx, which kept a
     vertical metric for every one of its 65,000 glyph ids; and its subset is smaller for it."""
     loaded = load(open_workspace(None))
-    pdf = build_letter(loaded, LetterRequest("china-nonrefoulement", "cn-president", lang, {}, DATE)).pdf
+    pdf = build_letter(loaded, LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang=lang, variables={}, date=DATE)).pdf
     assert pdf is not None
     programs = _cff_programs(pdf)
     assert {name.endswith("-Bold") for name in programs} == {True, False}  # both faces are embedded

@@ -1,4 +1,4 @@
-"""`render --format html` (generator/webpage.py and the render command's --format/--out): one
+"""`render --format html` (generator/render/webpage.py and the render command's --format/--out): one
 self-contained file with the stylesheet inline and the footnotes as endnotes linked both ways;
 the format follows --out's extension; --out DIR/ takes the default file name."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.webpage import endnotes
-from generator.workspace import BUNDLED
+from generator.core.workspace import BUNDLED
+from generator.render.webpage import endnotes
 
 LETTER, TO, DATE = "china-nonrefoulement", "cn-president", "2026-11-23"
 

@@ -1,4 +1,4 @@
-"""Line-aware YAML loading (generator.yamlio)."""
+"""Line-aware YAML loading (generator.core.yamlio)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from _helpers import write
 
-from generator.errors import InputError, Where
-from generator.yamlio import LDict, LList, line_of, load_yaml
+from generator.core.errors import InputError, Where
+from generator.core.yamlio import LDict, LList, line_of, load_yaml
 
 NESTED = """\
 top: 1
@@ -198,7 +198,7 @@ def test_merge_keys_are_aliases_too(tmp_path: Path) -> None:
 
 
 def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import yamlio
+    from generator.core import yamlio
 
     monkeypatch.setattr(yamlio, "MAX_BYTES", 1_000_000)
     path = tmp_path / "big.yaml"

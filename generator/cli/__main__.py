@@ -1,0 +1,5 @@
+"""`python -m generator.cli`: the `advocate` command."""
+
+from .root import root
+
+root()

@@ -1,0 +1,290 @@
+"""OSCOLA footnotes.
+
+In: sources (treaty, document or incident keys with pinpoints) in document order.
+Out: numbered `Note`s whose text is the full citation the first time a source is cited, "Ibid"
+when the note repeats the single source of the note just before it (with its own pinpoint), and
+a short form with a cross-reference "(n N)" to the note of first citation after that.
+
+Notes are numbered through the letter, which matches WeasyPrint's document-wide footnote
+counter, so "(n N)" can be computed while the template is filled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from markupsafe import Markup, escape
+
+from ..core.i18n import comma as language_comma
+from ..core.i18n import format_date, inner_quotes, language_name, list_separator, typography
+from ..core.i18n import quoted as quoted_text
+from ..core.letter import Note
+from ..core.models import Document, Incident, Treaty
+from ..load.library import Library
+
+MAX_NOTE_CHARS = 1500  # WeasyPrint drops the overflow of a footnote taller than the page
+UN_DOC_KINDS = {"un_report", "resolution"}
+# Scripts without italics mark titles in their own language with brackets (the CSS sets <i> upright).
+TITLE_MARKS = {"zh": ("《", "》"), "ja": ("『", "』"), "ko": ("「", "」")}
+ARTICLE_PARAGRAPH_RE = re.compile(r"^(\w+)\((\w+)\)$")
+CLOSING_QUOTES = "”’»\"」』 \u202f"
+PINPOINT_RE = re.compile(r"^(art|arts|para|paras|p|pp|annex|ch|n|s|sec|rec|recs)\s+(.+)$")
+
+
+@dataclass(frozen=True)
+class NoteStyle:
+    """Punctuation of a footnote: final stop, between sources, before the pinpoint of a full
+    citation (comma) and of "Ibid" or a short form (pin), between words (space)."""
+
+    stop: str = "."
+    between: str = "; "
+    comma: str = ", "
+    pin: str = " "
+    space: str = " "
+
+
+NOTE_STYLES = {
+    "en": NoteStyle(),  # OSCOLA: "Ibid art 3(2)", "CAT (n 3) art 3(2)"
+    "fr": NoteStyle(pin=", "),
+    "es": NoteStyle(pin=", "),
+    "ru": NoteStyle(pin=", "),
+    "zh": NoteStyle(stop="。", between="；", comma=language_comma("zh"), pin="", space=""),
+    "ja": NoteStyle(stop="。", between="；", comma=language_comma("ja"), pin="", space=""),
+    "ar": NoteStyle(between="؛ ", comma=language_comma("ar"), pin="، "),
+}
+
+
+class Terms(Protocol):
+    def pgettext(self, context: str, message: str) -> str: ...
+
+    def text(self, texts: dict[str, str] | None, context: str) -> str: ...
+
+
+class English:
+    """The source-language terms (no catalogue)."""
+
+    def pgettext(self, context: str, message: str) -> str:
+        return message
+
+    def text(self, texts: dict[str, str] | None, context: str) -> str:
+        return texts["en"] if texts else ""
+
+
+class Citer:
+    """Numbers notes and formats each citation in OSCOLA style."""
+
+    def __init__(self, library: Library, lang: str = "en", terms: Terms | None = None):
+        self.library = library
+        self.lang = lang
+        self.terms = terms or English()
+        self.style = NOTE_STYLES.get(lang, NOTE_STYLES["en"])
+        self.notes: list[Note] = []
+        self.first_note: dict[str, int] = {}
+
+    def cite(self, refs: list[tuple[str, str | None]], label: str = "", after: Markup | None = None) -> Note:
+        """A note citing `refs` (key, pinpoint) in order; keys must exist in the library. `label`
+        follows the citation (what the quoted text is: "(official Korean translation)"); `after` is a
+        sentence after it (the English text of a provision the letter paraphrased)."""
+        number = len(self.notes) + 1
+        previous = self.notes[-1].sources if self.notes else []
+        parts = []
+        if len(refs) == 1 and len(previous) == 1 and previous[0][0] == refs[0][0]:
+            # Translators: "Ibid" (ibidem, "in the same place"): a footnote citing the same source as the
+            # footnote just before it. Use your language's legal citation term (Ibid., 同上, 上掲, Там же).
+            parts.append(Markup(escape(self._pt("footnote", "Ibid"))) + self._pin(refs[0][1], sep=self.style.pin))
+        else:
+            for key, pin in refs:
+                if key in self.first_note:
+                    parts.append(self._short(key, pin))
+                else:
+                    parts.append(self._full(key, pin))
+                    self.first_note[key] = number
+        html = Markup(self.style.between).join(parts)
+        if label:
+            html += Markup(self.style.space) + label
+        if after is not None:
+            html = self._end(html) + Markup(self.style.space or "") + after
+        note = Note(number, self._end(html), list(refs))
+        self.notes.append(note)
+        return note
+
+    def explain(self, text: str) -> Note:
+        """A note of explanation that cites nothing (breaks an ibid chain)."""
+        note = Note(len(self.notes) + 1, self._end(escape(text)), [])
+        self.notes.append(note)
+        return note
+
+    # -- forms -----------------------------------------------------------------------------
+
+    def _pt(self, context: str, message: str, **values: str) -> str:
+        """A translated footnote term, with %(name)s placeholders filled."""
+        text = self.terms.pgettext(context, message)
+        return text % values if values else text
+
+    def _labels(self, kind: str) -> str:
+        labels = {
+            "press_release": self._pt("document kind", "press release"),
+            "ngo_report": self._pt("document kind", "report"),
+            "ngo_letter": self._pt("document kind", "letter"),
+            "news": self._pt("document kind", "news report"),
+            "petition": self._pt("document kind", "petition"),
+            "hearing": self._pt("document kind", "hearing"),
+            "statement": self._pt("document kind", "statement"),
+        }
+        return labels.get(kind, "")
+
+    def _end(self, html: Markup) -> Markup:
+        """A note ends with a full stop (OSCOLA), in the language's punctuation; a quotation that
+        ends a sentence of its own ends the note."""
+        text = Markup(html).striptags().rstrip(CLOSING_QUOTES)
+        return html if text.endswith((".", "?", "!", "。")) else html + Markup(self.style.stop)
+
+    def text_label(self, kind: str | None) -> str:
+        """What a quoted text in the letter's language is, as a footnote says it after the citation
+        ("(official Korean translation)"); nothing for an authentic text or an unknown status."""
+        language = language_name(self.lang)
+        if kind == "official translation":
+            # Translators: after the citation of a treaty article quoted in your language from your State's
+            # official translation (Korean, Japanese texts); %(language)s is your language's name. Keep the brackets.
+            return self._pt("footnote", "(official %(language)s translation)", language=language)
+        if kind == "translation":
+            # Translators: after the citation of a treaty article quoted in your language from a translation
+            # (not one of the treaty's authentic texts); %(language)s is your language's name. Keep the brackets.
+            return self._pt("footnote", "(%(language)s translation)", language=language)
+        return ""
+
+    def original_text(self, english: str, authentic: bool) -> Markup:
+        """The sentence after the citation of a provision the letter paraphrased in its own language:
+        the English text, quoted and marked as English."""
+        quoted = Markup('<span lang="en" dir="ltr">%s</span>') % quoted_text(inner_quotes(english, "en"), "en")
+        if authentic:
+            # Translators: a footnote after a sentence of the letter that states a treaty rule in your language
+            # (no official text in your language exists): say that the sentence is a paraphrase, then give the
+            # treaty's authentic English text, %(text)s, quoted in English.
+            message = self._pt("footnote", "Paraphrase; authentic English text: %(text)s")
+        else:
+            # Translators: as "Paraphrase; authentic English text", where the library does not record which
+            # texts of the treaty are authentic: "the English text".
+            message = self._pt("footnote", "Paraphrase; English text: %(text)s")
+        return escape(message) % {"text": quoted}
+
+    def _pin(self, pin: str | None, sep: str | None = None) -> Markup:
+        """A pinpoint ("art 3(1)", "para 4") in the letter's language."""
+        if not pin:
+            return Markup("")
+        m = PINPOINT_RE.match(pin)
+        if m:
+            pin = self._pinpoint(*m.groups())
+        return Markup("%s%s") % (self.style.comma if sep is None else sep, pin)
+
+    def _pinpoint(self, label: str, n: str) -> str:
+        article = ARTICLE_PARAGRAPH_RE.match(n)
+        if label == "art" and article:  # "art 3(1)": article and paragraph, as each language writes them
+            # Translators: "article N, paragraph P" of a treaty (OSCOLA "art 3(1)"); %(n)s is the article, %(p)s the paragraph.
+            return self._pt("pinpoint", "art %(n)s(%(p)s)", n=article.group(1), p=article.group(2))
+        n = list_separator(self.lang).join(n.split(", "))  # "arts 6, 7, 9": the language's own list
+        forms = {
+            # Translators: article %(n)s of a treaty, abbreviated as lawyers cite it in your language (art 3, Art. 3, 第3条).
+            "art": lambda: self._pt("pinpoint", "art %(n)s", n=n),
+            # Translators: articles %(n)s (a list, already in your language's list form).
+            "arts": lambda: self._pt("pinpoint", "arts %(n)s", n=n),
+            # Translators: paragraph %(n)s of a document (para 4, Ziff. 4, 第4段), abbreviated as your language cites it.
+            "para": lambda: self._pt("pinpoint", "para %(n)s", n=n),
+            # Translators: paragraphs %(n)s of a document (a list or a range).
+            "paras": lambda: self._pt("pinpoint", "paras %(n)s", n=n),
+            # Translators: page %(n)s of a document (p 12, S. 12).
+            "p": lambda: self._pt("pinpoint", "p %(n)s", n=n),
+            # Translators: pages %(n)s of a document (pp 12-14, S. 12-14).
+            "pp": lambda: self._pt("pinpoint", "pp %(n)s", n=n),
+            "annex": lambda: self._pt("pinpoint", "annex %(n)s", n=n),
+        }
+        return forms[label]() if label in forms else f"{label} {n}"
+
+    def title_text(self, texts: dict[str, str] | None, flags: Mapping[str, str] | None = None) -> str:
+        """An official title in the letter's language when the library holds a verified one,
+        else the English title (the library records which titles exist)."""
+        if not texts:
+            return ""
+        if self.lang in texts and (flags or {}).get(self.lang, "V") != "U":
+            start, end = TITLE_MARKS.get(self.lang, ("", ""))
+            return start + typography(texts[self.lang], self.lang) + end
+        return typography(texts["en"], self.lang)
+
+    def _description(self, d: Document) -> str:
+        return self.terms.text(d.description, "document description") if d.description else self._labels(d.kind)
+
+    def _full(self, key: str, pin: str | None) -> Markup:
+        source = self.library.get(key)
+        if isinstance(source, Treaty):
+            return self._full_treaty(source, pin)
+        if isinstance(source, Document):
+            return self._full_document(source, pin)
+        raise KeyError(key)  # incidents are expanded to their sources before citing
+
+    def _full_treaty(self, t: Treaty, pin: str | None) -> Markup:
+        title = Markup("<i>%s</i>") % self.title_text(t.title, t.title_flags)
+        adopted = format_date(t.adopted.date, self.lang)
+        if t.kind == "declaration":
+            by = f" {t.adopted.by}" if t.adopted.by else ""
+            adopted_by = self._pt("footnote", "adopted %(date)s", date=adopted) + by
+            return Markup("%s (%s) (%s)") % (title, adopted_by, self.short_name(t)) + self._pin(pin)
+        dates = self._pt("footnote", "adopted %(date)s", date=adopted)
+        if t.entry_into_force and t.entry_into_force.verified:
+            eif = format_date(t.entry_into_force.date, self.lang)
+            dates += self._pt("footnote", ", entered into force %(date)s", date=eif)
+        series = ""
+        if t.unts and t.unts.verified:
+            series = f" {t.unts.volume} UNTS " + (str(t.unts.page) if t.unts.page else f"No {t.unts.number}" if t.unts.number else "")
+        return Markup("%s (%s)%s (%s)") % (title, dates, series.rstrip(), self.short_name(t)) + self._pin(pin)
+
+    def _full_document(self, d: Document, pin: str | None) -> Markup:
+        date = format_date(d.date, self.lang)
+        if d.kind in UN_DOC_KINDS and d.title:
+            text = Markup("%s%s<i>%s</i> (%s)") % (self._author(d), self.style.comma, self.title_text(d.title), date)
+            if d.symbol:
+                text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
+            return text + self._pin(pin)
+        label = self._labels(d.kind)
+        if d.title:
+            text = Markup("%s%s‘%s’") % (self._author(d), self.style.comma, self.title_text(d.title))
+            inner = [label] if label and d.kind != "news" else []
+        else:
+            text = Markup("%s%s%s") % (self._author(d), self.style.comma, self._description(d))
+            inner = []
+        if d.publisher:
+            inner.append(d.publisher)
+        inner.append(date)
+        text += Markup(" (%s)") % self.style.comma.join(inner)
+        if d.symbol:
+            text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
+        if pin:
+            text += self._pin(pin, sep=self.style.space)
+        if d.url:
+            text += Markup(" &lt;%s&gt;") % d.url
+            if d.accessed:
+                text += Markup(" %s") % self._pt("footnote", "accessed %(date)s", date=format_date(d.accessed, self.lang))
+        return text
+
+    def _short(self, key: str, pin: str | None) -> Markup:
+        source = self.library.get(key)
+        n = self.first_note[key]
+        # Translators: a cross-reference to footnote %(n)s, where the source was first cited in full
+        # (OSCOLA "(n 3)"; e.g. "(Fn. 3)", "(前注3)"). Keep the brackets your language's citations use.
+        cross_reference = self._pt("footnote", "(n %(n)s)", n=str(n))
+        return Markup("%s%s%s") % (self.short_name(source), self.style.space, cross_reference) + self._pin(pin, sep=self.style.pin)
+
+    def short_name(self, source: Treaty | Document | Incident | None) -> str:
+        """The short form of later citations, in the letter's language (through the catalogue)."""
+        if isinstance(source, Treaty):
+            return self.terms.text({"en": source.short_title}, "treaty short title")
+        if isinstance(source, Document):
+            if source.short:
+                return self.terms.text({"en": source.short}, "document short form")
+            return source.symbol or self._author(source)
+        return ""
+
+    def _author(self, d: Document) -> str:
+        return self.terms.text({"en": d.author}, "author")

@@ -1,0 +1,62 @@
+"""The loaded workspace: everything a letter is built from, read once.
+
+In: a `Workspace`. Out: `Loaded` (the citation library, the letter specs, the addressees and where
+each was declared, and every problem found while reading them), and the letter or addressee a
+command names (`get_letter`, `get_addressee`: an unknown name is a usage error with a hint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..core.errors import Problem, UsageError, Where, suggest
+from ..core.files import Stamp, stamp
+from ..core.models import Addressee, LetterSpec
+from ..core.workspace import Workspace
+from .letters import load_addressees, load_letters
+from .library import Library, load_library
+
+
+@dataclass(frozen=True)
+class Loaded:
+    ws: Workspace
+    library: Library
+    letters: dict[str, LetterSpec]
+    addressees: dict[str, Addressee]
+    addressee_origin: dict[str, Where]
+    problems: list[Problem]
+
+
+SOURCES = ("citations", "letters", "locales")  # what `load` reads (locales/: which languages have a catalogue)
+
+
+def load(ws: Workspace) -> Loaded:
+    """The workspace loaded; made again once a file it was read from changes (its cache is keyed
+    on the files' state, so a long-lived process, the preview, sees a saved file)."""
+    return _load(ws, stamp(*(root / name for root in ws.roots for name in SOURCES)))
+
+
+@lru_cache(maxsize=4)
+def _load(ws: Workspace, _files: Stamp) -> Loaded:
+    library, p1 = load_library(ws)
+    letters, p2 = load_letters(ws)
+    addressees, origin, p3 = load_addressees(ws)
+    return Loaded(ws, library, letters, addressees, origin, [*p1, *p2, *p3])
+
+
+def get_letter(loaded: Loaded, name: str) -> LetterSpec:
+    spec = loaded.letters.get(name)
+    if spec is None:
+        raise UsageError(f"unknown letter {name!r}", hint=suggest(name, sorted(loaded.letters), "advocate letters"))
+    return spec
+
+
+def get_addressee(loaded: Loaded, key: str) -> Addressee:
+    found = loaded.addressees.get(key)
+    if found is None:
+        raise UsageError(
+            f"unknown addressee {key!r}",
+            hint=suggest(key, sorted(loaded.addressees), "advocate addressees list"),
+        )
+    return found
