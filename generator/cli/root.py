@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import __version__
+from .. import DISTRIBUTION
 from ..core.errors import AdvocateError, CheckFailed, Problem
 from .options import JSON_MODE, echo_json, print_problems
 
@@ -140,7 +140,7 @@ def fail(exc: Exception, as_json: bool) -> None:
     help="Your workspace folder (letters/, citations/, advocate.toml). Env: ADVOCATE_WORKSPACE.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-@click.version_option(__version__, prog_name="advocate")
+@click.version_option(package_name=DISTRIBUTION, prog_name="advocate")  # read when asked: importlib.metadata stays out of a render
 @click.pass_context
 def root(ctx: click.Context, workspace: str | None, debug: bool) -> None:
     """Advocacy letters and petitions with legal footnotes, rendered as PDF."""
