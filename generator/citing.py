@@ -121,6 +121,24 @@ class Citer:
         self.notes.append(note)
         return note
 
+    def status_pages(self, treaties: list[Treaty]) -> Note:
+        """A note citing where the depositary records each treaty's status (the UN Treaty Collection's
+        status page), for a sentence that says a state signed, ratified or acceded to it: the status
+        is cited to the depositary's record, never to the treaty text. Each treaty must hold a
+        `status_page`. Like an explanation, the note breaks an ibid chain."""
+        parts = []
+        for t in treaties:
+            page = t.status_page
+            assert page is not None  # the caller checks it
+            title = Markup("<i>%s</i>") % self._title(t.title, t.title_flags)
+            # Translators: a footnote citing the United Nations Treaty Collection's page on the status of a treaty
+            # (who signed, ratified or acceded); %(chapter)s is its number there ("IV-9"), %(title)s the treaty's title.
+            text = escape(self._pt("footnote", "United Nations Treaty Collection, Status of Treaties, chapter %(chapter)s: %(title)s"))
+            parts.append(text % {"chapter": page.chapter, "title": title} + Markup(" &lt;%s&gt;") % page.url)
+        note = Note(len(self.notes) + 1, self._end(Markup(self.style.between).join(parts)), [])
+        self.notes.append(note)
+        return note
+
     def explain(self, text: str) -> Note:
         """A note of explanation that cites nothing (breaks an ibid chain)."""
         note = Note(len(self.notes) + 1, self._end(escape(text)), [])
@@ -252,6 +270,8 @@ class Citer:
 
     def _full_document(self, d: Document, pin: str | None) -> Markup:
         date = format_date(d.date, self.lang)
+        if d.kind == "judgment" and d.title and d.report:  # OSCOLA: *Case name* [2012] ICJ Rep 422, para 99
+            return Markup("<i>%s</i> %s") % (self._title(d.title), d.report) + self._pin(pin)
         if d.kind in UN_DOC_KINDS and d.title:
             text = Markup("%s%s<i>%s</i> (%s)") % (self._author(d), self.style.comma, self._title(d.title), date)
             if d.symbol:
