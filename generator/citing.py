@@ -228,6 +228,8 @@ class Citer:
             # Translators: pages %(n)s of a document (pp 12-14, S. 12-14).
             "pp": lambda: self._pt("pinpoint", "pp %(n)s", n=n),
             "annex": lambda: self._pt("pinpoint", "annex %(n)s", n=n),
+            # Translators: chapter %(n)s of a report or book (ch III, chap. III, 第三章), abbreviated as your language cites it.
+            "ch": lambda: self._pt("pinpoint", "ch %(n)s", n=n),
         }
         return forms[label]() if label in forms else f"{label} {n}"
 

@@ -54,9 +54,7 @@ class Status:
 
     __slots__ = ("_date", "_in_force", "_missing", "bound", "status")
 
-    def __init__(
-        self, status: str, bound: bool, date: str | None, missing: Callable[[str], None], in_force: str | None = None
-    ):
+    def __init__(self, status: str, bound: bool, date: str | None, missing: Callable[[str], None], in_force: str | None = None):
         self.status, self.bound, self._date, self._missing, self._in_force = status, bound, date, missing, in_force
 
     @property
@@ -324,7 +322,7 @@ class Runtime:
         date_ok = party.date is not None and (party.date_flag or party.flag) != "U"
         date = i18n.format_date(party.date, self.lang) if date_ok and party.date else None
         in_force = i18n.format_date(party.in_force, self.lang) if party.in_force else None
-        return Status(party.status, party.bound, date, lambda what: self._status_problem(treaty, code, party, what), in_force)
+        return Status(party.status, party.bound, date, lambda what: self._status_problem(treaty, str(code), party, what), in_force)
 
     def _status_problem(self, treaty: str, code: str, party: Party, what: str) -> None:
         """Record why a status date the letter reads cannot be printed (`what`: the date read)."""
