@@ -477,6 +477,53 @@ def test_status_without_reading_the_date_and_a_verified_date(render, ws: Path) -
     assert "[ratified False 3\u00a0February\u00a01995]" in out.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ('status("tt", "FR").acceded_on', "the letter says FR acceded tt, but the library records its status as 'ratified'"),
+        ('status("tt", "FR").in_force_since', "the date tt entered into force for FR is not verified in the library"),
+        ('status_note("tt", state="FR")', "the UN Treaty Collection status page of 'tt' is not verified in the library"),
+    ],
+)
+def test_a_status_sentence_says_only_what_the_library_records(  # type: ignore[no-untyped-def]
+    render,
+    ws: Path,
+    run,
+    expression: str,
+    message: str,
+) -> None:
+    """"Acceded on" for a state that ratified, "in force since" without the date, a status footnote
+    without the depositary's status page: errors in `check` and in the render."""
+    write(ws / "citations" / "treaties" / "tt.yaml", TREATY_WITH_DATES)
+    check_err, stderr = check_and_render(render, ws, run, f"<p>France: {{{{ {expression} }}}}.</p>")
+    assert template_line(stderr, 4, message), stderr
+    assert template_line(check_err, 4, message), check_err
+
+
+def test_a_status_sentence_cites_the_treaty_collection_status_page(render, ws: Path) -> None:  # type: ignore[no-untyped-def]
+    write(
+        ws / "citations" / "treaties" / "tt.yaml",
+        """\
+        key: tt
+        short_title: TT
+        title: {en: Test Treaty}
+        adopted: {date: 2000-01-01, flag: V}
+        status_page: {chapter: IV-99, url: "https://treaties.un.org/tt", flag: V2, source: "test"}
+        parties:
+          CN: {status: acceded, date: 2001-02-03, in_force: 2001-03-05, flag: V}
+        """,
+    )
+    body = '<p>China acceded on {{ status("tt").acceded_on }}, in force since {{ status("tt").in_force_since }}.{{ status_note("tt") }}</p>'
+    code, _stdout, stderr, out = render(body, "--var", "count=1")
+    assert code == 0, stderr
+    html = out.read_text(encoding="utf-8").replace("\u00a0", " ")
+    assert re.search(r'China acceded on 3 February 2001, in force since 5 March 2001\.\W*<a class="call" id="call-1"', html), html
+    note = re.search(r'<li id="note-1">(.*?)</li>', html)
+    assert note, html
+    assert "United Nations Treaty Collection, Status of Treaties, chapter IV-99: <i>Test Treaty</i>" in note.group(1)
+    assert "https://treaties.un.org/tt" in note.group(1) and "adopted" not in note.group(1)  # not the treaty text
+
+
 # -- a letter says only what holds for its addressee ---------------------------------------------
 
 

@@ -208,7 +208,8 @@ def test_cjk_fonts_carry_no_vertical_metrics(lang: str) -> None:
     """Each CJK face (regular and bold) is embedded without VORG, vhea and vmtx, which kept a
     vertical metric for every one of its 65,000 glyph ids; and its subset is smaller for it."""
     loaded = load(open_workspace(None))
-    pdf = build_letter(loaded, LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang=lang, variables={}, date=DATE)).pdf
+    request = LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang=lang, variables={}, date=DATE)
+    pdf = build_letter(loaded, request).pdf
     assert pdf is not None
     programs = _cff_programs(pdf)
     assert {name.endswith("-Bold") for name in programs} == {True, False}  # both faces are embedded

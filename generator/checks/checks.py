@@ -34,7 +34,10 @@ from ..render.render import environment
 from ..translate.catalog import read_catalog
 from ..translate.lint import check_all
 
-CITING_FUNCTIONS = {"cite", "cite_all", "obligations", "victims", "fact", "quote", "obligation", "title", "incident", "is_bound", "status"}
+CITING_FUNCTIONS = {
+    *("cite", "cite_all", "obligations", "victims", "fact", "quote", "obligation", "title", "incident", "is_bound", "status"),
+    "status_note",
+}
 # Names the render context defines (values and template functions): no letter variable may take them.
 RESERVED = {
     *CITING_FUNCTIONS,
@@ -337,10 +340,15 @@ def template_citations(ws: Workspace, spec: LetterSpec) -> list[tuple[str, int, 
         tree = env.parse(read_text(path, spec.path.parent.parent), name=f"{spec.name}/{TEMPLATE_NAME}", filename=str(path))
     except jinja2.TemplateSyntaxError as exc:
         raise AdvocateError(f"template syntax: {exc.message}", Where(path, exc.lineno), template_syntax_hint(exc.message or "")) from None
+    return _citing_calls(tree)
+
+
+def _citing_calls(tree: nodes.Template) -> list[tuple[str, int, str]]:
+    """(key, line, function) for every citing call with literal keys in a parsed template."""
     found = []
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name in CITING_FUNCTIONS | {"note"}:
-            if call.node.name in ("cite_all", "obligations"):
+            if call.node.name in ("cite_all", "obligations", "status_note"):
                 keys = [_first_const(a) for a in call.args]
             else:
                 keys = [_first_const(call.args[0])] if call.args else []
@@ -355,8 +363,26 @@ def _first_const(node: nodes.Node) -> str | None:
 
 
 def letter_citations(ws: Workspace, spec: LetterSpec) -> list[str]:
+    """The keys the letter's template cites with literal keys, then those of the templates it
+    includes by literal name (the shared `_base/` paragraphs), each key once."""
+    calls = template_citations(ws, spec)
+    env = environment(ws)
+    pending = [read_text(spec.path / TEMPLATE_NAME, spec.path.parent.parent)]
+    seen: set[str] = set()
+    while pending:
+        for include in env.parse(pending.pop(0)).find_all(nodes.Include):
+            name = include.template.value if isinstance(include.template, nodes.Const) else None
+            if not isinstance(name, str) or name in seen:
+                continue
+            seen.add(name)
+            try:
+                text = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                continue  # the render names the paths searched
+            calls += _citing_calls(env.parse(text))
+            pending.append(text)
     keys: list[str] = []
-    for key, _line, func in template_citations(ws, spec):
+    for key, _line, func in calls:
         if func != "note" and key not in keys:
             keys.append(key)
     return keys

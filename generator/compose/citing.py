@@ -111,6 +111,24 @@ class Citer:
         self.notes.append(note)
         return note
 
+    def status_pages(self, treaties: list[Treaty]) -> Note:
+        """A note citing where the depositary records each treaty's status (the UN Treaty Collection's
+        status page), for a sentence that says a state signed, ratified or acceded to it: the status
+        is cited to the depositary's record, never to the treaty text. Each treaty must hold a
+        `status_page`. Like an explanation, the note breaks an ibid chain."""
+        parts = []
+        for t in treaties:
+            page = t.status_page
+            assert page is not None  # the caller checks it
+            title = Markup("<i>%s</i>") % self.title_text(t.title, t.title_flags)
+            # Translators: a footnote citing the United Nations Treaty Collection's page on the status of a treaty
+            # (who signed, ratified or acceded); %(chapter)s is its number there ("IV-9"), %(title)s the treaty's title.
+            text = escape(self._pt("footnote", "United Nations Treaty Collection, Status of Treaties, chapter %(chapter)s: %(title)s"))
+            parts.append(text % {"chapter": page.chapter, "title": title} + Markup(" &lt;%s&gt;") % page.url)
+        note = Note(len(self.notes) + 1, self._end(Markup(self.style.between).join(parts)), [])
+        self.notes.append(note)
+        return note
+
     def explain(self, text: str) -> Note:
         """A note of explanation that cites nothing (breaks an ibid chain)."""
         note = Note(len(self.notes) + 1, self._end(escape(text)), [])
@@ -200,6 +218,8 @@ class Citer:
             # Translators: pages %(n)s of a document (pp 12-14, S. 12-14).
             "pp": lambda: self._pt("pinpoint", "pp %(n)s", n=n),
             "annex": lambda: self._pt("pinpoint", "annex %(n)s", n=n),
+            # Translators: chapter %(n)s of a report or book (ch III, chap. III, 第三章), abbreviated as your language cites it.
+            "ch": lambda: self._pt("pinpoint", "ch %(n)s", n=n),
         }
         return forms[label]() if label in forms else f"{label} {n}"
 
@@ -242,6 +262,8 @@ class Citer:
 
     def _full_document(self, d: Document, pin: str | None) -> Markup:
         date = format_date(d.date, self.lang)
+        if d.kind == "judgment" and d.title and d.report:  # OSCOLA: *Case name* [2012] ICJ Rep 422, para 99
+            return Markup("<i>%s</i> %s") % (self.title_text(d.title), d.report) + self._pin(pin)
         if d.kind in UN_DOC_KINDS and d.title:
             text = Markup("%s%s<i>%s</i> (%s)") % (self._author(d), self.style.comma, self.title_text(d.title), date)
             if d.symbol:

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from ..core import i18n
 from ..core.errors import Problem, Where, suggest
 from ..core.letter import Note
-from ..core.models import Case, Document, Incident, PartialDate, Treaty
+from ..core.models import Case, Document, Incident, PartialDate, Party, Treaty
 from ..load.library import Library
 from ..render.render import TemplateFunction
 from .citing import MAX_NOTE_CHARS, Citer, English, Terms
@@ -29,20 +29,45 @@ STATUS_WORDS = {"none": "is not a party to", "signed": "has signed but not ratif
 
 
 class Status:
-    """What `status()` gives a template: `status`, `bound`, and `date` (formatted); reading the
-    date when there is none calls `missing` (which records the problem) and gives a marker."""
+    """What `status()` gives a template: `status`, `bound`, and dates formatted for the sentence that
+    states them: `date` (of signature, ratification or accession), `ratified_on` and `acceded_on`
+    (the same date, for a sentence that says "ratified" or "acceded": the other status is an error),
+    `in_force_since` (the day the treaty entered into force for the state: the day from which it is
+    a party). Reading a date the library does not verify calls `missing` (which records the
+    problem) and gives a marker, never an empty phrase."""
 
-    __slots__ = ("_date", "_missing", "bound", "status")
+    __slots__ = ("_date", "_in_force", "_missing", "bound", "status")
 
-    def __init__(self, status: str, bound: bool, date: str | None, missing: Callable[[], None]):
-        self.status, self.bound, self._date, self._missing = status, bound, date, missing
+    def __init__(self, status: str, bound: bool, date: str | None, missing: Callable[[str], None], in_force: str | None = None):
+        self.status, self.bound, self._date, self._missing, self._in_force = status, bound, date, missing, in_force
 
     @property
     def date(self) -> str:
         if self._date is None:
-            self._missing()
+            self._missing("date")
             return "[date not verified]"
         return self._date
+
+    @property
+    def ratified_on(self) -> str:
+        return self._as("ratified")
+
+    @property
+    def acceded_on(self) -> str:
+        return self._as("acceded")
+
+    @property
+    def in_force_since(self) -> str:
+        if self._in_force is None or not self.bound:
+            self._missing("in_force")
+            return "[date not verified]"
+        return self._in_force
+
+    def _as(self, status: str) -> str:
+        if self.status != status:
+            self._missing(status)
+            return "[date not verified]"
+        return self.date
 
 
 def template_where() -> Where | str:
@@ -270,20 +295,59 @@ class Runtime:
         return bool(party and party.bound)
 
     def status(self, treaty: str, state: str | None = None) -> Status:
-        """A state's verified status under a treaty (`.status`, `.bound`, `.date` formatted); reading
-        `.date` when the library holds no verified date is an error, never an empty phrase."""
+        """A state's verified status under a treaty (`.status`, `.bound`, dates formatted: see
+        `Status`); reading a date the library does not verify, or `.ratified_on` of a state that
+        acceded (and the reverse), is an error, never a wrong or empty phrase."""
         source = self.library.get(treaty)
         code = state or self.respondent
         party = source.parties.get(code) if isinstance(source, Treaty) and code else None
         if party is None or not party.verified:
             self._problem("error", f"the status of {code} under {treaty} is not verified in the library")
-            return Status("unknown", False, None, lambda: None)
-        if party.date is None or (party.date_flag or party.flag) == "U":
+            return Status("unknown", False, None, lambda _: None)
+        date_ok = party.date is not None and (party.date_flag or party.flag) != "U"
+        date = i18n.format_date(party.date, self.lang) if date_ok and party.date else None
+        in_force = i18n.format_date(party.in_force, self.lang) if party.in_force else None
+        return Status(party.status, party.bound, date, lambda what: self._status_problem(treaty, str(code), party, what), in_force)
+
+    def _status_problem(self, treaty: str, code: str, party: Party, what: str) -> None:
+        """Record why a status date the letter reads cannot be printed (`what`: the date read)."""
+        if what in ("ratified", "acceded"):
+            message = f"the letter says {code} {what} {treaty}, but the library records its status as {party.status!r}"
+            hint = "word the sentence for the recorded status (status().ratified_on or .acceded_on), or correct the library"
+        elif what == "in_force":
+            message = f"the date {treaty} entered into force for {code} is not verified in the library"
+            hint = "add the party's in_force date with its source, or leave it out of the letter"
+        else:
             why = "unverified (U)" if party.date else "not"
             message = f"the date of the status of {code} under {treaty} ({party.status}) is {why} in the library"
             hint = "verify the date and flag it V or V2, or leave the date out of the letter"
-            return Status(party.status, party.bound, None, lambda: self._problem("error", message, hint))
-        return Status(party.status, party.bound, i18n.format_date(party.date, self.lang), lambda: None)
+        self._problem("error", message, hint)
+
+    def status_note(self, *treaties: str, state: str | None = None) -> Markup:
+        """One footnote for a sentence stating a state's status under `treaties` (signed, ratified,
+        acceded, not a party): it cites the depositary's record, the UN Treaty Collection's status
+        page of each treaty, never the treaty text. An error when the state's status or the page
+        is not verified in the library."""
+        code = state or self.respondent
+        cited = []
+        for key in treaties:
+            source = self._lookup(key)
+            if not isinstance(source, Treaty):
+                if source is not None:
+                    self._problem("error", f"status_note() needs a treaty key; {key!r} is not a treaty")
+                continue
+            party = source.parties.get(code) if code else None
+            if party is None or not party.verified:
+                self._problem("error", f"the status of {code} under {key} is not verified in the library")
+            if source.status_page is None or not source.status_page.verified:
+                self._problem(
+                    "error",
+                    f"the UN Treaty Collection status page of {key!r} is not verified in the library",
+                    "add `status_page: {chapter, url, flag, source}` to the treaty (docs/formats.md)",
+                )
+                continue
+            cited.append(source)
+        return self._call(self.citer.status_pages(cited)) if cited else Markup("")
 
     def victims(self, key: str) -> list[dict[str, str]]:
         """Named victims of an incident: only in a confidential version (``--confidential``);
@@ -393,6 +457,7 @@ class Runtime:
         "obligation",
         "obligations",
         "status",
+        "status_note",
         "victims",
         "country",
         "join",

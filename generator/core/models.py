@@ -198,6 +198,14 @@ class Article(Fact):
         return self.text[lang] if self.text_flags.get(lang) in VERIFIED_FLAGS else None
 
 
+class StatusPage(Fact):
+    """Where the depositary records the treaty's status (signatures, ratifications, accessions):
+    the UN Treaty Collection's page for chapter and number `chapter` ("IV-9") at `url`."""
+
+    chapter: str
+    url: str
+
+
 class TextLanguages(Fact):
     """Languages of a treaty's texts: the authentic ones, or the national official translations."""
 
@@ -228,7 +236,7 @@ class Treaty(Model):
     adopted: Adoption
     entry_into_force: EntryIntoForce | None = None
     unts: Unts | None = None
-    untc_chapter: str | None = None
+    status_page: StatusPage | None = None
     authentic: TextLanguages | None = None
     official_translations: TextLanguages | None = None
     articles: dict[str, Article] = {}
@@ -262,6 +270,7 @@ class Document(Fact):
         "petition",
         "hearing",
         "statement",
+        "judgment",
     ]
     author: str
     title: dict[str, str] | None = None
@@ -269,6 +278,7 @@ class Document(Fact):
     short: str | None = None
     date: PDate
     symbol: str | None = None
+    report: str | None = None  # a judgment's law report: "[2012] ICJ Rep 422"
     publisher: str | None = None
     url: str | None = None
     accessed: dt.date | None = None

@@ -182,13 +182,14 @@ NEW_DOCUMENT = """\
 # you check the facts below against the document and set V (or V2, from a secondary source).
 key: __KEY__
 kind: ngo_report                 # un_report | resolution | press_release | ngo_report | ngo_letter
-                                 # | news | petition | hearing | statement
+                                 # | news | petition | hearing | statement | judgment
 author: FILL IN the issuing body, organisation or person(s)
 title: {en: FILL IN the title}   # as published; add other languages where an official one exists
 description: null                # optional, printed when there is no title, e.g. {en: letter to ...}
 short: null                      # optional short form for later footnotes
 date: __DATE__                   # YYYY-MM-DD, YYYY-MM or YYYY
 symbol: null                     # UN document symbol, e.g. A/HRC/25/63
+report: null                     # a judgment's law report, e.g. "[2012] ICJ Rep 422"
 publisher: null                  # news outlet or journal
 url: null
 accessed: null                   # the date you read the URL (YYYY-MM-DD); never invented
