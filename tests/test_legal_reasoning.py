@@ -32,7 +32,7 @@ def _html(letter: str, to: str, lang: str = "en", variables: tuple[tuple[str, st
     loaded = load(open_workspace(None))
     signatories = None
     if loaded.letters[letter].signatories == "required":
-        from generator.signatories import load_signatories
+        from generator.petition.signatories import load_signatories
 
         signatories, _ = load_signatories(loaded.letters[letter].path / "sample-signatories.csv")
     request = LetterRequest(letter=letter, addressee=to, lang=lang, variables=dict(variables), date=DATE, signatories=signatories)
