@@ -69,6 +69,21 @@ def get_letter(loaded: Loaded, name: str) -> LetterSpec:
     return spec
 
 
+def refuse_language(spec: LetterSpec, lang: str) -> None:
+    """Refuse `lang` when the letter's recipients do not accept it (`accepted_languages` in its
+    letter.yaml, e.g. en, fr, es for UN Special Procedures). Raises UsageError naming --lang."""
+    if spec.accepted_languages and lang not in spec.accepted_languages:
+        accepted = ", ".join(spec.accepted_languages)
+        line = spec.line_of_key.get("accepted_languages", 0)
+        raise UsageError(
+            f"letter {spec.name!r} is not accepted in {lang!r}: its recipients accept only {accepted} "
+            f"(accepted_languages, {spec.path / 'letter.yaml'}:{line})",
+            "--lang",
+            hint=f"render it with --lang {spec.accepted_languages[0]}"
+            + (f" (or {', '.join(spec.accepted_languages[1:])})" if spec.accepted_languages[1:] else ""),
+        )
+
+
 def get_addressee(loaded: Loaded, key: str) -> Addressee:
     found = loaded.addressees.get(key)
     if found is None:
@@ -100,6 +115,7 @@ def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | No
         raise CheckFailed(blocking)
     addressee = get_addressee(loaded, request.addressee)
     problems: list[Problem] = []
+    refuse_language(spec, request.lang)
     if request.lang not in spec.languages:
         raise UsageError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
     variables, var_problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)
