@@ -95,8 +95,8 @@ def test_communications_already_sent_are_referenced(run, tmp_path: Path) -> None
     assert code == 0, stderr
     html = out.read_text(encoding="utf-8")
     assert (
-        "This submission follows the communications already sent by mandate holders on these returns, and the replies received: AL CHN 1/2024."
-        in html
+        "This submission follows the communications already sent by mandate holders on these returns, "
+        "and the replies received: AL CHN 1/2024." in html
     )
     code, _stdout, stderr = render(run, out)
     assert code == 0, stderr
