@@ -48,8 +48,8 @@ def test_the_check_finds_notes_weasyprint_moves_away_from_their_calls() -> None:
     """WeasyPrint as published moves notes to the next page to keep widows and orphans: the check
     sees it, in letters where that happened before the change."""
     found = []
-    for letter, to, lang, paper in [("signon-xi", "cn-president", "en", "A4"), ("third-government", "kr-mou", "zh", "A4"),
-                                    ("un-special-procedures", "sr-dprk", "fr", "A4")]:
+    for letter, to, lang, paper in [("china-nonrefoulement", "cn-president", "es", "A4"), ("china-nonrefoulement", "cn-mfa", "ko", "A4"),
+                                    ("dprk-whereabouts", "kp-mfa", "fr", "letter")]:
         request = next(r for _, r in example_requests(LOADED, DATE) if r.letter == letter and r.addressee == to)
         request = dataclasses.replace(request, lang=lang, paper=paper)
         with as_published("footnote-policy"):
