@@ -36,8 +36,8 @@ def test_treaty_first_citation_is_full(citer: Citer) -> None:
     assert note.text.startswith(f"{CAT_TITLE} (adopted 10 December 1984, entered into force 26 June 1987) 1465 UNTS")
     assert "(CAT)" in note.text
     assert note.text.endswith("art 3(1).")
-    # page 85 of UNTS vol 1465 is unverified: the registration number is given instead
-    assert "1465 UNTS No 24841 (CAT)" in note.text
+    # OSCOLA: volume and first page (1465 UNTS 85, V2 in facts-2 UNTS-cat)
+    assert "1465 UNTS 85 (CAT), art 3(1)" in note.text
 
 
 def test_immediate_repeat_is_ibid_with_its_own_pinpoint(citer: Citer) -> None:
@@ -54,6 +54,7 @@ def test_after_another_source_the_short_form_refers_back(citer: Citer) -> None:
     assert note.number == 3
     assert note.text == "CAT (n 1) art 3(2)."
     assert citer.cite([("coi-report-2014", "para 4")]).text == "COI report (n 2) para 4."
+    assert citer.notes[1].text.endswith("UN Doc A/HRC/25/63 (COI report).")  # the short form is defined where first cited
 
 
 def test_multi_source_note_is_never_ibid(citer: Citer) -> None:
@@ -103,14 +104,14 @@ def test_every_note_ends_with_a_full_stop(citer: Citer, library: Library) -> Non
 def test_un_document(citer: Citer) -> None:
     note = citer.cite([("coi-report-2014", "para 4")])
     title = COI_TITLE.replace("’", "'")
-    assert note.text.replace("’", "'") == f"Human Rights Council, {title} (7 February 2014) UN Doc A/HRC/25/63, para 4."
+    assert note.text.replace("’", "'") == f"Human Rights Council, {title} (7 February 2014) UN Doc A/HRC/25/63 (COI report), para 4."
     assert note.html.startswith("Human Rights Council, <i>Report of the commission")
 
 
 def test_english_titles_get_typographic_apostrophes(citer: Citer) -> None:
     note = citer.cite([("coi-report-2014", "para 4")])
     html = note.html.replace("\u00a0", " ")  # dates carry no-break spaces
-    assert html == f"Human Rights Council, <i>{COI_TITLE}</i> (7 February 2014) UN Doc A/HRC/25/63, para 4."
+    assert html == f"Human Rights Council, <i>{COI_TITLE}</i> (7 February 2014) UN Doc A/HRC/25/63 (COI report), para 4."
 
 
 def test_press_release(citer: Citer) -> None:
@@ -126,7 +127,7 @@ def test_press_release_short_form_text_is_unescaped(citer: Citer) -> None:
     citer.cite([("ohchr-press-2023-10-17", None)])
     citer.cite([("cat", None)])
     note = citer.cite([("ohchr-press-2023-10-17", None)])
-    assert note.text == "UN experts' press release (n 1)."
+    assert note.text == "UN experts (n 1)."  # OSCOLA: the author and a cross-reference
 
 
 def test_document_without_title_uses_its_description(citer: Citer, library: Library) -> None:
@@ -206,3 +207,65 @@ def test_news_report_has_no_kind_label_but_its_publisher() -> None:
 def test_accessed_date() -> None:
     lib = _doc_library(date="2023-10-11", url="https://x.example/a", accessed=dt.date(2024, 1, 5))
     assert Citer(lib).cite([("d", None)]).text.endswith("<https://x.example/a> accessed 5 January 2024.")
+
+
+# -- OSCOLA to professional standard (issue 15 item 6) --------------------------------------------
+
+
+def _plain(text: str) -> str:
+    """A note's text with its no-break spaces and word joiners (dates, symbols) made plain."""
+    return text.replace("\u00a0", " ").replace("\u2060", "")
+
+
+def test_treaty_without_a_verified_first_page_has_no_half_unts_reference(citer: Citer) -> None:
+    note = citer.cite([("cedaw", "art 2")])  # UNTS vol 1249 verified, first page not
+    assert "UNTS" not in note.text
+    assert note.text.endswith("(adopted 18 December 1979, entered into force 3 September 1981) (CEDAW), art 2.")
+
+
+def test_resolution_cited_by_its_number(citer: Citer) -> None:
+    note = citer.cite([("unga-res-78-218", "para 5")])
+    assert _plain(note.text) == (
+        "UNGA Res 78/218 ‘Situation of human rights in the Democratic People’s Republic of Korea’ "
+        "(19 December 2023) UN Doc A/RES/78/218, para 5."
+    )
+    hrc = citer.cite([("hrc-res-55-21", None)])
+    assert hrc.text.startswith("HRC Res 55/21 (4")
+    citer.explain("x")
+    assert citer.cite([("unga-res-78-218", "para 7")]).text == "UNGA Res 78/218 (n 1) para 7."
+
+
+def test_later_citation_of_a_person_uses_the_surname(citer: Citer) -> None:
+    citer.cite([("kei-2023-11-28", None)])
+    citer.explain("x")
+    assert citer.cite([("kei-2023-11-28", None)]).text == "King (n 1)."
+    assert "(King)" not in citer.notes[0].text  # evident from the full citation: not defined
+
+
+def test_two_works_of_one_author_are_told_apart_by_title(citer: Citer) -> None:
+    citer.cite([("hrw-2024-05-08", None)])
+    citer.cite([("hrw-2025-10-15", None)])
+    note = citer.cite([("hrw-2024-05-08", None)])
+    assert note.text == "Human Rights Watch, ‘China Forcibly Returns 60 Refugees to North Korea’ (n 1)."
+
+
+def test_un_document_with_url_gives_it_with_the_access_date(citer: Citer) -> None:
+    note = citer.cite([("ohchr-report-women-2020", "p 5")])
+    assert _plain(note.text).endswith(
+        "(OHCHR report on women detained), p 5 "
+        "<https://www.ohchr.org/en/stories/2020/07/report-women-detainees-face-serious-human-rights-violations> "
+        "accessed 6 December 2026."
+    )
+
+
+def test_oscola_forms_in_other_languages(library: Library) -> None:
+    from generator.translate.runtime import recorder
+
+    fr = Citer(library, "fr", recorder(open_workspace(None), "fr"))
+    fr.cite([("unga-res-78-218", None)])
+    fr.cite([("kei-2023-11-28", None)])
+    fr.explain("x")
+    assert fr.cite([("kei-2023-11-28", "p 2")]).text == "King (note 2), p. 2."
+    assert fr.notes[0].text.startswith("AGNU, rés. 78/218 ")
+    zh = Citer(library, "zh", recorder(open_workspace(None), "zh"))
+    assert zh.cite([("hrc-res-55-21", None)]).text.startswith("人权理事会第55/21号决议")

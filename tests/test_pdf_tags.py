@@ -170,7 +170,8 @@ def letters() -> list[Letter]:
         requests.setdefault(request.letter, request)
     out = []
     for request in requests.values():
-        for lang in ("en", "ar", "zh"):
+        accepted = loaded.letters[request.letter].accepted_languages
+        for lang in [x for x in ("en", "ar", "zh") if not accepted or x in accepted]:
             built = build_letter(loaded, replace(request, lang=lang))
             assert built.pdf is not None
             out.append(Letter(request.letter, lang, built.pdf, len(built.notes), built.html))

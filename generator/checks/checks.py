@@ -142,6 +142,7 @@ def check_letter(loaded: Loaded, spec: LetterSpec, untranslated: Untranslated | 
             f"respondent {spec.respondent!r} is not 'addressee', 'var:NAME' or a known state",
         )
     yield from _check_state_rules(loaded.library, spec)
+    yield from _check_accepted_languages(spec)
     yield from _check_deadline(spec)
     if not (spec.path / TEMPLATE_NAME).is_file():
         return  # reported by the loader
@@ -169,6 +170,25 @@ def _check_state_rules(lib: Library, spec: LetterSpec) -> Iterator[Problem]:
             if code not in lib.states:
                 where = Where(yaml_path, spec.line_of_key.get(rule, 0), rule)
                 yield Problem("error", where, f"unknown state {code!r}", "states are ISO codes declared in citations/states.yaml")
+
+
+def _check_accepted_languages(spec: LetterSpec) -> Iterator[Problem]:
+    """`accepted_languages` in letter.yaml: known language codes, and no example in a language the
+    recipients refuse (a render of it would be refused)."""
+    yaml_path = spec.path / "letter.yaml"
+    where = Where(yaml_path, spec.line_of_key.get("accepted_languages", 0), "accepted_languages")
+    for lang in spec.accepted_languages:
+        if lang not in LANGS:
+            yield Problem("error", where, f"unknown language {lang!r}")
+    for example in spec.examples:
+        if spec.accepted_languages and example.lang not in spec.accepted_languages:
+            yield Problem(
+                "error",
+                Where(yaml_path, spec.line_of_key.get("examples", 0), "examples"),
+                f"example to {example.to!r} is in {example.lang!r}, which the recipients of letter {spec.name!r} do not accept "
+                f"(accepted_languages: {', '.join(spec.accepted_languages)})",
+                f"give the example lang: {spec.accepted_languages[0]}",
+            )
 
 
 COMMENT_RE = re.compile(r"\{#.*?#\}", re.S)
@@ -255,6 +275,8 @@ def _check_examples(loaded: Loaded, spec: LetterSpec, untranslated: Untranslated
             signatories, sig_problems = load_signatories(spec.path / example.signatories)
             yield from sig_problems
         for lang in dict.fromkeys([example.lang, *spec.languages]):
+            if spec.accepted_languages and lang not in spec.accepted_languages:
+                continue  # reported by _check_accepted_languages
             request = replace(example_request(spec, example, dt.date.today(), signatories), lang=lang)
             same = repr((example.to, sorted(example.vars.items()), example.confidential, example.signatories, lang))
             if same not in tried:  # two examples that differ only in their language are one example

@@ -20,7 +20,7 @@ from ..core.letter import LetterRequest, RenderedLetter
 from ..core.models import Addressee, Example, LetterSpec
 from ..load.collation import collate
 from ..load.letters import TEMPLATE_NAME, require_body
-from ..load.loaded import Loaded, get_addressee, get_letter
+from ..load.loaded import Loaded, get_addressee, get_letter, refuse_language
 from ..render.pdf import write_pdf
 from ..render.render import render_html
 from ..translate.runtime import Recorder, recorder, untranslated
@@ -48,6 +48,7 @@ def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | No
         raise CheckFailed(blocking)
     addressee = get_addressee(loaded, request.addressee)
     problems: list[Problem] = []
+    refuse_language(spec, request.lang)
     if request.lang not in spec.languages:
         raise UsageError(f"letter {spec.name!r} has no {request.lang!r} version", "--lang", hint=f"available: {', '.join(spec.languages)}")
     variables, var_problems = check_variables(spec, request.variables, loaded.addressees, loaded.library)

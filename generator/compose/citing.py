@@ -32,6 +32,8 @@ TITLE_MARKS = {"zh": ("《", "》"), "ja": ("『", "』"), "ko": ("「", "」")}
 ARTICLE_PARAGRAPH_RE = re.compile(r"^(\w+)\((\w+)\)$")
 CLOSING_QUOTES = "”’»\"」』 \u202f"
 PINPOINT_RE = re.compile(r"^(art|arts|para|paras|p|pp|annex|ch|n|s|sec|rec|recs)\s+(.+)$")
+# A resolution's symbol gives its OSCOLA name: A/RES/78/218 -> "UNGA Res 78/218".
+RESOLUTION_RE = re.compile(r"^(A|A/HRC|S)/RES/(\S+)$")
 
 
 @dataclass(frozen=True)
@@ -255,23 +257,71 @@ class Citer:
         if t.entry_into_force and t.entry_into_force.verified:
             eif = format_date(t.entry_into_force.date, self.lang)
             dates += self._pt("footnote", ", entered into force %(date)s", date=eif)
-        series = ""
-        if t.unts and t.unts.verified:
-            series = f" {t.unts.volume} UNTS " + (str(t.unts.page) if t.unts.page else f"No {t.unts.number}" if t.unts.number else "")
-        return Markup("%s (%s)%s (%s)") % (title, dates, series.rstrip(), self.short_name(t)) + self._pin(pin)
+        # OSCOLA "1465 UNTS 85": volume and first page; without a verified first page, no reference
+        series = f" {t.unts.volume} UNTS {t.unts.page}" if t.unts and t.unts.verified and t.unts.page else ""
+        return Markup("%s (%s)%s (%s)") % (title, dates, series, self.short_name(t)) + self._pin(pin)
 
     def _full_document(self, d: Document, pin: str | None) -> Markup:
         date = format_date(d.date, self.lang)
         if d.kind == "judgment" and d.title and d.report:  # OSCOLA: *Case name* [2012] ICJ Rep 422, para 99
             return Markup("<i>%s</i> %s") % (self.title_text(d.title), d.report) + self._pin(pin)
+        resolution = self._resolution(d)
+        if resolution:  # OSCOLA: UNGA Res 78/218 'Title' (19 December 2023) UN Doc A/RES/78/218
+            title = Markup(" %s") % self._quoted_title(d.title) if d.title else Markup("")
+            text = Markup("%s%s (%s)") % (resolution, title, date)
+            text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol or "")
+            return text + self._defined(d) + self._pin(pin) + self._online(d)
         if d.kind in UN_DOC_KINDS and d.title:
             text = Markup("%s%s<i>%s</i> (%s)") % (self._author(d), self.style.comma, self.title_text(d.title), date)
             if d.symbol:
                 text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
-            return text + self._pin(pin)
+            return text + self._defined(d) + self._pin(pin) + self._online(d)
+        return self._full_other(d, pin, date)
+
+    def _resolution(self, d: Document) -> str:
+        """A resolution's OSCOLA name from its symbol ("UNGA Res 78/218", "HRC Res 55/21"), or ""."""
+        m = RESOLUTION_RE.match(d.symbol or "") if d.kind == "resolution" else None
+        if not m:
+            return ""
+        body, number = m.groups()
+        names = {
+            # Translators: a General Assembly resolution as lawyers cite it (OSCOLA "UNGA Res 78/218"); %(number)s is its number.
+            "A": lambda: self._pt("footnote", "UNGA Res %(number)s", number=number),
+            # Translators: a Human Rights Council resolution as lawyers cite it (OSCOLA "HRC Res 55/21").
+            "A/HRC": lambda: self._pt("footnote", "HRC Res %(number)s", number=number),
+            # Translators: a Security Council resolution as lawyers cite it (OSCOLA "UNSC Res 1718").
+            "S": lambda: self._pt("footnote", "UNSC Res %(number)s", number=number),
+        }
+        return names[body]()
+
+    def _quoted_title(self, texts: dict[str, str] | None) -> Markup:
+        """A title in quotation marks (OSCOLA's 'Title'), or in the language's title brackets."""
+        title = self.title_text(texts)
+        return Markup("%s") % title if self.lang in TITLE_MARKS and title[:1] in "《『「" else Markup("‘%s’") % title
+
+    def _defined(self, d: Document) -> Markup:
+        """The short form a later note uses, in brackets after the first citation ("(COI report)"),
+        when a reader could not tell it from the full citation; else nothing."""
+        short = self.short_name(d)
+        full = " ".join((self._author(d), d.symbol or "", self._resolution(d)))
+        return Markup(" (%s)") % short if short and short not in full else Markup("")
+
+    def _online(self, d: Document) -> Markup:
+        """OSCOLA's " <URL> accessed 6 December 2026" when the library has the URL (and the date)."""
+        if not d.url:
+            return Markup("")
+        text = Markup(" &lt;%s&gt;") % d.url
+        if d.accessed:
+            # Translators: the date a web page was read, after its address (OSCOLA "accessed 6 December 2026").
+            text += Markup(" %s") % self._pt("footnote", "accessed %(date)s", date=format_date(d.accessed, self.lang))
+        return text
+
+    def _full_other(self, d: Document, pin: str | None, date: str) -> Markup:
+        """A press release, report, letter, news report or statement: author, 'title' (kind,
+        publisher, date) pinpoint <URL> accessed date."""
         label = self._labels(d.kind)
         if d.title:
-            text = Markup("%s%s‘%s’") % (self._author(d), self.style.comma, self.title_text(d.title))
+            text = Markup("%s%s%s") % (self._author(d), self.style.comma, self._quoted_title(d.title))
             inner = [label] if label and d.kind != "news" else []
         else:
             text = Markup("%s%s%s") % (self._author(d), self.style.comma, self._description(d))
@@ -282,13 +332,10 @@ class Citer:
         text += Markup(" (%s)") % self.style.comma.join(inner)
         if d.symbol:
             text += Markup(" %s") % self._pt("footnote", "UN Doc %(symbol)s", symbol=d.symbol)
+        text += self._defined(d)
         if pin:
             text += self._pin(pin, sep=self.style.space)
-        if d.url:
-            text += Markup(" &lt;%s&gt;") % d.url
-            if d.accessed:
-                text += Markup(" %s") % self._pt("footnote", "accessed %(date)s", date=format_date(d.accessed, self.lang))
-        return text
+        return text + self._online(d)
 
     def _short(self, key: str, pin: str | None) -> Markup:
         source = self.library.get(key)
@@ -296,17 +343,37 @@ class Citer:
         # Translators: a cross-reference to footnote %(n)s, where the source was first cited in full
         # (OSCOLA "(n 3)"; e.g. "(Fn. 3)", "(前注3)"). Keep the brackets your language's citations use.
         cross_reference = self._pt("footnote", "(n %(n)s)", n=str(n))
-        return Markup("%s%s%s") % (self.short_name(source), self.style.space, cross_reference) + self._pin(pin, sep=self.style.pin)
+        return Markup("%s%s%s") % (self._later_name(source), self.style.space, cross_reference) + self._pin(pin, sep=self.style.pin)
 
     def short_name(self, source: Treaty | Document | Incident | None) -> str:
-        """The short form of later citations, in the letter's language (through the catalogue)."""
+        """The short form of later citations, in the letter's language (through the catalogue): a
+        treaty's short title; a resolution's name ("UNGA Res 78/218"); a UN document's `short` (defined
+        at its first citation) or symbol; for any other document its author (OSCOLA "King (n 4)"),
+        `short` giving the author's short name (a surname) when the library has one."""
         if isinstance(source, Treaty):
             return self.terms.text({"en": source.short_title}, "treaty short title")
-        if isinstance(source, Document):
-            if source.short:
-                return self.terms.text({"en": source.short}, "document short form")
+        if not isinstance(source, Document):
+            return ""
+        if self._resolution(source):
+            return self._resolution(source)
+        if source.short:
+            return self.terms.text({"en": source.short}, "document short form")
+        if source.kind in UN_DOC_KINDS:
             return source.symbol or self._author(source)
-        return ""
+        return self._author(source)
+
+    def _later_name(self, source: Treaty | Document | Incident | None) -> str:
+        """The short form, with the work's title when another work of the same author was cited
+        before (OSCOLA: several works by one author are told apart by a short title)."""
+        short = self.short_name(source)
+        if not isinstance(source, Document) or source.kind in UN_DOC_KINDS or self._resolution(source):
+            return short
+        same = [k for k in self.first_note if k != source.key and self.short_name(self.library.get(k)) == short]
+        if not same:
+            return short
+        if source.title:
+            return Markup("%s%s%s") % (short, self.style.comma, self._quoted_title(source.title))
+        return Markup("%s%s%s") % (short, self.style.comma, format_date(source.date, self.lang))
 
     def _author(self, d: Document) -> str:
         return self.terms.text({"en": d.author}, "author")

@@ -443,8 +443,22 @@ class LetterSpec(Model):
     signatories: Literal["none", "optional", "required"] = "none"
     standalone: bool = False  # the template lays out its own page, not extending _base/base.html.j2 (on purpose)
     examples: list[Example] = []
+    # The only languages its recipients accept (UN Special Procedures: en, fr, es); empty: any.
+    # ``languages: all`` is narrowed to them; rendering in another language is refused.
+    accepted_languages: list[str] = []
     path: Path
     line_of_key: dict[str, int] = {}
+
+    @model_validator(mode="after")
+    def _accepted(self) -> LetterSpec:
+        """Every declared language must be one the recipients accept (when `accepted_languages` is set)."""
+        refused = [lang for lang in self.languages if self.accepted_languages and lang not in self.accepted_languages]
+        if refused:
+            raise ValueError(
+                f"languages: {', '.join(refused)} not among accepted_languages ({', '.join(self.accepted_languages)}): "
+                "its recipients would refuse that version"
+            )
+        return self
 
 
 def validate(model: type[Model], data: Any, path: Path, extra: dict[str, Any] | None = None) -> tuple[Any, list[Problem]]:

@@ -75,7 +75,8 @@ def load_letter(folder: Path, problems: list[Problem], every: list[str]) -> Lett
     lines = dict(data.lines) if isinstance(data, LDict) else {}
     extra = {"name": folder.name, "path": folder, "line_of_key": lines}
     if isinstance(data, dict) and data.get("languages") == "all":
-        extra["languages"] = every
+        accepted = data.get("accepted_languages") or []
+        extra["languages"] = [lang for lang in every if lang in accepted] if isinstance(accepted, list) and accepted else every
     spec, errs = validate(LetterSpec, data, path, extra)
     problems.extend(errs)
     problems.extend(_template_problems(folder / TEMPLATE_NAME, root))

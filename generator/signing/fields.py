@@ -9,6 +9,7 @@ only inside the functions, so a render without signature boxes does not load it.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 from ..core.errors import SigningError
@@ -48,7 +49,8 @@ def signature_field_finisher(boxes: list[SignatureBox]):  # type: ignore[no-unty
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 name = f"{name} {seen[name]}"
-            x1, y1, x2, y2 = (round(v) for v in box.rect)
+            left, bottom, right, top = box.rect  # to whole points, inward: the box never reaches the text around it
+            x1, y1, x2, y2 = math.ceil(left), math.ceil(bottom), math.floor(right), math.floor(top)
             appearance = pydyf.Stream(
                 [],
                 extra={

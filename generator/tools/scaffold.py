@@ -108,6 +108,8 @@ kind: government_letter          # government_letter | un_submission | mission_l
 purpose: >-
   FILL IN a paragraph saying what the letter asks and of whom (shown by `advocate show`).
 languages: [en]                  # or all: English and every language with a catalogue
+accepted_languages: []           # the only languages its recipients accept, e.g. [en, fr, es] for UN
+                                 #   Special Procedures: any other --lang is refused (empty: any)
 addressee_kinds: [foreign_ministry]   # head_of_state | foreign_ministry | ministry | un_mandate
                                       # | un_office | permanent_mission | organisation
 respondent: addressee            # the State obligations are asserted against: addressee, an ISO code (CN),
