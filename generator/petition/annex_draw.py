@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from pypdf.generic import PdfObject
+
 from .layout import PT_PER_MM, Geometry, Page, break_lines
 
 RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
@@ -572,6 +574,23 @@ def letter_with_annex(letter_pdf: bytes, pages: list[Page], geo: Geometry, texts
 GROUP_HEADING = "H3"  # a country's heading in the annex (the annex title is an H2 under the letter's H1)
 
 
+class StructLeaf(PdfObject):
+    """A structure element the annex makes by the hundred thousand (an ``LI`` holding one
+    ``LBody``, or an element holding one marked-content sequence), written as its bytes in one go:
+    pypdf's dictionaries escape every name again on every write, which took a quarter of a
+    100,000-name annex. In: the role (a plain name), the parent's reference, and the page and MCID
+    of its content, or (``LI``) its one kid, set later. Out: the PDF dictionary
+    ``<</Type/StructElem/S/role/P n 0 R/Pg n 0 R/K mcid>>``, as pypdf would write it."""
+
+    def __init__(self, role: str, parent: Any, page: Any = None, mcid: int | None = None) -> None:
+        self.role, self.parent, self.page, self.mcid, self.kid = role.encode("ascii"), parent, page, mcid, None
+
+    def write_to_stream(self, stream: Any, encryption_key: Any = None) -> None:
+        kid = b"%d 0 R" % self.kid.idnum if self.kid is not None else b"%d" % (self.mcid or 0)
+        page = b"/Pg %d 0 R" % self.page.idnum if self.page is not None else b""
+        stream.write(b"<</Type/StructElem/S/%s/P %d 0 R%s/K %s>>" % (self.role, self.parent.idnum, page, kid))
+
+
 class AnnexTags:
     """The annex's part of the letter's structure tree (pypdf objects in `writer`, the cloned
     tagged letter): a ``Sect`` after the letter's content holding the title (H2), the
@@ -582,7 +601,9 @@ class AnnexTags:
 
     def __init__(self, writer: Any) -> None:
         root = writer._root_object.get("/StructTreeRoot")
-        self.writer, self.sect, self.list = writer, None, None
+        self.writer = writer
+        self.sect: Any = None
+        self.list: Any = None
         if root is None:
             return
         root = root.get_object()
@@ -612,17 +633,27 @@ class AnnexTags:
             return
         by_mcid = ArrayObject()
         for mcid, role in enumerate(roles):
-            if role == "LBody":
-                if self.list is None:
-                    self.list = self.child("/L", self.sect)
-                holder = self.child("/LI", self.list)
-            else:
-                self.list, holder = None, self.sect
-            by_mcid.append(self.child(f"/{role}", holder, page, mcid))
+            by_mcid.append(self.name_item(page, mcid) if role == "LBody" else self.leaf(f"/{role}", page, mcid))
         page[NameObject("/StructParents")] = NumberObject(self.next_key)
         page[NameObject("/Tabs")] = NameObject("/S")
         self.nums.extend([NumberObject(self.next_key), by_mcid])
         self.next_key += 1
+
+    def name_item(self, page: Any, mcid: int) -> Any:
+        """A name: an ``LI`` of the current list (a new one after a heading) holding the ``LBody``
+        of `mcid` on `page`; returns the LBody's reference."""
+        if self.list is None:
+            self.list = self.child("/L", self.sect)
+        item = self.writer._add_object(StructLeaf("LI", self.list))
+        self.list.get_object()["/K"].append(item)
+        body = self.writer._add_object(StructLeaf("LBody", item, page.indirect_reference, mcid))
+        item.get_object().kid = body
+        return body
+
+    def leaf(self, role: str, page: Any, mcid: int) -> Any:
+        """A heading or paragraph of the annex (`role`), holding `mcid` on `page`; ends the list."""
+        self.list = None
+        return self.child(role, self.sect, page, mcid)
 
     def child(self, role: str, parent: Any, page: Any = None, mcid: int | None = None) -> Any:
         """`element` appended to `parent`'s kids."""
