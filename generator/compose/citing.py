@@ -225,15 +225,17 @@ class Citer:
         }
         return forms[label]() if label in forms else f"{label} {n}"
 
-    def title_text(self, texts: dict[str, str] | None, flags: Mapping[str, str] | None = None) -> str:
-        """An official title in the letter's language when the library holds a verified one,
-        else the English title (the library records which titles exist)."""
+    def title_text(self, texts: dict[str, str] | None, flags: Mapping[str, str] | None = None) -> Markup:
+        """An official title in the letter's language when the library holds a verified one, else
+        the English title, marked as English (``lang="en"``: a screen reader and the tagged PDF's
+        /Lang read it as English) in a letter in another language."""
         if not texts:
-            return ""
+            return Markup("")
         if self.lang in texts and (flags or {}).get(self.lang, "V") != "U":
             start, end = TITLE_MARKS.get(self.lang, ("", ""))
-            return start + typography(texts[self.lang], self.lang) + end
-        return typography(texts["en"], self.lang)
+            return Markup("%s%s%s") % (start, typography(texts[self.lang], self.lang), end)
+        english = typography(texts["en"], self.lang)
+        return Markup('<span lang="en">%s</span>') % english if self.lang != "en" else Markup("%s") % english
 
     def _description(self, d: Document) -> str:
         return self.terms.text(d.description, "document description") if d.description else self._labels(d.kind)

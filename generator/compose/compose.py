@@ -373,7 +373,7 @@ class Runtime:
     def note(self, text: str) -> Markup:
         return self._call(self.citer.explain(text))
 
-    def title(self, key: str) -> str:
+    def title(self, key: str) -> str | Markup:
         source = self._lookup(key)
         if isinstance(source, Treaty):
             return self.citer.title_text(source.title, source.title_flags)
