@@ -117,3 +117,17 @@ def test_subject_and_perpetrators_as_of_the_letter_date(run, tmp_path: Path) -> 
     assert "the Ministry of State Security or the Ministry of People’s Security" in html
     assert "UN Doc" not in html.split("Ministry of State Security")[0][-20:]  # (the footnote follows the sentence)
     assert "report-women-detainees-face-serious-human-rights-violations" in html
+
+
+def test_the_mandates_are_named_in_the_letter_s_language(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The subject names the mandates the sender gave, each in the catalogue's translation of that
+    title; a mandate the catalogue does not know is printed as given, and is not 'untranslated'."""
+    code, _stdout, stderr = render(run, tmp_path / "fr.html", "--lang", "fr")
+    assert code == 0, stderr
+    subject = (tmp_path / "fr.html").read_text(encoding="utf-8").split("<title>")[1].split("</title>")[0]
+    assert "Groupe de travail sur les disparitions forcées ou involontaires" in subject
+    assert "Working Group" not in subject and "untranslated" not in stderr
+    code, _stdout, stderr = render(run, tmp_path / "own.html", "--lang", "es", "--var", "mandates=Independent Expert on Example Matters")
+    assert code == 0 and "untranslated" not in stderr, stderr
+    own = (tmp_path / "own.html").read_text(encoding="utf-8")
+    assert "Independent Expert on Example Matters" in own.split("<title>")[1].split("</title>")[0]

@@ -62,6 +62,8 @@ NOTE_STYLES = {
 class Terms(Protocol):
     def pgettext(self, context: str, message: str) -> str: ...
 
+    def known(self, context: str, message: str) -> str | None: ...
+
     def text(self, texts: dict[str, str] | None, context: str) -> str: ...
 
 
@@ -69,6 +71,9 @@ class English:
     """The source-language terms (no catalogue)."""
 
     def pgettext(self, context: str, message: str) -> str:
+        return message
+
+    def known(self, context: str, message: str) -> str | None:
         return message
 
     def text(self, texts: dict[str, str] | None, context: str) -> str:

@@ -442,6 +442,12 @@ class Runtime:
             return []
         return [self.terms.text({"en": place}, "place name") for place in source.places]
 
+    def mandate_names(self, names: list[str]) -> list[str]:
+        """UN mandates named by the sender (a letter variable), each in the letter's language where
+        the catalogue translates that title (as it translates addressees' titles), else as given: a
+        mandate the catalogues do not know is printed as written, and is not an untranslated text."""
+        return [self.terms.known("addressee title", str(name)) or str(name) for name in names]
+
     def join(self, items: list[str]) -> str:
         """A list in the letter's language: "A, B and C", "A、B和C"."""
         return i18n.join([str(i) for i in items], self.lang)
@@ -462,6 +468,7 @@ class Runtime:
         "country",
         "join",
         "place_names",
+        "mandate_names",
         "is_bound",
         "note",
         "title",

@@ -54,6 +54,12 @@ class Recorder:
             return None
         return next((found for c in self._contexts(context) if (found := self.translations.get(c, msgid))), None)
 
+    def known(self, context: str, message: str) -> str | None:
+        """The catalogue's translation of `message` (in the reader's variant first), or None; a
+        miss is not recorded (for texts that need no translation to be right, such as a name the
+        sender wrote)."""
+        return message if self.lang == SOURCE_LANG else self._lookup(context, message)
+
     def _miss(self, msgid: str) -> None:
         if self.lang != SOURCE_LANG and msgid not in self.missing:
             self.missing.append(msgid)
