@@ -223,7 +223,8 @@ def test_translated_ohchr_message_names_urgency_once_and_greets_in_its_language(
     subject = msg["Subject"]
     assert subject.startswith("Lettre d’allégation")
     assert subject.casefold().count("allégation") == 1
-    assert subject.count("Working Group on Enforced or Involuntary Disappearances") == 1
+    assert subject.count("Groupe de travail sur les disparitions forcées ou involontaires") == 1  # the mandate in French
+    assert "Working Group" not in subject
     text = msg.get_body(("plain",)).get_content()
     assert text.startswith("Madame, Monsieur,")
 

@@ -446,7 +446,7 @@ class Runtime:
         """UN mandates named by the sender (a letter variable), each in the letter's language where
         the catalogue translates that title (as it translates addressees' titles), else as given: a
         mandate the catalogues do not know is printed as written, and is not an untranslated text."""
-        return [self.terms.known("addressee title", str(name)) or str(name) for name in names]
+        return mandate_names(self.terms, names)
 
     def join(self, items: list[str]) -> str:
         """A list in the letter's language: "A, B and C", "A、B和C"."""
@@ -483,6 +483,12 @@ class Runtime:
     def functions(self) -> dict[str, TemplateFunction]:
         """The template functions by name, each callable from the sandbox (and nothing else of the runtime)."""
         return {name: TemplateFunction(getattr(self, name)) for name in self.FUNCTIONS}
+
+
+def mandate_names(terms: Terms, names: list[str]) -> list[str]:
+    """`names` of UN mandates, each in the catalogue's translation of that title (context
+    "addressee title") where `terms` has one, else as given."""
+    return [terms.known("addressee title", str(name)) or str(name) for name in names]
 
 
 def _ref(item: str | tuple[str, str | None] | list[Any]) -> tuple[str, str | None]:

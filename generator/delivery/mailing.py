@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.charset import QP, Charset
@@ -38,6 +37,7 @@ from jinja2.sandbox import SecurityError
 
 from ..compose.addressee import addressee_context
 from ..compose.build import build_letter
+from ..compose.compose import mandate_names
 from ..compose.variables import check_variables
 from ..core import i18n
 from ..core.errors import CheckFailed, DeliveryError, InputError, Problem, Where, errors_in
@@ -47,7 +47,7 @@ from ..core.workspace import Config, Workspace
 from ..load.loaded import Loaded, get_addressee, get_letter
 from ..render.pdf import confidential_for, confidential_name, refuse_confidential
 from ..render.render import TemplateFunction, refused, sandboxed_environment
-from ..translate.runtime import recorder
+from ..translate.runtime import Recorder, recorder
 
 MAIL_DIR = "_mail"
 TEMPLATES = ("subject.txt.j2", "message.txt.j2", "message.html.j2")
@@ -286,7 +286,7 @@ def _mail_context(
         "mandates": [],
     }
     if addressee.email and addressee.email.lower().endswith("@ohchr.org"):
-        context.update(_ohchr(spec, addressee, variables, letter_subject, messages.gettext))
+        context.update(_ohchr(spec, addressee, variables, letter_subject, messages))
     return context
 
 
@@ -325,9 +325,9 @@ def _letter_date(date: dt.date | None, lang: str) -> str:
     return i18n.format_date(date or dt.date.today(), lang, nbsp=False)  # plain text: ordinary spaces
 
 
-def _ohchr(
-    spec: LetterSpec, addressee: Addressee, variables: dict[str, Any], letter_subject: str, gettext: Callable[[str], str]
-) -> dict[str, Any]:
+def _ohchr(spec: LetterSpec, addressee: Addressee, variables: dict[str, Any], letter_subject: str, messages: Recorder) -> dict[str, Any]:
+    """The OHCHR subject rule: the urgency and the intended mandates (in the letter's language, as
+    the letter names them) in the subject; `subject_follows_practice` when the letter's own has both."""
     urgency = variables.get("urgency")
     mandates = variables.get("mandates") or variables.get("mandate")
     if isinstance(mandates, str):
@@ -338,9 +338,9 @@ def _ohchr(
             "--to",
             hint=f"letter {spec.name!r} must declare the variables `urgency` and `mandates` (see letters/un-special-procedures)",
         )
-    mandates = [str(m) for m in mandates]
+    mandates = mandate_names(messages, [str(m) for m in mandates])
     norm = _fold(letter_subject)
-    label = gettext(_urgency_label(str(urgency)))  # as the letter's language writes it ("Lettre d'allégation")
+    label = messages.gettext(_urgency_label(str(urgency)))  # as the letter's language writes it ("Lettre d'allégation")
     follows = _fold(label) in norm and all(_fold(m) in norm for m in mandates)
     return {"ohchr": True, "subject_follows_practice": follows, "urgency": str(urgency), "mandates": mandates}
 
