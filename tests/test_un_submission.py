@@ -131,3 +131,13 @@ def test_the_mandates_are_named_in_the_letter_s_language(run, tmp_path: Path) ->
     assert code == 0 and "untranslated" not in stderr, stderr
     own = (tmp_path / "own.html").read_text(encoding="utf-8")
     assert "Independent Expert on Example Matters" in own.split("<title>")[1].split("</title>")[0]
+
+
+def test_the_allegation_letter_already_sent_to_china_is_referenced_with_its_source(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The communication the library verifies (the allegation letter of 22 March 2024 to China, and
+    China's silence when it was made public) is stated with a note to the report of it."""
+    code, _stdout, stderr = render(run, tmp_path / "en.html", "--lang", "en")
+    assert code == 0, stderr
+    html = (tmp_path / "en.html").read_text(encoding="utf-8")
+    assert "On 22 March 2024 five mandate holders" in html and "China had not replied" in html
+    assert "One Month Before Resumption of Repatriation, UN Raises Issue" in html  # the note's source
