@@ -20,13 +20,13 @@ from ..core.letter import LetterRequest, RenderedLetter
 from ..core.models import Addressee, Example, LetterSpec
 from ..load.collation import collate
 from ..load.letters import TEMPLATE_NAME, require_body
-from ..load.loaded import Loaded, get_addressee, get_letter, refuse_language
+from ..load.loaded import Loaded, get_addressee, get_letter
 from ..render.pdf import write_pdf
 from ..render.render import render_html
 from ..translate.runtime import Recorder, recorder, untranslated
 from .addressee import addressee_context, respondent_of, variants_of
 from .compose import Runtime
-from .rules import calendar_problems, check_sources, currency_problems, not_written_for
+from .rules import calendar_problems, check_sources, currency_problems, not_written_for, refuse_language
 from .variables import check_variables
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..core.errors import Problem, Where
+from ..core.errors import Problem, UsageError, Where
 from ..core.models import Addressee, Document, Incident, LetterSpec, Treaty
 from ..load.library import Library
 
@@ -71,6 +71,21 @@ def _check_incident(lib: Library, key: str, incident: Incident, today: dt.date) 
         if victim.consent == "refused" and not victim.confidential:
             where = lib.where(key, "victims", i)
             yield Problem("error", where, f"incident {key!r}: a victim who refused consent must be confidential")
+
+
+def refuse_language(spec: LetterSpec, lang: str) -> None:
+    """Refuse `lang` when the letter's recipients do not accept it (`accepted_languages` in its
+    letter.yaml, e.g. en, fr, es for UN Special Procedures). Raises UsageError naming --lang."""
+    if spec.accepted_languages and lang not in spec.accepted_languages:
+        accepted = ", ".join(spec.accepted_languages)
+        line = spec.line_of_key.get("accepted_languages", 0)
+        raise UsageError(
+            f"letter {spec.name!r} is not accepted in {lang!r}: its recipients accept only {accepted} "
+            f"(accepted_languages, {spec.path / 'letter.yaml'}:{line})",
+            "--lang",
+            hint=f"render it with --lang {spec.accepted_languages[0]}"
+            + (f" (or {', '.join(spec.accepted_languages[1:])})" if spec.accepted_languages[1:] else ""),
+        )
 
 
 def not_written_for(

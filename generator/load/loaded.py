@@ -60,18 +60,3 @@ def get_addressee(loaded: Loaded, key: str) -> Addressee:
             hint=suggest(key, sorted(loaded.addressees), "advocate addressees list"),
         )
     return found
-
-
-def refuse_language(spec: LetterSpec, lang: str) -> None:
-    """Refuse `lang` when the letter's recipients do not accept it (`accepted_languages` in its
-    letter.yaml, e.g. en, fr, es for UN Special Procedures). Raises UsageError naming --lang."""
-    if spec.accepted_languages and lang not in spec.accepted_languages:
-        accepted = ", ".join(spec.accepted_languages)
-        line = spec.line_of_key.get("accepted_languages", 0)
-        raise UsageError(
-            f"letter {spec.name!r} is not accepted in {lang!r}: its recipients accept only {accepted} "
-            f"(accepted_languages, {spec.path / 'letter.yaml'}:{line})",
-            "--lang",
-            hint=f"render it with --lang {spec.accepted_languages[0]}"
-            + (f" (or {', '.join(spec.accepted_languages[1:])})" if spec.accepted_languages[1:] else ""),
-        )
