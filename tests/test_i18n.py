@@ -434,7 +434,7 @@ def test_arabic_runs_right_to_left(rendered, letter: str) -> None:  # type: igno
 @pytest.mark.parametrize("letter", _letters_in("ko"))
 def test_korean_lines_never_break_inside_a_word(rendered, letter: str) -> None:  # type: ignore[no-untyped-def]
     pdf, html = rendered(letter, "ko")
-    body = re.sub(r'<span class="latin">([^<]*)</span>', r"\1", html.split("<body", 1)[1])  # Latin runs belong to their word
+    body = re.sub(r'<span class="cjk">([^<]*)</span>', r"\1", html.split("<body", 1)[1])  # quotation marks belong to their word
     body = re.sub(r"</?(?:i|b)>", "", body)  # inline italics and bold belong to their word ("(<i>jus cogens</i>)으로서")
     body = re.sub(r"<[^>]+>", " ", body).translate(BIDI_CONTROLS)  # without the word joiners
     words = {w for w in body.split() if re.search(SCRIPTS["ko"], w)}

@@ -173,6 +173,28 @@ def test_cjk_letters_embed_the_bold_face_and_set_latin_in_noto_serif(tmp_path: P
         page.extract_text(visitor_text=seen)
     latin = [font for text, font in fonts.items() if "Forcible Repatriation" in text or "The Peninsula" in text]
     assert latin and all(font.endswith("+Noto-Serif") for font in latin), fonts
+    marks = [font for text, font in fonts.items() if text in ("‘", "’")]  # around the English titles in the notes
+    assert marks and all(font.endswith(f"+Noto-Serif-CJK-{cjk}") for font in marks), fonts
+
+
+def test_font_programs_are_compressed_at_their_level(tmp_path: Path) -> None:
+    """Each embedded font program is zlib at FONT_PROGRAM_LEVEL (not pydyf's 9), and decodes to
+    the font; the pages' content streams keep pydyf's level 9."""
+    import zlib
+
+    from generator.render.pdf import FONT_PROGRAM_LEVEL
+
+    reader = PdfReader(_render(tmp_path / "ja.pdf", "--lang", "ja"))
+    descriptors = {id(d): d for page in reader.pages for f in page["/Resources"]["/Font"].values()
+                   for d in [f.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()]}  # fmt: skip
+    programs = [d.get("/FontFile3") or d["/FontFile2"] for d in descriptors.values()]
+    assert len(programs) == 4  # Noto Serif CJK JP and Noto Serif, regular and bold
+    for program in programs:
+        stream = program.get_object()
+        font = zlib.decompress(stream._data)
+        assert font[:4] in (b"OTTO", b"\x00\x01\x00\x00") and zlib.compress(font, FONT_PROGRAM_LEVEL) == stream._data
+    content = reader.pages[0]["/Contents"].get_object()
+    assert zlib.compress(zlib.decompress(content._data), 9) == content._data
 
 
 # -- nothing embedded, every refusal one clear error ---------------------------------------------------

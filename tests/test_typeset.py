@@ -93,11 +93,13 @@ def test_a_footnote_call_is_joined_to_the_word_before_it(lang: str) -> None:
     assert out.count(f'{WJ}<span class="footnote"') == 2 and f' {WJ}<span' not in out
 
 
-def test_latin_runs_in_cjk_text_are_set_in_the_latin_face() -> None:
-    out = typeset("<body><p>反对China's强制遣返 (The Peninsula) 2023年</p></body>", "zh")
-    assert '<span class="latin">China’s</span>' in out and '<span class="latin">(The Peninsula)</span> 2' in out
-    korean = typeset("<body><p>UN의 보고서</p></body>", "ko")  # a run touching a Hangul word stays joined to it
-    assert f'<span class="latin">UN</span>{WJ}의' in korean
+def test_latin_runs_in_cjk_text_are_left_to_the_latin_face_and_cjk_marks_to_the_cjk_face() -> None:
+    out = typeset("<body><p>反对China's强制遣返 (The Peninsula) 2023年“不驱回”…</p></body>", "zh")
+    assert "反对China’s强制遣返 (The Peninsula) 2" in out and "<span" not in out.split('<span class="cjk">“')[0]
+    assert '<span class="cjk">“</span>不驱回<span class="cjk">”…</span>' in out
+    korean = typeset("<body><p>UN의 ‘보고서’</p></body>", "ko")  # a run touching a Hangul word stays joined to it
+    assert f"UN{WJ}의" in korean and f'<span class="cjk">‘</span>{WJ}보{WJ}고{WJ}서{WJ}<span class="cjk">’</span>' in korean
+    assert "<span" not in typeset("<body><p>‘A’ “B” — C…</p></body>", "en")  # only in CJK text
 
 
 def test_typeset_keeps_escaping_and_markup() -> None:

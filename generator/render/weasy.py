@@ -45,10 +45,10 @@ kept, hinting and the same tables dropped), and the vertical metrics (VORG, vhea
 dropped too: with glyph ids kept, vmtx holds a metric for each of a CJK face's 65,000 glyph ids
 (250 KB per face, subset and then compressed at level 9 for every letter) that horizontal text
 never uses (a PDF takes vertical metrics from /W2, not from the font program): about 20 ms of
-each CJK letter. The regular CJK faces come out table for table the same, less those three;
+each CJK letter. The regular Korean face comes out table for table the same, less those three;
 TrueType fonts with composite glyphs keep the components HarfBuzz adds after the last glyph used,
-which the second pass would cut off, and the Japanese bold face keeps about 7% more (the pages
-look the same).
+which the second pass would cut off, and the Japanese faces keep about 7% more glyph slots, up to
+the Japanese forms HarfBuzz's closure adds (the pages look the same).
 
 The layout changes do not change a byte of any PDF, and the subset change no table of a regular
 CFF font but the vertical ones: tests/test_weasy.py renders with and without them (`as_published`)
