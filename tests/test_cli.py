@@ -452,3 +452,23 @@ def test_i18n_stats_json(workspace: Path, run) -> None:  # type: ignore[no-untyp
     (row,) = json.loads(out)["languages"]
     assert code == 0 and row["lang"] == "fr" and row["translated"] == 0 and row["untranslated"] == row["total"] > 0
     assert row["fuzzy"] == 0 and row["percent"] == 0.0
+
+
+def test_the_console_script_exits_with_the_commands_code_and_output(tmp_path: Path) -> None:
+    """`run` (the console script, and ``python -m generator.cli``) only skips the interpreter's last
+    garbage collection: the exit code, the messages and the files are the command's."""
+    import subprocess
+    import sys
+    import tomllib
+
+    from generator.cli import run
+
+    scripts = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["advocate"] == f"{run.__module__}:{run.__name__}"
+    cli = [sys.executable, "-m", "generator.cli", "render", "china-nonrefoulement", "--date", DATE]
+    ok = subprocess.run([*cli, "--to", "cn-president", "--out", str(tmp_path / "x.pdf")], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and "wrote" in ok.stdout + ok.stderr, ok.stderr
+    assert (tmp_path / "x.pdf").read_bytes().rstrip().endswith(b"%%EOF")
+    bad = subprocess.run([*cli, "--to", "nobody", "--out", str(tmp_path / "y.pdf")], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and bad.stderr.count("error:") == 1 and "Traceback" not in bad.stderr, bad.stderr
+    assert not (tmp_path / "y.pdf").exists()

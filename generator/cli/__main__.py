@@ -1,5 +1,5 @@
 """`python -m generator.cli`: the `advocate` command."""
 
-from .root import root
+from . import run
 
-root()
+run()
