@@ -11,7 +11,7 @@ the citation forms) use it directly.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,15 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _no_env_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ADVOCATE_WORKSPACE", raising=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite's own cache folder (compiled templates), never the user's: for commands run in
+    this process and in the ones it starts."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ADVOCATE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from generator.compose.citing import Citer
 from generator.core.i18n import format_date
 from generator.core.models import Document, PartialDate
+from generator.core.schema import convert
 from generator.core.workspace import open_workspace
 from generator.load.library import Library, load_library
 
@@ -178,7 +179,7 @@ def test_format_date_precision(date: PartialDate | dt.date, expected: str) -> No
 
 def _doc_library(**fields: object) -> Library:
     data = {"key": "d", "kind": "ngo_report", "author": "Some NGO", "title": {"en": "A Report"}, "flag": "V", **fields}
-    doc = Document.model_validate(data)
+    doc = convert(Document, data)
     return Library(states={}, treaties={}, documents={"d": doc}, incidents={}, origin={})
 
 

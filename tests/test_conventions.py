@@ -4,6 +4,7 @@ and gender variants, state names in their case, the sender per language) and the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from generator.compose.addressee import official_salutation, usage_of
 from generator.compose.build import build_letter
 from generator.core.letter import LetterRequest
 from generator.core.models import Addressee
+from generator.core.schema import convert
 from generator.core.workspace import open_workspace
 from generator.load.loaded import load
 from generator.translate.runtime import recorder
@@ -88,14 +90,14 @@ def test_us_official_in_english_is_written_to_in_us_usage() -> None:
 
 
 def test_us_usage_follows_state_kind_and_language_not_the_key() -> None:
-    woman = Addressee.model_validate(
+    woman = convert(Addressee,
         {"key": "any-key", "kind": "ministry", "state": "US", "gender": "female",
          "title": {"en": "Secretary of Homeland Security of the United States of America"}, "salutation": {"en": "Your Excellency"}}
     )  # fmt: skip
     usage = usage_of(woman, "en")
     assert usage is not None and official_salutation(woman, usage) == "Dear Madam Secretary:"
     assert usage_of(woman, "fr") is None  # a French letter keeps the diplomatic forms
-    mission = woman.model_copy(update={"kind": "permanent_mission"})
+    mission = dataclasses.replace(woman, kind="permanent_mission")
     assert usage_of(mission, "en") is None
     assert closing_paragraphs(html_of("third-committee-missions", "pm-us-ny", "en")) == [
         "Please accept, Excellency, the assurances of our highest consideration."

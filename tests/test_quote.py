@@ -104,18 +104,17 @@ def test_authentic_french_text_has_no_label() -> None:
 
 def _with_article(treaty: str, number: str, article: Article) -> Library:
     original = LOADED.library.treaties[treaty]
-    changed: Treaty = original.model_copy(update={"articles": {**original.articles, number: article}})
+    changed: Treaty = dataclasses.replace(original, articles={**original.articles, number: article})
     return dataclasses.replace(LOADED.library, treaties={**LOADED.library.treaties, treaty: changed})
 
 
 def test_unverified_text_is_never_quoted() -> None:
     art = LOADED.library.treaties["cat"].articles["3(1)"]
-    unverified = art.model_copy(
-        update={
-            "text": {**art.text, "zh": "未经核实的文本"},
-            "text_flags": {**art.text_flags, "zh": "U"},
-            "text_sources": {**art.text_sources, "zh": "memory"},
-        }
+    unverified = dataclasses.replace(
+        art,
+        text={**art.text, "zh": "未经核实的文本"},
+        text_flags={**art.text_flags, "zh": "U"},
+        text_sources={**art.text_sources, "zh": "memory"},
     )
     runtime = _runtime("zh", _with_article("cat", "3(1)", unverified))
     html = runtime.quote("cat", "3(1)")
@@ -132,7 +131,7 @@ def test_fragment_is_not_quoted_as_the_article() -> None:
 
 def test_english_text_in_a_non_english_body_is_refused() -> None:
     art = LOADED.library.treaties["cat"].articles["3(1)"]
-    runtime = _runtime("ru", _with_article("cat", "3(1)", art.model_copy(update={"paraphrase": None})))
+    runtime = _runtime("ru", _with_article("cat", "3(1)", dataclasses.replace(art, paraphrase=None)))
     assert runtime.quote("cat", "3(1)") == ""
     assert [p.severity for p in runtime.problems] == ["error"]
     assert "no verified 'ru' text of cat art 3(1) and no paraphrase" in runtime.problems[0].message

@@ -116,8 +116,8 @@ ESCAPES = {
     "power-huge": ("{{ 2 ** 100000 }}", REFUSED + "a power above 64"),
     "path-read": ("{{ letter.path.read_text() }}", REFUSED + "'read_text' may not be called"),
     "path-write": ("{{ letter.path.joinpath('PWNED').write_text('x') }}", REFUSED + "'joinpath' may not be called"),
-    "model-dump": ("{{ incident('wgad-named-case-2023').model_dump() }}", REFUSED + "access to attribute 'model_dump'"),
-    "model-class": ("{{ letter.model_validate }}", REFUSED),
+    "model-fields": ("{{ incident('wgad-named-case-2023').__dataclass_fields__ }}", REFUSED),
+    "model-class": ("{{ letter.__class__ }}", REFUSED),
     "function-internals": ("{{ cite._func.__self__.library }}", REFUSED),
     "gettext-globals": ("{{ gettext.__globals__ }}", REFUSED),
     "macro-internals": ("{{ signature_box._func }}", REFUSED),
@@ -188,7 +188,7 @@ VICTIM_PATHS = [
     "{% for v in incident('wgad-named-case-2023').victims %}{{ v.name }} {{ v.consent }}{% endfor %}",
     "{{ incident('wgad-named-case-2023') }}",
     "{{ incident('wgad-named-case-2023')|string }}",
-    "{{ incident('wgad-named-case-2023')|list }}",
+    "{{ incident('wgad-named-case-2023').victims|list }}",
     "{% for v in victims('wgad-named-case-2023') %}{{ v.name }}{% endfor %}",
 ]
 

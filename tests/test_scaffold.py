@@ -10,11 +10,12 @@ import pytest
 import yaml
 
 from generator.core import workspace as workspace_module
-from generator.core.models import INTERNAL_FIELDS, Addressee, Document, Incident, LetterSpec
+from generator.core.models import Addressee, Document, Incident, LetterSpec
+from generator.core.schema import file_keys
 
 
 def _keys(model: type) -> set[str]:
-    return set(model.model_fields) - INTERNAL_FIELDS
+    return set(file_keys(model))
 
 
 def test_scaffolded_files_hold_every_key_and_pass_check(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ from .. import DISTRIBUTION
 from ..core.errors import AdvocateError, CheckFailed, Problem
 from .options import JSON_MODE, echo_json, print_problems
 
-if TYPE_CHECKING:  # the workspace and its loading (pydantic, YAML) are imported by the commands that use them
+if TYPE_CHECKING:  # the workspace and its loading (YAML, the models) are imported by the commands that use them
     from ..core.workspace import Workspace
     from ..load.loaded import Loaded
 

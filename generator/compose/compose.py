@@ -9,6 +9,7 @@ state that is not bound) with the template file and line of the call.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Callable
@@ -408,7 +409,7 @@ class Runtime:
         source = self._lookup(key)
         if not isinstance(source, Incident):
             return None
-        return source.model_copy(update={"victims": []}) if self.public else source
+        return dataclasses.replace(source, victims=[]) if self.public else source
 
     def date(self, value: Any) -> str:
         return i18n.format_date(PartialDate.parse(value), self.lang)

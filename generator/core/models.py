@@ -1,7 +1,7 @@
 """Typed, frozen models of everything loaded from a workspace.
 
-In: plain data from YAML (see docs/formats.md). Out: validated pydantic models. Schema errors are
-turned into `Problem`s with FILE:LINE by `validate()`.
+In: plain data from YAML (see docs/formats.md). Out: validated models (frozen dataclasses, see
+`schema`). Schema errors are turned into `Problem`s with FILE:LINE by `validate()`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ import difflib
 import re
 from functools import total_ordering
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
+from typing import Any, Literal
 
 from .errors import Problem, Where
 from .languages import LANGS
+from .schema import Invalid, Model, SchemaError, convert, field_check, internal, parser
 from .yamlio import line_of
 
 Flag = Literal["V", "V2", "U"]
@@ -42,6 +40,7 @@ class PartialDate:
 
     @classmethod
     def parse(cls, value: Any) -> PartialDate:
+        """`value` (a date, a year, or "YYYY-MM-DD", "YYYY-MM", "YYYY") as a PartialDate."""
         if isinstance(value, PartialDate):
             return value
         if isinstance(value, dt.datetime):
@@ -90,11 +89,8 @@ class PartialDate:
     __repr__ = __str__
 
 
-PDate = Annotated[PartialDate, BeforeValidator(PartialDate.parse)]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True)
+parser(PartialDate)(PartialDate.parse)
+PDate = PartialDate  # a field of this type takes a date, a year, or "YYYY-MM-DD", "YYYY-MM", "YYYY"
 
 
 def _need_english(value: dict[str, str] | None) -> dict[str, str] | None:
@@ -107,6 +103,9 @@ def _need_english(value: dict[str, str] | None) -> dict[str, str] | None:
     return value
 
 
+def _known_languages(value: dict[str, str]) -> dict[str, str]:
+    _need_english({"en": "", **value})
+    return value
 
 
 class Fact(Model):
@@ -137,7 +136,7 @@ class State(Model):
     cases: dict[str, dict[StateForm, dict[Case, str]]] = {}
     to: dict[str, dict[StateForm, dict[str, str]]] = {}
 
-    _check_name = field_validator("name", "formal")(_need_english)
+    _check_name = field_check("name", "formal")(_need_english)
 
 
 class Adoption(Fact):
@@ -170,16 +169,11 @@ class Article(Fact):
     text_flags: dict[str, TextFlag] = {}
     text_sources: dict[str, str] = {}
     paraphrase: dict[str, str] | None = None
-    _check_paraphrase = field_validator("paraphrase")(_need_english)
+    _check_paraphrase = field_check("paraphrase")(_need_english)
+    _check_text = field_check("text")(_known_languages)  # the English text is checked with the flag, below
 
-    @field_validator("text")
-    @classmethod
-    def _known_languages(cls, value: dict[str, str]) -> dict[str, str]:
-        _need_english({"en": "", **value})  # the language tags; the English text is checked below, with the flag
-        return value
-
-    @model_validator(mode="after")
-    def _flag_each_text(self) -> Article:
+    def _check(self) -> None:
+        """Each text has its flag and source; the English one is required unless flag is U."""
         if "en" not in self.text and self.flag != "U":
             raise ValueError("an English ('en') text is required (or flag: U when the English text is not verified)")
         for lang in self.text:
@@ -188,7 +182,6 @@ class Article(Fact):
         for lang in {**self.text_flags, **self.text_sources}:
             if lang not in self.text:
                 raise ValueError(f"text_flags or text_sources name {lang!r}, but there is no {lang!r} text")
-        return self
 
     def own_text(self, lang: str) -> str | None:
         """The complete verified text in `lang` (V or V2), else None: a fragment (V2-partial) or an
@@ -244,7 +237,7 @@ class Treaty(Model):
     flag: Flag = "V"
     source: str = ""
 
-    _check_title = field_validator("title")(_need_english)
+    _check_title = field_check("title")(_need_english)
 
     def text_kind(self, lang: str) -> str | None:
         """What the library verifies about the treaty's text in `lang`: "official translation" (a
@@ -284,7 +277,7 @@ class Document(Fact):
     accessed: dt.date | None = None
     note: str = ""
 
-    _check_texts = field_validator("title", "description")(_need_english)
+    _check_texts = field_check("title", "description")(_need_english)
 
 
 class Count(Model):
@@ -334,7 +327,7 @@ class Incident(Model):
     flag: Flag
     note: str = ""
 
-    _check_texts = field_validator("title", "summary")(_need_english)
+    _check_texts = field_check("title", "summary")(_need_english)
 
     @property
     def verified(self) -> bool:
@@ -378,7 +371,7 @@ class Addressee(Model):
     # "feminine" variants of the messages addressed to them are used (Arabic agreement, la Rapporteuse).
     gender: Literal["female", "male"] | None = None
 
-    _check_texts = field_validator("title", "salutation", "name")(_need_english)
+    _check_texts = field_check("title", "salutation", "name")(_need_english)
 
 
 VarType = Literal["str", "text", "int", "bool", "date", "choice", "list", "addressee", "state"]
@@ -401,6 +394,14 @@ class Example(Model):
     name: str | None = None
 
 
+def _month_day(value: str) -> str:
+    try:
+        dt.date.fromisoformat(f"2000-{value}")
+    except ValueError:
+        raise ValueError(f"{value!r} is not a month and day (MM-DD)") from None
+    return value
+
+
 class Deadline(Model):
     """A yearly date by which the letter must have arrived (`deadline` in letter.yaml): the usual
     date ("MM-DD"), a date variable that gives this year's date, and how many days before it a
@@ -411,14 +412,7 @@ class Deadline(Model):
     variable: str | None = None
     lead_days: int = 21
 
-    @field_validator("usual")
-    @classmethod
-    def _month_day(cls, value: str) -> str:
-        try:
-            dt.date.fromisoformat(f"2000-{value}")
-        except ValueError:
-            raise ValueError(f"{value!r} is not a month and day (MM-DD)") from None
-        return value
+    _check_usual = field_check("usual")(_month_day)
 
     def on(self, year: int) -> dt.date:
         """The usual date in `year` (29 February falls back to the 28th)."""
@@ -446,11 +440,10 @@ class LetterSpec(Model):
     # The only languages its recipients accept (UN Special Procedures: en, fr, es); empty: any.
     # ``languages: all`` is narrowed to them; rendering in another language is refused.
     accepted_languages: list[str] = []
-    path: Path
-    line_of_key: dict[str, int] = {}
+    path: Path = internal()
+    line_of_key: dict[str, int] = internal(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _accepted(self) -> LetterSpec:
+    def _check(self) -> None:
         """Every declared language must be one the recipients accept (when `accepted_languages` is set)."""
         refused = [lang for lang in self.languages if self.accepted_languages and lang not in self.accepted_languages]
         if refused:
@@ -458,65 +451,30 @@ class LetterSpec(Model):
                 f"languages: {', '.join(refused)} not among accepted_languages ({', '.join(self.accepted_languages)}): "
                 "its recipients would refuse that version"
             )
-        return self
 
 
 def validate(model: type[Model], data: Any, path: Path, extra: dict[str, Any] | None = None) -> tuple[Any, list[Problem]]:
-    """Validate `data` (from load_yaml) into `model`; every schema error becomes a Problem."""
+    """Validate `data` (from load_yaml) into `model`, with `extra` (what the loader fills in) added;
+    every schema error becomes a Problem with the line of the key at fault."""
     if not isinstance(data, dict):
         return None, [Problem("error", Where(path, getattr(data, "line", 0)), f"expected a mapping, got {type(data).__name__}")]
     try:
-        return model.model_validate({**data, **(extra or {})}), []
-    except ValidationError as exc:
-        return None, [_problem(err, data, path, model) for err in exc.errors()]
+        return convert(model, {**data, **(extra or {})}), []
+    except Invalid as exc:
+        return None, [_problem(err, data, path) for err in exc.errors]
 
 
-def _problem(err: Any, data: Any, path: Path, model: type[Model]) -> Problem:
-    loc = tuple(err["loc"])
-    dotted = ".".join(str(p) for p in loc)
-    line = line_of(data, loc)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _keys_at(model, loc[:-1]), n=1)
+def _problem(err: SchemaError, data: Any, path: Path) -> Problem:
+    where = Where(path, line_of(data, err.loc))
+    if err.kind == "unknown":
+        close = difflib.get_close_matches(str(err.loc[-1]), err.known, n=1)
+        inside = ".".join(map(str, err.loc[:-1]))
         return Problem(
             "error",
-            Where(path, line),
-            f"unknown key {loc[-1]!r}" + (f" in {'.'.join(map(str, loc[:-1]))}" if len(loc) > 1 else ""),
+            where,
+            f"unknown key {err.loc[-1]!r}" + (f" in {inside}" if inside else ""),
             hint=f"did you mean {close[0]!r}?" if close else "see docs/formats.md for the keys this file may hold",
         )
-    if kind == "missing":
-        return Problem("error", Where(path, line), f"missing required key {dotted!r}")
-    msg = err["msg"].removeprefix("Value error, ")
-    return Problem("error", Where(path, line), f"{dotted}: {msg}")
-
-
-INTERNAL_FIELDS = {"path", "line_of_key"}  # filled in by the loader, never written in a file
-
-
-def _keys_at(model: type[Model], loc: tuple[Any, ...]) -> list[str]:
-    """The keys a file may hold at `loc` (a pydantic error location below `model`), for a
-    did-you-mean; [] when the place is not a model."""
-    node: Any = model
-    for part in loc:
-        node = _unwrap(node)
-        if isinstance(node, type) and issubclass(node, BaseModel):
-            field = node.model_fields.get(str(part))
-            if field is None:
-                return []
-            node = field.annotation
-        elif get_origin(node) in (list, tuple, dict) and get_args(node):
-            node = get_args(node)[-1]  # a list's item, a mapping's value
-        else:
-            return []
-    node = _unwrap(node)
-    if isinstance(node, type) and issubclass(node, BaseModel):
-        return [name for name in node.model_fields if name not in INTERNAL_FIELDS]
-    return []
-
-
-def _unwrap(annotation: Any) -> Any:
-    """`X` from `X | None` and `Annotated[X, ...]`."""
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    if get_origin(annotation) in (Union, UnionType, Annotated) and args:
-        return args[0]
-    return annotation
+    if err.kind == "missing":
+        return Problem("error", where, f"missing required key {err.dotted!r}")
+    return Problem("error", where, f"{err.dotted}: {err.message}" if err.loc else err.message)

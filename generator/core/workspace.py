@@ -8,17 +8,16 @@ is given: a user workspace without its own is an error).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
-
 from .errors import InputError, InputProblems, Problem, Where
 from .files import read_text
-from .models import Model
+from .schema import ALIAS, Invalid, Model, convert, field_check
 
 CONFIG_NAME = "advocate.toml"
 
@@ -55,6 +54,15 @@ class SenderText(Model):
     signers: list[Signer] | None = None
 
 
+def _known_languages(value: dict[str, SenderText]) -> dict[str, SenderText]:
+    from .i18n import is_language
+
+    for tag in value:
+        if not is_language(tag):
+            raise ValueError(f"[sender.lang.{tag}]: {tag!r} is not a language tag CLDR knows (fr, zh, pt_BR)")
+    return value
+
+
 class Sender(Model):
     name: str
     address: list[str] = []
@@ -63,52 +71,41 @@ class Sender(Model):
     signers: list[Signer] = []
     lang: dict[str, SenderText] = {}
 
-    @field_validator("lang")
-    @classmethod
-    def _known_languages(cls, value: dict[str, SenderText]) -> dict[str, SenderText]:
-        from .i18n import is_language
+    _check_lang = field_check("lang")(_known_languages)
 
-        for tag in value:
-            if not is_language(tag):
-                raise ValueError(f"[sender.lang.{tag}]: {tag!r} is not a language tag CLDR knows (fr, zh, pt_BR)")
-        return value
-
-    @model_validator(mode="after")
-    def _same_signers(self) -> Sender:
+    def _check(self) -> None:
+        """A language's signers are the default's, in the same order."""
         for tag, text in self.lang.items():
             if text.signers is not None and len(text.signers) != len(self.signers):
                 raise ValueError(
                     f"[sender.lang.{tag}] has {len(text.signers)} signer(s), [sender] {len(self.signers)}:"
                     " give each signer in the same order"
                 )
-        return self
 
     def in_language(self, lang: str) -> Sender:
         """The sender as a letter in `lang` prints it: the ``[sender.lang]`` entry over the default."""
         text = self.lang.get(lang)
         if text is None:
             return self
-        return self.model_copy(
-            update={
-                "name": text.name or self.name,
-                "address": self.address if text.address is None else text.address,
-                "signers": self.signers if text.signers is None else text.signers,
-            }
+        return dataclasses.replace(
+            self,
+            name=text.name or self.name,
+            address=self.address if text.address is None else text.address,
+            signers=self.signers if text.signers is None else text.signers,
         )
 
 
 class Mail(Model):
     """``[mail]``: the From and Reply-To of delivered letters (default: the sender's name and email)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    from_: str = Field("", alias="from")
+    from_: str = dataclasses.field(default="", metadata={ALIAS: "from"})
     reply_to: str = ""
 
 
 class Config(Model):
     sender: Sender
     paper: str = "A4"
-    mail: Mail = Mail.model_validate({})
+    mail: Mail = dataclasses.field(default_factory=Mail)
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,14 +168,14 @@ def load_config(path: Path) -> Config:
         ) from None
     problems: list[Problem] = []
     try:
-        config: Config | None = Config.model_validate(data)
-    except ValidationError as exc:
+        config: Config | None = convert(Config, data)
+    except Invalid as exc:
         config = None
-        for err in exc.errors():
-            dotted = ".".join(str(p) for p in err["loc"])
-            msg = "unknown key" if err["type"] == "extra_forbidden" else "missing key" if err["type"] == "missing" else err["msg"]
-            where = Where(path, _toml_key_line(text, tuple(err["loc"])))
-            problems.append(Problem("error", where, f"{msg}: {dotted}", "see the README, 'advocate.toml'"))
+        for err in exc.errors:
+            kind = {"unknown": "unknown key", "missing": "missing key"}.get(err.kind)
+            message = f"{kind}: {err.dotted}" if kind else f"{err.dotted}: {err.message}" if err.loc else err.message
+            where = Where(path, _toml_key_line(text, err.loc))
+            problems.append(Problem("error", where, message, "see the README, 'advocate.toml'"))
     paper = data.get("paper", "A4")
     if paper not in ("A4", "letter"):
         problems.append(Problem("error", Where(path, _toml_key_line(text, ("paper",))), f"paper must be 'A4' or 'letter', not {paper!r}"))
@@ -198,7 +195,7 @@ def _toml_line(message: str) -> int:
 
 
 def _toml_key_line(text: str, loc: tuple[str | int, ...]) -> int:
-    """The line in TOML `text` of the key at pydantic location `loc` (e.g. ("sender", "signers", 0,
+    """The line in TOML `text` of the key at schema location `loc` (e.g. ("sender", "signers", 0,
     "email")), or of its table header when the key is missing."""
     table = ".".join(str(p) for p in loc[:-1] if isinstance(p, str))
     index = next((p for p in loc if isinstance(p, int)), 0)

@@ -112,7 +112,7 @@ def load_yaml(path: Path, root: Path | None = None) -> Any:
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:
-    """The line of the deepest node of `data` reachable by `loc` (a pydantic error location)."""
+    """The line of the deepest node of `data` reachable by `loc` (a schema error location)."""
     line = getattr(data, "line", 0)
     node = data
     for part in loc:
