@@ -78,7 +78,7 @@ def _resources(roots: tuple[Path, ...], paper: str, _css: Stamp = ()):  # type: 
 
     from .weasy import import_weasyprint
 
-    import_weasyprint()  # before any other weasyprint import: saves ~0.3 s of library lookups
+    import_weasyprint()  # before any other weasyprint import: advocate's changes made (weasy.py)
     gc.set_threshold(*GC_THRESHOLD)
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
