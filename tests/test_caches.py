@@ -1,14 +1,19 @@
 """Caches are keyed on the files they were made from: a long-lived process (a Dask worker, the
-live preview) sees a changed advocate.toml, catalogue or stylesheet without being restarted."""
+live preview) sees a changed advocate.toml, catalogue or stylesheet without being restarted, and a
+new command reads a workspace loaded before from the cache folder until a file or the code changes."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from generator.campaign import workers
 from generator.core.locales import po_path
 from generator.core.workspace import open_workspace
+from generator.load import loaded as loaded_module
 from generator.load.loaded import load
 from generator.render.pdf import resources
 from generator.translate.catalog import read_catalog, write_catalog
@@ -69,3 +74,59 @@ def test_a_saved_letter_is_loaded_again(workspace: Path) -> None:
     assert "second" not in first.letters
     shutil.copytree(workspace / "letters" / "example", workspace / "letters" / "second")
     assert "second" in load(ws).letters
+
+
+@pytest.fixture
+def fresh_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """A cache folder of the test's own; calling the result forgets what this process loaded (as a
+    new command would start), and makes reading the workspace's files fail from then on."""
+    monkeypatch.setenv("ADVOCATE_CACHE_DIR", str(tmp_path / "cache"))
+    loaded_module._load.cache_clear()
+
+    def forget() -> None:
+        loaded_module._load.cache_clear()
+
+        def unread(ws):  # type: ignore[no-untyped-def]
+            raise AssertionError("the workspace was read again")
+
+        monkeypatch.setattr(loaded_module, "load_library", unread)
+
+    return forget
+
+
+def test_a_workspace_loaded_before_is_read_from_the_cache_folder(workspace: Path, fresh_process: Callable[[], None]) -> None:
+    ws = open_workspace(workspace)
+    first = load(ws)
+    fresh_process()
+    other = open_workspace(workspace)
+    again = load(other)  # (load_library would fail)
+    assert again.ws is other and again.library == first.library and again.letters == first.letters
+    assert again.addressees == first.addressees and again.problems == first.problems
+
+
+def test_a_changed_file_is_read_again(workspace: Path, fresh_process: Callable[[], None]) -> None:
+    load(open_workspace(workspace))
+    fresh_process()
+    _touch_later(workspace / "letters" / "example" / "letter.yaml")
+    with pytest.raises(AssertionError, match="read again"):
+        load(open_workspace(workspace))
+
+
+def test_a_workspace_loaded_by_other_code_is_read_again(workspace: Path, fresh_process: Callable[[], None],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    load(open_workspace(workspace))
+    fresh_process()
+    monkeypatch.setattr(loaded_module, "_code", lambda: (("generator/core/models.py", 1, 2),))  # an upgraded advocate
+    with pytest.raises(AssertionError, match="read again"):
+        load(open_workspace(workspace))
+
+
+def test_a_damaged_entry_is_read_again(workspace: Path, fresh_process: Callable[[], None], tmp_path: Path) -> None:
+    ws = open_workspace(workspace)
+    first = load(ws)
+    (entry,) = (tmp_path / "cache" / "loaded").iterdir()
+    entry.write_bytes(entry.read_bytes()[:100])  # cut short
+    loaded_module._load.cache_clear()
+    assert load(ws).library == first.library
+    fresh_process()
+    assert load(ws).library == first.library  # and kept whole again

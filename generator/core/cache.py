@@ -1,20 +1,24 @@
 """The user's cache folder: data advocate can always make again, kept between runs to save time
-(compiled letter templates, generator/render/render.py).
+(compiled letter templates, generator/render/render.py; the loaded workspace, load/loaded.py).
 
 In: ``ADVOCATE_CACHE_DIR`` (a folder, or ``off``), else ``$XDG_CACHE_HOME/advocate``, else
 ``~/.cache/advocate`` (``%LOCALAPPDATA%\\advocate`` on Windows). Out: the folder for one kind of
 cached data, created private (mode 0700) and checked before each use: a real folder (not a link),
-owned by the user and writable by no one else. What is cached there is run (compiled templates),
-so a folder that fails the check is not used; neither is one that cannot be created. advocate
+owned by the user and writable by no one else. What is cached there is run (compiled templates,
+pickled data), so a folder that fails the check is not used; neither is one that cannot be created. advocate
 then works as without a cache, and says why on the debug log ("advocate.cache", ``--debug``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import pickle
 import stat
+import tempfile
 from pathlib import Path
+from typing import Any
 
 CACHE_ENV = "ADVOCATE_CACHE_DIR"
 LOG = logging.getLogger("advocate.cache")
@@ -59,3 +63,42 @@ def private_folder(name: str) -> Path | None:
         LOG.debug("no cache: %s is writable by others (mode %o)", folder, stat.S_IMODE(info.st_mode))
         return None
     return folder
+
+
+def recall(kind: str, name: str, key: bytes) -> Any | None:
+    """The value kept as `name` in the `kind` folder under `key` (a digest of everything it was
+    made from), or None: nothing kept, kept under another key, damaged, or the cache is off."""
+    folder = private_folder(kind)
+    if folder is None:
+        return None
+    try:
+        data = (folder / name).read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(key):
+        return None
+    try:
+        return pickle.loads(data[len(key) :])
+    except Exception as exc:  # damaged (cut short by a full disk, another format): made again
+        LOG.debug("cache entry %s/%s not used: %s", kind, name, exc)
+        return None
+
+
+def keep(kind: str, name: str, key: bytes, value: Any) -> None:
+    """Keep `value` as `name` in the `kind` folder under `key`, replacing what was kept there
+    (written whole or not at all; a failure is logged and the command goes on)."""
+    folder = private_folder(kind)
+    if folder is None:
+        return
+    temporary = None
+    try:
+        data = key + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f"{name}.", suffix=".tmp", delete=False) as handle:
+            temporary = handle.name
+            handle.write(data)
+        os.replace(temporary, folder / name)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # a full disk; something unpicklable
+        LOG.debug("cache entry %s/%s not written: %s", kind, name, exc)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
