@@ -3,9 +3,9 @@
 Warm: every example of every letter rendered to PDF in one process, after one warm-up render,
 median of REPEAT runs. Cold: one `advocate render` as a new process, median of COLD_RUNS runs,
 interleaved with `python -c "import weasyprint"` (the floor no WeasyPrint program goes below) and
-reported as a ratio to it. Typst: the same letter in English and Korean, advocate and Typst both
-warm (fonts loaded) with a changed file on each call (the letter's template in a temporary
-workspace; the .typ file), calls interleaved, median of LETTER_ROUNDS (bench/typst_side.py).
+reported as a ratio to it, with the user's cache folder filled and with it off. Typst: the same
+letter in English and Korean, advocate and Typst both warm (fonts loaded) with a changed file on
+each call (the letter's template in a temporary workspace; the .typ file), calls interleaved, median of LETTER_ROUNDS (bench/typst_side.py).
 Batch: `advocate batch` of a generated campaign (BENCH_BATCH_PAIRS letter-addressee pairs that
 render, 25 by default, each in every language: 200 letters), from an empty output folder,
 BENCH_BATCH_RUNS times (3): this VM's speed varies by up to 20% from minute to minute, so the
@@ -82,22 +82,29 @@ def languages() -> list[tuple[str, float]]:
     return [(lang, statistics.median(values)) for lang, values in times.items()]
 
 
-def _timed(cmd: list[str]) -> float:
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
     return time.perf_counter() - start
 
 
-def cold() -> tuple[float, float]:
-    """Medians of a cold `advocate render` (English) and of `python -c "import weasyprint"`, interleaved."""
+def cold() -> tuple[float, float, float]:
+    """Medians of a cold `advocate render` (English) with its cache folder filled (every command
+    but the first after an install or a change of the workspace), of the same with the cache off
+    (that first command), and of `python -c "import weasyprint"`, interleaved."""
     exe = Path(sys.executable).with_name("advocate")
-    ours, floor = [], []
+    ours, uncached, floor = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
+        cached = {**os.environ, "ADVOCATE_CACHE_DIR": str(Path(tmp) / "cache")}
+        off = {**os.environ, "ADVOCATE_CACHE_DIR": "off"}
         render = [str(exe), "render", "china-nonrefoulement", "--to", "cn-president", "--date", DATE.isoformat()]
+        render += ["--out", str(Path(tmp) / "cold.pdf")]
+        _timed(render, cached)  # fills the cache folder
         for _ in range(COLD_RUNS):
-            ours.append(_timed([*render, "--out", str(Path(tmp) / "cold.pdf")]))
+            ours.append(_timed(render, cached))
+            uncached.append(_timed(render, off))
             floor.append(_timed([sys.executable, "-c", "import weasyprint"]))
-    return statistics.median(ours), statistics.median(floor)
+    return statistics.median(ours), statistics.median(uncached), statistics.median(floor)
 
 
 def versus_typst() -> None:
@@ -206,9 +213,10 @@ def main() -> None:
     english = dict(langs)["en"]
     for lang, seconds in langs:
         print(f"  {lang}  {seconds * 1000:7.1f} ms  {seconds / english:4.2f}x English")
-    ours, floor = cold()
+    ours, uncached, floor = cold()
     print(f"\ncold `advocate render china-nonrefoulement --to cn-president` (en), median of {COLD_RUNS}, interleaved:")
     print(f"  {ours:.2f} s; `python -c 'import weasyprint'` {floor:.2f} s; ratio {ours / floor:.2f}x")
+    print(f"  the first command after an install or a change (cache folder off): {uncached:.2f} s, {uncached / floor:.2f}x")
     print(f"\nthe same letter in Typst, both warm (fonts loaded), a changed file on each call, median of {LETTER_ROUNDS}:")
     versus_typst()
     campaign = f"{BATCH_PAIRS} letter-addressee pairs x their languages"

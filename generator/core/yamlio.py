@@ -10,15 +10,16 @@ workspace (`files.read_text`).
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, Where
 from .files import read_text
 
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
 MAX_BYTES = 4_000_000  # the largest bundled file is under 10 kB
 
 
@@ -32,22 +33,7 @@ class LList(list):  # type: ignore[type-arg]
     lines: list[int]
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
-    path: str = "<yaml>"
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        """Every node is built once: a node met again came through an alias (``*name``), which is
-        refused, so that a few lines cannot expand into billions of items ("billion laughs")."""
-        if node in self.constructed_objects:
-            raise InputError(
-                "YAML anchors and aliases (&name, *name) are not allowed",
-                Where(self.path, node.start_mark.line + 1),
-                hint="write the value out in full where it is used",
-            )
-        return super().construct_object(node, deep)
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LDict:
     loader.flatten_mapping(node)
     result = LDict()
     result.line = node.start_mark.line + 1
@@ -72,29 +58,56 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
     return result
 
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LList:
+def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LList:
     result = LList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.lines = [child.start_mark.line + 1 for child in node.value]
     return result
 
 
-# YAML 1.2's booleans (true/false) instead of YAML 1.1's, which also read yes/no/on/off/y/n as
-# booleans: a key `NO:` (Norway) or a value `no` (a language code, a word) stays a string.
-_BOOL = "tag:yaml.org,2002:bool"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL] for first, resolvers in _Base.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+@cache
+def _loader() -> Any:
+    """The loader class: libyaml's safe loader, with the constructors above and YAML 1.2's
+    booleans. Made at the first load, so that a command reading no YAML (a render from the cache
+    folder, see load/loaded.py) does not import PyYAML."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc,valid-type]
+        path: str = "<yaml>"
+
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            """Every node is built once: a node met again came through an alias (``*name``), which
+            is refused, so that a few lines cannot expand into billions of items ("billion laughs")."""
+            if node in self.constructed_objects:
+                raise InputError(
+                    "YAML anchors and aliases (&name, *name) are not allowed",
+                    Where(self.path, node.start_mark.line + 1),
+                    hint="write the value out in full where it is used",
+                )
+            return super().construct_object(node, deep)
+
+    # YAML 1.2's booleans (true/false) instead of YAML 1.1's, which also read yes/no/on/off/y/n as
+    # booleans: a key `NO:` (Norway) or a value `no` (a language code, a word) stays a string.
+    boolean = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != boolean]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(boolean, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    return Loader
 
 
 def load_yaml(path: Path, root: Path | None = None) -> Any:
     """Parse one YAML file (a workspace file when `root` is given: it must resolve inside it).
     A missing, unreadable or malformed file raises InputError with the line of the fault."""
     text = read_text(path, root, MAX_BYTES)
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader()(text)
     loader.path = str(path)
     try:
         return loader.get_single_data()

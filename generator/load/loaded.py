@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import babel
-import yaml
 
 from ..core.cache import keep, recall
 from ..core.errors import Problem, UsageError, Where, suggest
@@ -53,7 +51,7 @@ def _load(ws: Workspace, files: Stamp) -> Loaded:
     else read and kept there. The code: advocate's modules, Python, PyYAML, and Babel (whose CLDR
     data says which language tags exist)."""
     name = hashlib.sha256(repr(ws.roots).encode()).hexdigest()[:32]
-    code = (_code(), sys.version, yaml.__version__, babel.__version__)
+    code = (_code(), sys.version, _installed("yaml"), _installed("babel"))
     key = hashlib.sha256(repr((files, code, ws.roots)).encode()).digest()
     kept = recall("loaded", name, key)
     if isinstance(kept, Loaded):
@@ -64,6 +62,13 @@ def _load(ws: Workspace, files: Stamp) -> Loaded:
     loaded = Loaded(ws, library, letters, addressees, origin, [*p1, *p2, *p3])
     keep("loaded", name, key, loaded)
     return loaded
+
+
+def _installed(package: str) -> Stamp:
+    """The state of `package`'s installed files (its __init__), found without importing it: a
+    render from the cache folder reads no YAML and need not import PyYAML."""
+    spec = importlib.util.find_spec(package)
+    return stamp(Path(spec.origin)) if spec is not None and spec.origin else ()
 
 
 @lru_cache(maxsize=1)
