@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from generator.campaign import workers
+from generator.core import cache as cache_module
 from generator.core.locales import po_path
 from generator.core.workspace import open_workspace
 from generator.load import loaded as loaded_module
 from generator.load.loaded import load
 from generator.render.pdf import resources
+from generator.translate import runtime as runtime_module
 from generator.translate.catalog import read_catalog, write_catalog
 from generator.translate.runtime import recorder
 
@@ -116,7 +118,7 @@ def test_a_workspace_loaded_by_other_code_is_read_again(workspace: Path, fresh_p
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     load(open_workspace(workspace))
     fresh_process()
-    monkeypatch.setattr(loaded_module, "_code", lambda: (("generator/core/models.py", 1, 2),))  # an upgraded advocate
+    monkeypatch.setattr(cache_module, "_advocate_code", lambda: (("generator/core/models.py", 1, 2),))  # an upgraded advocate
     with pytest.raises(AssertionError, match="read again"):
         load(open_workspace(workspace))
 
@@ -130,3 +132,31 @@ def test_a_damaged_entry_is_read_again(workspace: Path, fresh_process: Callable[
     assert load(ws).library == first.library
     fresh_process()
     assert load(ws).library == first.library  # and kept whole again
+
+
+def test_a_checked_catalogue_is_read_from_the_cache_folder_until_it_changes(
+    workspace: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("ADVOCATE_CACHE_DIR", str(tmp_path / "cache"))
+    assert run("-w", workspace, "i18n", "init", "fr")[0] == 0
+    ws = open_workspace(workspace)
+    msgid = "We write to you about the forced return of North Korean escapees from China."
+    path = po_path(workspace, "fr")
+    catalog = read_catalog(path, "fr")
+    catalog[msgid].string = "Nous vous écrivons au sujet du renvoi forcé de Nord-Coréens."
+    write_catalog(path, catalog)
+    first = recorder(ws, "fr").gettext(msgid)
+    assert first.startswith("Nous vous écrivons")
+
+    def unread(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the catalogue was read again")
+
+    runtime_module._translations.cache_clear()  # a new command
+    monkeypatch.setattr(runtime_module, "read_catalog", unread)
+    assert recorder(ws, "fr").gettext(msgid) == first
+    plural = recorder(ws, "fr").translations.plural  # type: ignore[union-attr]
+    assert [plural(n) for n in (0, 1, 2, 1_000_000)] == [0, 0, 2, 1]  # CLDR's French rule (one, many, other), made again
+    runtime_module._translations.cache_clear()
+    _touch_later(path)
+    with pytest.raises(AssertionError, match="read again"):
+        recorder(ws, "fr")

@@ -12,13 +12,19 @@ then works as without a cache, and says why on the debug log ("advocate.cache", 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib.util
 import logging
 import os
 import pickle
 import stat
+import sys
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from .files import Stamp, stamp
 
 CACHE_ENV = "ADVOCATE_CACHE_DIR"
 LOG = logging.getLogger("advocate.cache")
@@ -102,3 +108,34 @@ def keep(kind: str, name: str, key: bytes, value: Any) -> None:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def cache_key(roots: tuple[Path, ...], part: str, files: Stamp, *packages: str) -> tuple[str, bytes]:
+    """(entry name, key) for `part` of the workspace `roots` (a language's catalogue, ""), made
+    out of `files` by advocate's code with `packages`: one entry per workspace and part, replaced
+    when anything changes; the key digests the files' state, advocate's modules, Python and the
+    packages' installed state."""
+    name = hashlib.sha256(repr((roots, part)).encode()).hexdigest()[:32]
+    code = (_advocate_code(), sys.version, [_installed(package) for package in packages])
+    return name, hashlib.sha256(repr((roots, part, files, code)).encode()).digest()
+
+
+def _installed(package: str) -> Stamp:
+    """The state of `package`'s installed files (its __init__), found without importing it: a
+    render from the cache folder reads no YAML and need not import PyYAML."""
+    spec = importlib.util.find_spec(package)
+    return stamp(Path(spec.origin)) if spec is not None and spec.origin else ()
+
+
+@cache
+def _advocate_code() -> Stamp:
+    """The state of advocate's own modules (the bundled library in an installed package aside):
+    what was made by other code is made again."""
+    package = Path(__file__).resolve().parent.parent
+    found = []
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = sorted(s for s in subfolders if s not in ("_bundle", "__pycache__"))
+        for file in sorted(n for n in names if n.endswith(".py")):
+            info = os.stat(os.path.join(folder, file))
+            found.append((os.path.join(folder, file), info.st_mtime_ns, info.st_size))
+    return tuple(found)

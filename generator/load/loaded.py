@@ -8,15 +8,10 @@ command names (`get_letter`, `get_addressee`: an unknown name is a usage error w
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import importlib.util
-import os
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-from ..core.cache import keep, recall
+from ..core.cache import cache_key, keep, recall
 from ..core.errors import Problem, UsageError, Where, suggest
 from ..core.files import Stamp, stamp
 from ..core.models import Addressee, LetterSpec
@@ -50,9 +45,7 @@ def _load(ws: Workspace, files: Stamp) -> Loaded:
     files by the same code (reading its ~60 YAML files took about 40 ms of each cold command);
     else read and kept there. The code: advocate's modules, Python, PyYAML, and Babel (whose CLDR
     data says which language tags exist)."""
-    name = hashlib.sha256(repr(ws.roots).encode()).hexdigest()[:32]
-    code = (_code(), sys.version, _installed("yaml"), _installed("babel"))
-    key = hashlib.sha256(repr((files, code, ws.roots)).encode()).digest()
+    name, key = cache_key(ws.roots, "", files, "yaml", "babel")
     kept = recall("loaded", name, key)
     if isinstance(kept, Loaded):
         return dataclasses.replace(kept, ws=ws)
@@ -62,27 +55,6 @@ def _load(ws: Workspace, files: Stamp) -> Loaded:
     loaded = Loaded(ws, library, letters, addressees, origin, [*p1, *p2, *p3])
     keep("loaded", name, key, loaded)
     return loaded
-
-
-def _installed(package: str) -> Stamp:
-    """The state of `package`'s installed files (its __init__), found without importing it: a
-    render from the cache folder reads no YAML and need not import PyYAML."""
-    spec = importlib.util.find_spec(package)
-    return stamp(Path(spec.origin)) if spec is not None and spec.origin else ()
-
-
-@lru_cache(maxsize=1)
-def _code() -> Stamp:
-    """The state of advocate's own modules (the bundled library in an installed package aside):
-    what was loaded with other code is loaded again."""
-    package = Path(__file__).resolve().parent.parent
-    found = []
-    for folder, subfolders, names in os.walk(package):
-        subfolders[:] = sorted(s for s in subfolders if s not in ("_bundle", "__pycache__"))
-        for file in sorted(n for n in names if n.endswith(".py")):
-            info = os.stat(os.path.join(folder, file))
-            found.append((os.path.join(folder, file), info.st_mtime_ns, info.st_size))
-    return tuple(found)
 
 
 def get_letter(loaded: Loaded, name: str) -> LetterSpec:
