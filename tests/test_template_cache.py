@@ -114,3 +114,12 @@ def test_the_default_cache_folder_follows_xdg(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # not absolute: ignored, as the XDG spec says
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert private_folder("templates") == tmp_path / "home" / ".cache" / "advocate" / "templates"
+
+
+def test_no_cache_folder_without_a_home_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ADVOCATE_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr("os.path.expanduser", lambda path: path)  # no HOME, no password entry
+    monkeypatch.chdir(tmp_path)
+    assert private_folder("templates") is None
+    assert list(tmp_path.iterdir()) == []  # nothing made in the current folder

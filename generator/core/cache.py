@@ -36,12 +36,16 @@ def cache_root() -> Path | None:
     if chosen.lower() == "off":
         return None
     if chosen:
-        return Path(chosen).expanduser()
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA")
-        return Path(base) / "advocate" if base else None
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "advocate"
+        root = Path(chosen).expanduser().absolute()  # (a relative folder: from the current one)
+    elif os.name == "nt":
+        root = Path(os.environ.get("LOCALAPPDATA", "")) / "advocate"
+    else:
+        base = os.environ.get("XDG_CACHE_HOME", "").strip()
+        root = (Path(base) if os.path.isabs(base) else Path(os.path.expanduser("~")) / ".cache") / "advocate"
+    if not root.is_absolute():  # no home folder to be found: never a folder in the current one
+        LOG.debug("no cache: %s is not an absolute path", root)
+        return None
+    return root
 
 
 def private_folder(name: str) -> Path | None:
