@@ -123,3 +123,17 @@ def test_no_cache_folder_without_a_home_folder(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     assert private_folder("templates") is None
     assert list(tmp_path.iterdir()) == []  # nothing made in the current folder
+
+
+def test_debug_says_why_the_cache_folder_is_not_used(workspace: Path, run, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "cache" / "templates").mkdir(parents=True)
+    (tmp_path / "cache" / "templates").chmod(0o777)
+    monkeypatch.setenv("ADVOCATE_CACHE_DIR", str(tmp_path / "cache"))
+    code, _stdout, stderr = run("-w", workspace, "--debug", "render", "example", "--to", "cn-mfa", "--date", DATE,
+                                "--format", "html", "--out", tmp_path / "x.html")
+    assert code == 0, stderr
+    assert f"debug: advocate.cache: no cache: {tmp_path / 'cache' / 'templates'} is writable by others (mode 777)" in stderr
+    code, _stdout, stderr = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--date", DATE,
+                                "--format", "html", "--out", tmp_path / "y.html")
+    assert code == 0 and "debug:" not in stderr  # only with --debug

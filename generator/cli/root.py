@@ -15,6 +15,7 @@ signing, delivery, campaign, preview or petition machinery.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -139,14 +140,34 @@ def fail(exc: Exception, as_json: bool) -> None:
     type=click.Path(file_okay=False),
     help="Your workspace folder (letters/, citations/, advocate.toml). Env: ADVOCATE_WORKSPACE.",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.option("--debug", is_flag=True, help="Show tracebacks, and advocate's debug log (caches, WeasyPrint changes) on stderr.")
 @click.version_option(package_name=DISTRIBUTION, prog_name="advocate")  # read when asked: importlib.metadata stays out of a render
 @click.pass_context
 def root(ctx: click.Context, workspace: str | None, debug: bool) -> None:
     """Advocacy letters and petitions with legal footnotes, rendered as PDF."""
     if not debug:
         quiet_dependencies()
+    show_debug_log(debug)
     ctx.obj = App(workspace, debug)
+
+
+class _EchoHandler(logging.Handler):
+    """Log records as ``debug: LOGGER: message`` lines on the command's stderr (click's, so that a
+    test runner captures them)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.name}: {record.getMessage()}", err=True)
+
+
+def show_debug_log(shown: bool) -> None:
+    """advocate's own loggers (``advocate.*``) at debug level on stderr, or as Python leaves them
+    (warnings and errors only): a process that runs several commands (a test) gets each one's."""
+    log = logging.getLogger("advocate")
+    for handler in [h for h in log.handlers if isinstance(h, _EchoHandler)]:
+        log.removeHandler(handler)
+    log.setLevel(logging.DEBUG if shown else logging.NOTSET)
+    if shown:
+        log.addHandler(_EchoHandler())
 
 
 def quiet_dependencies() -> None:
