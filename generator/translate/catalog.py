@@ -14,14 +14,16 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import UnknownLocaleError
-from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import PoFileError, read_po, write_po
 
 from ..core.errors import InputError, Where
 from ..core.files import read_text
 from ..core.output import write_atomic
+
+if TYPE_CHECKING:  # Babel's .po reader and writer are imported when a catalogue is read or written:
+    from babel.messages.catalog import Catalog, Message  # a render whose catalogue is in the cache folder does neither
 
 COMMENT_TAGS = ("Translators:",)
 TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
@@ -38,6 +40,8 @@ NOTE_NAME_RE = re.compile(r"^(note|fact|quote)\d*$")
 CONFIDENTIAL_CONTEXTS = frozenset({"victim details"})
 # Plain English strings of the library that a footnote prints (short forms, authors).
 def _po_bytes(catalog: Catalog) -> bytes:
+    from babel.messages.pofile import write_po
+
     buf = io.BytesIO()
     write_po(buf, catalog, width=100, sort_output=False, include_previous=True)
     return buf.getvalue()
@@ -81,6 +85,8 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
     """A workspace's .po or .pot file, parsed. It must resolve inside the workspace holding its
     ``locales/`` folder and be UTF-8; its header (charset, Plural-Forms) and every translation's
     '%' signs are checked so that nothing breaks later at render. Raises InputError with the line."""
+    from babel.messages.pofile import PoFileError, read_po
+
     if not os.path.lexists(path):
         raise InputError("catalogue not found", Where(path), hint="run `advocate i18n extract` and `advocate i18n init LANG`")
     text = read_text(path, next((folder.parent for folder in path.parents if folder.name == "locales"), None))

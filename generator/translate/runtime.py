@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from gettext import c2py
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel.messages.catalog import Catalog
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
@@ -28,7 +27,9 @@ from ..core.letter import LetterRequest
 from ..core.locales import SOURCE_LANG, po_path
 from ..core.workspace import Workspace
 from .catalog import CONFIDENTIAL_CONTEXTS, TAG_RE, babel_locale, read_catalog, variant_context
-from .lint import check_catalog
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 
 @dataclass
@@ -210,6 +211,8 @@ def _translations(roots: tuple[Path, ...], lang: str, files: Stamp) -> Compiled:
     kept = recall("catalogues", name, key)
     if isinstance(kept, Compiled):
         return kept
+    from .lint import check_catalog  # (with Babel's .po reader and checkers: only when a catalogue is read)
+
     catalogs = []
     for root in reversed(roots):
         path = po_path(root, lang)
