@@ -221,12 +221,35 @@ def test_incident_of_a_public_runtime_carries_no_victims() -> None:
     from generator.core.workspace import open_workspace
     from generator.load.loaded import load
 
-    library = load(open_workspace()).library
+    library = load(open_workspace(), confidential=True).library
     public = Runtime(library, "en", dt.date(2026, 11, 23), "CN").incident("wgad-named-case-2023")
     confidential = Runtime(library, "en", dt.date(2026, 11, 23), "CN", public=False).incident("wgad-named-case-2023")
     assert public is not None and confidential is not None
     assert public.victims == [] and NAMED not in repr(public)
     assert [v.name for v in confidential.victims] == [NAMED]
+
+
+def test_no_victim_name_is_kept_in_the_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loaded workspace kept between commands holds no victim's name or details; loading
+    without `confidential` gives the same blanks (consent and lines kept for the checks), and a
+    confidential load reads the files again."""
+    from generator.core.workspace import open_workspace
+    from generator.load import loaded as loaded_module
+
+    monkeypatch.setenv("ADVOCATE_CACHE_DIR", str(tmp_path / "cache"))
+    loaded_module._load.cache_clear()
+    ws = open_workspace()
+    full = loaded_module.load(ws, confidential=True)
+    (entry,) = (tmp_path / "cache" / "loaded").iterdir()
+    assert NAMED.encode() not in entry.read_bytes()
+    assert any(v.name == NAMED and v.details for v in full.library.incidents["wgad-named-case-2023"].victims)
+    (named,) = full.library.incidents["wgad-named-case-2023"].victims
+    for kept in (loaded_module.load(ws), (loaded_module._load.cache_clear(), loaded_module.load(ws))[1]):
+        assert kept.redacted and not full.redacted
+        (victim,) = kept.library.incidents["wgad-named-case-2023"].victims
+        assert victim.name == "" and victim.details == {} and (victim.consent, victim.confidential) == (named.consent, named.confidential)
+        assert NAMED not in repr(kept.library.raw["wgad-named-case-2023"])
+        assert kept.library.where("wgad-named-case-2023", "victims", 0) == full.library.where("wgad-named-case-2023", "victims", 0)
 
 
 # -- mail templates run in the same sandbox ----------------------------------------------------------

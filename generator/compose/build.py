@@ -20,7 +20,7 @@ from ..core.letter import LetterRequest, RenderedLetter
 from ..core.models import Addressee, Example, LetterSpec
 from ..load.collation import collate
 from ..load.letters import TEMPLATE_NAME, require_body
-from ..load.loaded import Loaded, get_addressee, get_letter
+from ..load.loaded import Loaded, get_addressee, get_letter, load
 from ..render.pdf import write_pdf
 from ..render.render import render_html
 from ..translate.runtime import Recorder, recorder, untranslated
@@ -42,6 +42,8 @@ def _concerns(problem: Problem, spec: LetterSpec) -> bool:
 def compose_html(loaded: Loaded, request: LetterRequest, messages: Recorder | None = None) -> RenderedLetter:
     """Check the request, fill the template and return the HTML with every problem found
     (`messages`: the gettext callables to use, made for the request's language when not given)."""
+    if request.confidential and loaded.redacted:  # the named victims are needed: read from the files
+        loaded = load(loaded.ws, confidential=True)
     spec = get_letter(loaded, request.letter)
     blocking = [p for p in errors_in(loaded.problems) if _concerns(p, spec)]
     if blocking:

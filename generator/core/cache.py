@@ -1,12 +1,15 @@
 """The user's cache folder: data advocate can always make again, kept between runs to save time
-(compiled letter templates, generator/render/render.py; the loaded workspace, load/loaded.py).
+(compiled letter templates, render/render.py; the loaded workspace, load/loaded.py; a language's
+checked catalogue, translate/runtime.py).
 
 In: ``ADVOCATE_CACHE_DIR`` (a folder, or ``off``), else ``$XDG_CACHE_HOME/advocate``, else
 ``~/.cache/advocate`` (``%LOCALAPPDATA%\\advocate`` on Windows). Out: the folder for one kind of
 cached data, created private (mode 0700) and checked before each use: a real folder (not a link),
-owned by the user and writable by no one else. What is cached there is run (compiled templates,
-pickled data), so a folder that fails the check is not used; neither is one that cannot be created. advocate
-then works as without a cache, and says why on the debug log ("advocate.cache", ``--debug``).
+owned by the user, writable by no one else, in a folder others cannot rename it in. What is
+cached there is run (compiled templates, pickled data), so a folder that fails the check is not
+used; neither is one that cannot be created. advocate then works as without a cache, and says why
+on its debug log (``--debug``). `recall` and `keep` read and write one entry, whole or not at
+all; `cache_key` makes the key of data made from a workspace's files.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ with the same key). Out: a frozen `Library` and the problems found while loading
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +18,7 @@ from ..core.files import yaml_files
 from ..core.languages import BUNDLED_LANGS
 from ..core.models import KEY_RE, STATE_RE, Document, Incident, State, Treaty, validate
 from ..core.workspace import Workspace
-from ..core.yamlio import LDict, line_of, load_yaml
+from ..core.yamlio import LDict, LList, line_of, load_yaml
 
 Source = Treaty | Document | Incident
 SECTIONS: dict[str, type[Treaty] | type[Document] | type[Incident]] = {
@@ -41,6 +42,18 @@ class Library:
         origin = self.origin[key]
         data = self.raw.get(key)
         return Where(origin.path, line_of(data, loc) if loc and data is not None else origin.line)
+
+    def without_victims_named(self) -> Library:
+        """This library with every named victim's name and details blank, in the models and in the
+        YAML data (their consent and confidentiality, and the lines, kept for the checks)."""
+        incidents, raw = dict(self.incidents), dict(self.raw)
+        for key, incident in self.incidents.items():
+            if incident.victims:
+                incidents[key] = dataclasses.replace(
+                    incident, victims=[dataclasses.replace(victim, name="", details={}) for victim in incident.victims]
+                )
+                raw[key] = _victims_blank(self.raw.get(key))
+        return dataclasses.replace(self, incidents=incidents, raw=raw)
 
     def get(self, key: str) -> Source | None:
         return self.treaties.get(key) or self.documents.get(key) or self.incidents.get(key)
@@ -139,6 +152,23 @@ def load_library(ws: Workspace) -> tuple[Library, list[Problem]]:
                 origin[item.key], raw[item.key] = where, data
     lib = Library(states, found["treaties"], found["documents"], found["incidents"], origin, raw)  # type: ignore[arg-type]
     return lib, problems
+
+
+def _victims_blank(data: Any) -> Any:
+    """An incident's YAML data with each victim's name and details blank (the lines kept)."""
+    victims = data.get("victims") if isinstance(data, LDict) else None
+    if not isinstance(victims, LList):
+        return data
+    blank = LList(_replaced(v, name="", details={}) if isinstance(v, LDict) else v for v in victims)
+    blank.line, blank.lines = victims.line, list(victims.lines)
+    return _replaced(data, victims=blank)
+
+
+def _replaced(data: LDict, **values: Any) -> LDict:
+    """A copy of `data` with the keys it has among `values` replaced, its line numbers kept."""
+    copy = LDict({key: values.get(key, value) for key, value in data.items()})
+    copy.line, copy.lines = data.line, dict(data.lines)
+    return copy
 
 
 def _section_files(folder: Path, root: Path, problems: list[Problem]) -> list[Path]:
