@@ -302,7 +302,11 @@ class Citer:
         return names[body]()
 
     def _quoted_title(self, texts: dict[str, str] | None) -> Markup:
-        """A title in quotation marks (OSCOLA's 'Title'), or in the language's title brackets."""
+        """A title in quotation marks (OSCOLA's 'Title'), or in the language's title brackets. An
+        English title in a Chinese, Japanese or Korean note keeps its quotation marks inside its
+        English span: they are the English text's (set in the Latin face, not as wide CJK marks)."""
+        if self.lang in TITLE_MARKS and texts and self.lang not in texts:
+            return Markup('<span lang="en">‘%s’</span>') % typography(texts["en"], self.lang)
         title = self.title_text(texts)
         return Markup("%s") % title if self.lang in TITLE_MARKS and title[:1] in "《『「" else Markup("‘%s’") % title
 
