@@ -3,9 +3,11 @@
 Warm: every example of every letter rendered to PDF in one process, after one warm-up render,
 median of REPEAT runs. Cold: one `advocate render` as a new process, median of COLD_RUNS runs,
 interleaved with `python -c "import weasyprint"` (the floor no WeasyPrint program goes below) and
-reported as a ratio to it, with the user's cache folder filled and with it off. Typst: the same
-letter in English and Korean, advocate and Typst both warm (fonts loaded) with a changed file on
-each call (the letter's template in a temporary workspace; the .typ file), calls interleaved, median of LETTER_ROUNDS (bench/typst_side.py).
+reported as a ratio to it, with the user's cache folder filled and with it off, beside a bare
+WeasyPrint program that only renders the same letter's final HTML. Typst: the same letter in
+English and Korean, advocate and Typst both warm (fonts loaded) with a changed file on each call
+(the letter's template in a temporary workspace; the .typ file), calls interleaved, median of
+LETTER_ROUNDS (bench/typst_side.py).
 Batch: `advocate batch` of a generated campaign (BENCH_BATCH_PAIRS letter-addressee pairs that
 render, 25 by default, each in every language: 200 letters), from an empty output folder,
 BENCH_BATCH_RUNS times (3): this VM's speed varies by up to 20% from minute to minute, so the
@@ -88,23 +90,49 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - start
 
 
-def cold() -> tuple[float, float, float]:
-    """Medians of a cold `advocate render` (English) with its cache folder filled (every command
-    but the first after an install or a change of the workspace), of the same with the cache off
-    (that first command), and of `python -c "import weasyprint"`, interleaved."""
+# A WeasyPrint program that does nothing but lay out and write the letter advocate composed (its
+# final HTML and the layout's stylesheet, WeasyPrint as published): what this letter costs any
+# program that renders it with WeasyPrint.
+BARE_WEASYPRINT = """
+import sys
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+html, css, base, out = sys.argv[1:]
+fonts = FontConfiguration()
+sheets = [CSS(filename=css, font_config=fonts), CSS(string="@page { size: A4; }", font_config=fonts)]
+HTML(filename=html, base_url=base).write_pdf(out, stylesheets=sheets, font_config=fonts)
+"""
+
+
+def cold() -> dict[str, float]:
+    """Medians, interleaved: a cold `advocate render` (English) with its cache folder filled (every
+    command but the first after an install or a change of the workspace), the same with the cache
+    off (that first command), `BARE_WEASYPRINT` on the same letter, and `python -c "import
+    weasyprint"`."""
+    from generator.compose.build import compose_html
+    from generator.core.letter import LetterRequest
+    from generator.core.workspace import open_workspace
+    from generator.load.loaded import load
+
     exe = Path(sys.executable).with_name("advocate")
-    ours, uncached, floor = [], [], []
+    times: dict[str, list[float]] = {"advocate": [], "advocate, no cache": [], "bare WeasyPrint": [], "import weasyprint": []}
     with tempfile.TemporaryDirectory() as tmp:
         cached = {**os.environ, "ADVOCATE_CACHE_DIR": str(Path(tmp) / "cache")}
         off = {**os.environ, "ADVOCATE_CACHE_DIR": "off"}
         render = [str(exe), "render", "china-nonrefoulement", "--to", "cn-president", "--date", DATE.isoformat()]
         render += ["--out", str(Path(tmp) / "cold.pdf")]
+        loaded = load(open_workspace())
+        request = LetterRequest(letter="china-nonrefoulement", addressee="cn-president", lang="en", variables={}, date=DATE)
+        (Path(tmp) / "letter.html").write_text(compose_html(loaded, request).html, encoding="utf-8")
+        css, base = REPO / "letters" / "_base" / "style.css", loaded.letters["china-nonrefoulement"].path
+        bare = [sys.executable, "-c", BARE_WEASYPRINT, str(Path(tmp) / "letter.html"), str(css), f"{base}/", str(Path(tmp) / "bare.pdf")]
         _timed(render, cached)  # fills the cache folder
         for _ in range(COLD_RUNS):
-            ours.append(_timed(render, cached))
-            uncached.append(_timed(render, off))
-            floor.append(_timed([sys.executable, "-c", "import weasyprint"]))
-    return statistics.median(ours), statistics.median(uncached), statistics.median(floor)
+            times["advocate"].append(_timed(render, cached))
+            times["advocate, no cache"].append(_timed(render, off))
+            times["bare WeasyPrint"].append(_timed(bare))
+            times["import weasyprint"].append(_timed([sys.executable, "-c", "import weasyprint"]))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def versus_typst() -> None:
@@ -213,10 +241,11 @@ def main() -> None:
     english = dict(langs)["en"]
     for lang, seconds in langs:
         print(f"  {lang}  {seconds * 1000:7.1f} ms  {seconds / english:4.2f}x English")
-    ours, uncached, floor = cold()
-    print(f"\ncold `advocate render china-nonrefoulement --to cn-president` (en), median of {COLD_RUNS}, interleaved:")
-    print(f"  {ours:.2f} s; `python -c 'import weasyprint'` {floor:.2f} s; ratio {ours / floor:.2f}x")
-    print(f"  the first command after an install or a change (cache folder off): {uncached:.2f} s, {uncached / floor:.2f}x")
+    print(f"\ncold `advocate render china-nonrefoulement --to cn-president` (en), median of {COLD_RUNS}, interleaved,")
+    print("against a bare WeasyPrint program rendering the same final HTML, and `python -c 'import weasyprint'`:")
+    medians = cold()
+    for name, seconds in medians.items():
+        print(f"  {name.ljust(20)} {seconds:.2f} s  {seconds / medians['import weasyprint']:.2f}x the import")
     print(f"\nthe same letter in Typst, both warm (fonts loaded), a changed file on each call, median of {LETTER_ROUNDS}:")
     versus_typst()
     campaign = f"{BATCH_PAIRS} letter-addressee pairs x their languages"
