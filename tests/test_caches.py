@@ -114,6 +114,22 @@ def test_a_changed_file_is_read_again(workspace: Path, fresh_process: Callable[[
         load(open_workspace(workspace))
 
 
+def test_a_file_changed_with_its_time_and_size_kept_is_read_again(workspace: Path, fresh_process: Callable[[], None]) -> None:
+    """A copy that keeps the modification time and size (cp -p, rsync -t) still changes the file's
+    status-change time, which the key holds."""
+    path = workspace / "letters" / "example" / "letter.yaml"
+    load(open_workspace(workspace))
+    fresh_process()
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert "title: " in text
+    path.write_text(text.replace("title: ", "title:\t", 1), encoding="utf-8")  # another file of the same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_mtime_ns == before.st_mtime_ns and path.stat().st_size == before.st_size
+    with pytest.raises(AssertionError, match="read again"):
+        load(open_workspace(workspace))
+
+
 def test_a_workspace_loaded_by_other_code_is_read_again(workspace: Path, fresh_process: Callable[[], None],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     load(open_workspace(workspace))

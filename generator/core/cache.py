@@ -144,5 +144,5 @@ def _advocate_code() -> Stamp:
         subfolders[:] = sorted(s for s in subfolders if s not in ("_bundle", "__pycache__"))
         for file in sorted(n for n in names if n.endswith(".py")):
             info = os.stat(os.path.join(folder, file))
-            found.append((os.path.join(folder, file), info.st_mtime_ns, info.st_size))
+            found.append((os.path.join(folder, file), info.st_mtime_ns, info.st_ctime_ns, info.st_size))
     return tuple(found)

@@ -64,17 +64,19 @@ def yaml_files(folder: Path, root: Path) -> list[Path]:
     return sorted(folder.glob("*.yaml"))
 
 
-Stamp = tuple[tuple[str, int, int], ...]
+Stamp = tuple[tuple[str, int, int, int], ...]
 
 
 def stamp(*paths: Path) -> Stamp:
-    """What the files at `paths` (a folder: every file below it) are now, as (path, mtime_ns, size)
-    each: the key for a cache of what was read from them, so that a long-lived process (a Dask
-    worker, the preview) reads them again once any of them changes."""
-    found: list[tuple[str, int, int]] = []
+    """What the files at `paths` (a folder: every file below it) are now, as (path, mtime_ns,
+    ctime_ns, size) each: the key for a cache of what was read from them, so that a long-lived
+    process (a Dask worker, the preview) and the cache folder read them again once any of them
+    changes. The status-change time catches a file replaced by a copy that kept its modification
+    time and size (``cp -p``, ``rsync -t``): no program can set it."""
+    found: list[tuple[str, int, int, int]] = []
     for path in paths:
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path] if path.is_file() else []
         for file in files:
             status = file.stat()
-            found.append((str(file), status.st_mtime_ns, status.st_size))
+            found.append((str(file), status.st_mtime_ns, status.st_ctime_ns, status.st_size))
     return tuple(found)
