@@ -104,9 +104,9 @@ def _loader() -> Any:
 def load_yaml(path: Path, root: Path | None = None) -> Any:
     """Parse one YAML file (a workspace file when `root` is given: it must resolve inside it).
     A missing, unreadable or malformed file raises InputError with the line of the fault."""
-    text = read_text(path, root, MAX_BYTES)
-    import yaml
+    import yaml  # (here, not at the top: see _loader)
 
+    text = read_text(path, root, MAX_BYTES)
     loader = _loader()(text)
     loader.path = str(path)
     try:
