@@ -975,3 +975,43 @@ def test_the_compiled_catalogues_translate_as_babels_mo_files_do() -> None:
                     assert (compiled.get_plural(m.context, m.id[0], n) or fallback) == expected, (lang, m.id, n)
             checked += 1
         assert checked > 50 and compiled.get(None, "no such message") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "available", "chosen"),
+    [
+        ("EN", ["en"], "en"),
+        ("zh-cn", ["en", "zh"], "zh"),
+        ("fr_FR", ["en", "fr"], "fr"),
+        ("de-AT", ["de", "en"], "de"),
+        ("zh-hant", ["en", "zh", "zh_Hant"], "zh_Hant"),
+        ("ZH_tw", ["en", "zh", "zh_Hant"], "zh_Hant"),
+        ("zh-TW", ["en", "zh"], "zh_TW"),  # never Simplified for Taiwan: reported as not available
+        ("zh_Hant", ["en", "zh"], "zh_Hant"),
+        ("sr-Latn", ["en", "sr"], "sr_Latn"),  # sr is written in Cyrillic
+        ("pt-br", ["en", "pt", "pt_BR"], "pt_BR"),
+        ("pt-br", ["en", "pt"], "pt"),
+        ("xx-yy", ["en"], "xx_YY"),
+    ],
+)
+def test_a_typed_language_is_the_catalogue_that_writes_it(typed: str, available: list[str], chosen: str) -> None:
+    from generator.core.languages import choose_language
+
+    assert choose_language(typed, available) == chosen
+
+
+def test_lang_names_the_workspaces_own_catalogue_not_the_bundled_language(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`--lang zh-hant` with a zh_Hant catalogue in the workspace renders zh_Hant, never the bundled
+    zh (Simplified), as it once did: the typed tag was lower-cased and cut to its language."""
+    for tag in ("zh_Hant", "pt_BR"):
+        assert run("-w", workspace, "i18n", "init", tag)[0] == 0
+    set_languages(workspace, "all")
+    for typed, html_lang in (("zh-hant", "zh-Hant"), ("zh-TW", "zh-Hant"), ("zh-MO", "zh-Hant"), ("pt-br", "pt-BR"), ("EN-gb", "en-GB")):
+        out = tmp_path / f"{typed}.html"
+        code, _out, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--lang", typed, "--date", DATE,
+                              "--format", "html", "--out", out)
+        assert code == 0, err
+        assert f'<html lang="{html_lang}"' in out.read_text(encoding="utf-8"), typed
+    code, _out, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--lang", "zh-CN", "--date", DATE,
+                          "--out", tmp_path / "cn.pdf")
+    assert code == 2 and "has no 'zh_CN' version" in err and "available: en, pt_BR, zh_Hant" in err  # (no zh catalogue here)

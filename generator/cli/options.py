@@ -47,13 +47,14 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, callback=_remember_json, help=help_text)(func)
 
 
-def lang_tag(value: str) -> str:
-    """A language as people type it (``EN``, ``zh-CN``, ``fr_FR``) as the tag advocate uses
-    (``en``, ``zh``, ``fr``): the whole tag when it is one, else its language subtag."""
-    from ..core.languages import LANGS  # (lazy: Babel's locale data is not needed for `advocate --help`)
+def lang_tag(ctx: click.Context, value: str) -> str:
+    """A language as people type it (``EN``, ``zh-CN``, ``fr_FR``, ``zh-hant``) as the tag of one
+    of the workspace's languages (``en``, ``zh``, ``fr``, ``zh_Hant``): `languages.choose_language`
+    over the languages with a catalogue."""
+    from ..core.languages import choose_language  # (lazy: Babel's locale data is not needed for `advocate --help`)
+    from ..core.locales import available_languages
 
-    tag = value.strip().replace("_", "-").lower()
-    return tag if tag in LANGS else tag.split("-")[0]
+    return choose_language(value, available_languages(ctx.obj.workspace_obj()))
 
 
 def parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]:
@@ -92,7 +93,9 @@ def parse_date(text: str | None) -> dt.date | None:
 
 
 LETTER_OPTIONS = (
-    click.option("--lang", default="en", show_default=True, callback=lambda _c, _p, v: lang_tag(v), help="Language (en, zh-CN, FR...)."),
+    click.option(
+        "--lang", default="en", show_default=True, callback=lambda c, _p, v: lang_tag(c, v), help="Language (en, zh-CN, FR, zh_Hant...)."
+    ),
     click.option(
         "--var", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a letter variable; repeat a key to give a list item by item."
     ),

@@ -98,7 +98,7 @@ def i18n_check(app: App) -> None:
 
 @i18n_grp.command("todo")
 @click.argument("letter")
-@click.option("--lang", required=True, callback=lambda _c, _p, v: lang_tag(v), help="The language you translate into.")
+@click.option("--lang", required=True, callback=lambda c, _p, v: lang_tag(c, v), help="The language you translate into.")
 @click.option("--to", "to", help="Also the texts of this addressee (title, name, salutation, city).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout, for scripts.")
 @click.pass_obj
@@ -145,7 +145,7 @@ def _todo_json(letter: str, lang: str, found: list[Any]) -> str:
     "--lang",
     "langs",
     multiple=True,
-    callback=lambda _c, _p, v: [lang_tag(x) for x in v],
+    callback=lambda c, _p, v: [lang_tag(c, x) for x in v],
     help="A target language (repeatable; default: every language with a catalogue).",
 )
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.csv (Weblate's glossary) or FILE.tbx (TBX-Basic).")

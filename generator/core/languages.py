@@ -52,3 +52,41 @@ class Languages(tuple[str, ...]):
 
 
 LANGS = Languages(BUNDLED_LANGS)
+
+
+def canonical_tag(value: str) -> str:
+    """A tag as people type it (``EN``, ``zh-cn``, ``ZH-hant``, ``pt-br``) written as the folders of
+    ``locales/`` are named: language lower case, script title case, region upper case, joined by
+    ``_`` (``en``, ``zh_CN``, ``zh_Hant``, ``pt_BR``)."""
+    parts = [part for part in re.split(r"[-_\s]+", value.strip()) if part]
+    if not parts:
+        return value.strip()
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            out.append(part.upper())
+        else:
+            out.append(part)
+    return "_".join(out)
+
+
+def choose_language(value: str, available: list[str]) -> str:
+    """The language `value` asks for, as one of the `available` tags (the languages with a
+    catalogue) when one of them writes it: the tag itself (``zh_Hant``, ``pt_BR``), else the
+    language in the tag's script (``zh_TW`` -> ``zh_Hant``), else the language alone when it is
+    written in the same script (``zh_CN`` -> ``zh``, ``fr_FR`` -> ``fr``; never ``zh_Hant`` ->
+    ``zh``, which is written in Simplified characters). Otherwise the tag itself, which the
+    command then reports as not available."""
+    tag = canonical_tag(value)
+    if tag in available or not is_language(tag):
+        return tag
+    from .i18n import script  # (lazy: Babel's likely-subtag data)
+
+    wanted = script(tag)
+    language = tag.split("_")[0]
+    for candidate in (f"{language}_{wanted}", language):
+        if candidate != tag and candidate in available and is_language(candidate) and script(candidate) == wanted:
+            return candidate
+    return tag
