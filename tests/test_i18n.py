@@ -1015,3 +1015,26 @@ def test_lang_names_the_workspaces_own_catalogue_not_the_bundled_language(worksp
     code, _out, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--lang", "zh-CN", "--date", DATE,
                           "--out", tmp_path / "cn.pdf")
     assert code == 2 and "has no 'zh_CN' version" in err and "available: en, pt_BR, zh_Hant" in err  # (no zh catalogue here)
+
+
+def test_traditional_chinese_from_a_workspace_is_set_as_chinese(workspace: Path, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A language no code names but written in a CJK script (a translator's zh_Hant) is typeset as
+    the bundled Chinese is: no spaces between sentences, dates unbroken, Chinese note punctuation,
+    the Latin face first in its font list and its own CJK face (TC) for the CJK text."""
+    assert run("-w", workspace, "i18n", "init", "zh_Hant")[0] == 0
+    set_languages(workspace, "[en, zh_Hant]")
+    set_template(workspace, "<p>我們就朝鮮逃離者被強制遣返一事致函。\n於2023年9月18日，UN Human Rights Council 再次關注。{{ cite('cat') }}</p>")
+    html_out, pdf_out = tmp_path / "hant.html", tmp_path / "hant.pdf"
+    for out in (html_out, pdf_out):
+        code, _out, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--lang", "zh-hant", "--date", DATE,
+                              "--format", out.suffix[1:], "--out", out)
+        assert code == 0, err
+    html = html_out.read_text(encoding="utf-8")
+    assert '<html lang="zh-Hant"' in html
+    assert "致函。於2\u20600\u20602\u20603\u2060年" in html  # no space between the sentences; the date joined
+    assert 'html:lang(zh-Hant) { font-family: "Noto Serif", "Noto Serif CJK TC", serif;' in html
+    note = re.search(r'id="note-1">(.*?)<a class="back"', html, re.S)
+    assert note and note.group(1).rstrip().endswith("(CAT)。"), note  # a Chinese full stop, as in the bundled zh notes
+    fonts = subprocess.run(["pdffonts", str(pdf_out)], check=True, capture_output=True, text=True).stdout
+    assert "Noto-Serif-CJK-TC" in fonts and "+Noto-Serif " in fonts.replace("\n", " ")
+    assert "我們就朝鮮逃離者被強制遣返一事致函。於2023年9月18日" in _text(pdf_out).replace("\n", "")

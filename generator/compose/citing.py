@@ -18,8 +18,8 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 
+from ..core.i18n import cjk_kind, format_date, inner_quotes, language_name, list_separator, typography
 from ..core.i18n import comma as language_comma
-from ..core.i18n import format_date, inner_quotes, language_name, list_separator, typography
 from ..core.i18n import quoted as quoted_text
 from ..core.letter import Note
 from ..core.models import Document, Incident, Treaty
@@ -87,7 +87,8 @@ class Citer:
         self.library = library
         self.lang = lang
         self.terms = terms or English()
-        self.style = NOTE_STYLES.get(lang, NOTE_STYLES["en"])
+        self.style = NOTE_STYLES.get(lang) or NOTE_STYLES.get(cjk_kind(lang) or "", NOTE_STYLES["en"])
+        self.title_marks = TITLE_MARKS.get(lang) or TITLE_MARKS.get(cjk_kind(lang) or "")
         self.notes: list[Note] = []
         self.first_note: dict[str, int] = {}
 
@@ -237,7 +238,7 @@ class Citer:
         if not texts:
             return Markup("")
         if self.lang in texts and (flags or {}).get(self.lang, "V") != "U":
-            start, end = TITLE_MARKS.get(self.lang, ("", ""))
+            start, end = self.title_marks or ("", "")
             return Markup("%s%s%s") % (start, typography(texts[self.lang], self.lang), end)
         english = typography(texts["en"], self.lang)
         return Markup('<span lang="en">%s</span>') % english if self.lang != "en" else Markup("%s") % english
@@ -305,10 +306,10 @@ class Citer:
         """A title in quotation marks (OSCOLA's 'Title'), or in the language's title brackets. An
         English title in a Chinese, Japanese or Korean note keeps its quotation marks inside its
         English span: they are the English text's (set in the Latin face, not as wide CJK marks)."""
-        if self.lang in TITLE_MARKS and texts and self.lang not in texts:
+        if self.title_marks and texts and self.lang not in texts:
             return Markup('<span lang="en">‘%s’</span>') % typography(texts["en"], self.lang)
         title = self.title_text(texts)
-        return Markup("%s") % title if self.lang in TITLE_MARKS and title[:1] in "《『「" else Markup("‘%s’") % title
+        return Markup("%s") % title if self.title_marks and title[:1] in "《『「" else Markup("‘%s’") % title
 
     def _defined(self, d: Document) -> Markup:
         """The short form a later note uses, in brackets after the first citation ("(COI report)"),

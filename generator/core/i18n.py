@@ -37,6 +37,20 @@ def script(lang: str) -> str:
     return parts[1] if len(parts) > 2 else "Latn"
 
 
+# The bundled language whose typesetting (no spaces between sentences, numbers joined to their
+# counters, the CJK face for quotation marks, note punctuation, title brackets) a language written
+# in each CJK script takes: a translator's zh_Hant or yue is set as Chinese, ko_KP as Korean.
+CJK_KINDS = {"Hans": "zh", "Hant": "zh", "Jpan": "ja", "Kore": "ko"}
+
+
+@cache
+def cjk_kind(lang: str) -> str | None:
+    """"zh", "ja" or "ko" for a language written in a Chinese, Japanese or Korean script, else None."""
+    if lang in ("zh", "ja", "ko"):
+        return lang
+    return CJK_KINDS.get(script(lang)) if is_language(lang) else None
+
+
 HTML_LANG = {"zh": "zh-Hans", "en": "en-GB"}
 
 
@@ -93,7 +107,16 @@ def script_css(lang: str) -> str:
         )
     if face == "Noto Serif":
         return ""
-    return f"html:lang({html_lang(lang)}) {{ font-family: {font_family(lang)}; }}"
+    selector = f"html:lang({html_lang(lang)})"
+    if cjk_kind(lang):  # as style.css sets the bundled ones: the Latin face first, CJK marks in the CJK face
+        rules = [
+            f'{selector} {{ font-family: "Noto Serif", "{face}", serif; line-height: 1.6; }}',
+            f'{selector} .cjk {{ font-family: "{face}", serif; }}',
+            f"{selector} i, {selector} em {{ font-style: normal; }}",
+            f"{selector} p {{ text-align: {'left' if cjk_kind(lang) == 'ko' else 'justify'}; }}",
+        ]
+        return "\n".join(rules)
+    return f"{selector} {{ font-family: {font_family(lang)}; }}"
 
 
 @cache
@@ -184,7 +207,7 @@ COMMAS = {"zh": "，", "ja": "、", "ar": "، "}
 
 
 def comma(lang: str = "en") -> str:
-    return COMMAS.get(lang) or ("، " if script(lang) == "Arab" else ", ")
+    return COMMAS.get(lang) or COMMAS.get(cjk_kind(lang) or "") or ("، " if script(lang) == "Arab" else ", ")
 
 
 def join(items: list[str], lang: str = "en") -> str:

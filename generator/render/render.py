@@ -32,7 +32,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from ..core.cache import private_folder
 from ..core.errors import CheckFailed, RenderError, Where
 from ..core.files import read_text
-from ..core.i18n import RTL
+from ..core.i18n import RTL, cjk_kind
 from ..core.workspace import Workspace
 from ..load.letters import template_syntax_hint
 from ..translate.runtime import Recorder
@@ -346,7 +346,7 @@ def typeset(html: str, lang: str) -> str:
 
     html = map_text(html, text)
     head, sep, body = html.partition("<body")
-    if lang in ("zh", "ja"):  # no spaces between Chinese or Japanese sentences, even across tags
+    if cjk_kind(lang) in ("zh", "ja"):  # no spaces between Chinese or Japanese sentences, even across tags
         body = _CJK_GAP.sub(r"\1", body)
     return head + sep + _BEFORE_CALL.sub("\u2060\\1", body)
 
@@ -383,7 +383,7 @@ def _set_runs(plain: str, lang: str) -> str:
     """The HTML for the text `plain` in `lang`: Latin runs set apart as `typeset` says, the rest
     glued and joined for the language, everything escaped. In Korean a run touching a Hangul
     word ("UN의") is joined to it."""
-    if lang not in RTL and lang not in ("zh", "ja", "ko"):
+    if lang not in RTL and not cjk_kind(lang):
         return escape_html(_glue(plain), quote=False)
     pieces, pos = [], 0
     for start, end in _latin_runs(plain):
@@ -393,7 +393,7 @@ def _set_runs(plain: str, lang: str) -> str:
     pieces = [piece for piece in pieces if piece[0]]
     out = [pieces[0][1]] if pieces else []
     for (before, _), (after, html) in zip(pieces, pieces[1:], strict=False):
-        touching = lang == "ko" and not before[-1].isspace() and not after[0].isspace()
+        touching = cjk_kind(lang) == "ko" and not before[-1].isspace() and not after[0].isspace()
         out += ["\u2060" + html if touching else html]
     return "".join(out)
 
@@ -401,9 +401,9 @@ def _set_runs(plain: str, lang: str) -> str:
 def _set_gap(text: str, lang: str) -> str:
     """Text between Latin runs in Arabic or CJK text, as HTML."""
     text = _glue(text)
-    if lang in ("zh", "ja"):  # never break "2023年9月18日", "500名" or "第3条" inside
+    if cjk_kind(lang) in ("zh", "ja"):  # never break "2023年9月18日", "500名" or "第3条" inside
         text = _CJK_NUMBER.sub("\u2060", text)
-    if lang == "ko":
+    if cjk_kind(lang) == "ko":
         text = _HANGUL_WORD.sub(lambda m: "\u2060".join(m.group(0)), text)
     html = escape_html(text, quote=False)
     return html if lang in RTL else _CJK_FORMS.sub(r'<span class="cjk">\g<0></span>', html)
