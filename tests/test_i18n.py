@@ -995,7 +995,7 @@ def test_the_compiled_catalogues_translate_as_babels_mo_files_do() -> None:
     ],
 )
 def test_a_typed_language_is_the_catalogue_that_writes_it(typed: str, available: list[str], chosen: str) -> None:
-    from generator.core.languages import choose_language
+    from generator.core.i18n import choose_language
 
     assert choose_language(typed, available) == chosen
 
@@ -1023,7 +1023,8 @@ def test_traditional_chinese_from_a_workspace_is_set_as_chinese(workspace: Path,
     the Latin face first in its font list and its own CJK face (TC) for the CJK text."""
     assert run("-w", workspace, "i18n", "init", "zh_Hant")[0] == 0
     set_languages(workspace, "[en, zh_Hant]")
-    set_template(workspace, "<p>我們就朝鮮逃離者被強制遣返一事致函。\n於2023年9月18日，UN Human Rights Council 再次關注。{{ cite('cat') }}</p>")
+    body = "<p>我們就朝鮮逃離者被強制遣返一事致函。\n於2023年9月18日，UN Human Rights Council 再次關注。{{ cite('cat') }}</p>"
+    set_template(workspace, body)
     html_out, pdf_out = tmp_path / "hant.html", tmp_path / "hant.pdf"
     for out in (html_out, pdf_out):
         code, _out, err = run("-w", workspace, "render", "example", "--to", "cn-mfa", "--lang", "zh-hant", "--date", DATE,

@@ -49,9 +49,9 @@ def json_option(func: F) -> F:
 
 def lang_tag(ctx: click.Context, value: str) -> str:
     """A language as people type it (``EN``, ``zh-CN``, ``fr_FR``, ``zh-hant``) as the tag of one
-    of the workspace's languages (``en``, ``zh``, ``fr``, ``zh_Hant``): `languages.choose_language`
+    of the workspace's languages (``en``, ``zh``, ``fr``, ``zh_Hant``): `i18n.choose_language`
     over the languages with a catalogue."""
-    from ..core.languages import choose_language  # (lazy: Babel's locale data is not needed for `advocate --help`)
+    from ..core.i18n import choose_language  # (lazy: Babel's locale data is not needed for `advocate --help`)
     from ..core.locales import available_languages
 
     return choose_language(value, available_languages(ctx.obj.workspace_obj()))

@@ -22,7 +22,7 @@ from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from .errors import RenderError
-from .languages import LOCALE_IDS, is_language, locale
+from .languages import LOCALE_IDS, canonical_tag, is_language, locale
 from .models import PartialDate
 
 
@@ -49,6 +49,24 @@ def cjk_kind(lang: str) -> str | None:
     if lang in ("zh", "ja", "ko"):
         return lang
     return CJK_KINDS.get(script(lang)) if is_language(lang) else None
+
+
+def choose_language(value: str, available: list[str]) -> str:
+    """The language `value` asks for, as one of the `available` tags (the languages with a
+    catalogue) when one of them writes it: the tag itself (``zh_Hant``, ``pt_BR``), else the
+    language in the tag's script (``zh_TW`` -> ``zh_Hant``), else the language alone when it is
+    written in the same script (``zh_CN`` -> ``zh``, ``fr_FR`` -> ``fr``; never ``zh_Hant`` ->
+    ``zh``, which is written in Simplified characters). Otherwise the tag itself, which the
+    command then reports as not available."""
+    tag = canonical_tag(value)
+    if tag in available or not is_language(tag):
+        return tag
+    wanted = script(tag)
+    language = tag.split("_")[0]
+    for candidate in (f"{language}_{wanted}", language):
+        if candidate != tag and candidate in available and is_language(candidate) and script(candidate) == wanted:
+            return candidate
+    return tag
 
 
 HTML_LANG = {"zh": "zh-Hans", "en": "en-GB"}

@@ -71,22 +71,3 @@ def canonical_tag(value: str) -> str:
             out.append(part)
     return "_".join(out)
 
-
-def choose_language(value: str, available: list[str]) -> str:
-    """The language `value` asks for, as one of the `available` tags (the languages with a
-    catalogue) when one of them writes it: the tag itself (``zh_Hant``, ``pt_BR``), else the
-    language in the tag's script (``zh_TW`` -> ``zh_Hant``), else the language alone when it is
-    written in the same script (``zh_CN`` -> ``zh``, ``fr_FR`` -> ``fr``; never ``zh_Hant`` ->
-    ``zh``, which is written in Simplified characters). Otherwise the tag itself, which the
-    command then reports as not available."""
-    tag = canonical_tag(value)
-    if tag in available or not is_language(tag):
-        return tag
-    from .i18n import script  # (lazy: Babel's likely-subtag data)
-
-    wanted = script(tag)
-    language = tag.split("_")[0]
-    for candidate in (f"{language}_{wanted}", language):
-        if candidate != tag and candidate in available and is_language(candidate) and script(candidate) == wanted:
-            return candidate
-    return tag
