@@ -167,3 +167,18 @@ def test_laid_out_lines_never_break_a_symbol_nor_start_with_a_call(lang: str) ->
         assert sum(text.count("A/RES/78/218") for text in texts) == 6, (width, texts)
         assert sum(text.count("1465\u00a0UNTS\u00a0No\u00a024841") for text in texts) == 6, (width, texts)
         assert not any(line and line[0][0] for line in lines), (width, texts)
+
+
+def test_french_spacing_before_double_punctuation_is_narrow_and_unbreakable() -> None:
+    """French: a narrow no-break space before ; : ! ? » and after «, where a space was typed and
+    before a semicolon between items (notes, the mandates in a subject); never in a URL, an
+    English title's colon or an entity written as text; other languages, Canadian French's
+    semicolons, unchanged."""
+    html = (
+        "<p>Objet : Lettre ; « Aucun » ! Quoi ? Corée; Groupe (13 octobre 2023); Yonhap</p>"
+        "<p><span lang=\"en\">China: No Letup</span> &lt;https://example.org/a?b=1;c&gt;; fin &amp;gt; x</p>"
+    )
+    french = typeset(html, "fr")
+    assert "Objet\u202f: Lettre\u202f; «\u202fAucun\u202f»\u202f! Quoi\u202f? Corée\u202f; Groupe (13 octobre 2023)\u202f; Yonhap" in french
+    assert "China: No Letup" in french and "https://example.org/a?b=1;c&gt;\u202f; fin &amp;gt; x" in french
+    assert "\u202f" not in typeset(html, "en") and "Corée; Groupe" in typeset(html, "fr_CA")

@@ -363,16 +363,34 @@ _UNTS = re.compile(r"(?<=\d) (?=UNTS\b)|(?<=\bUNTS) (?=No\b)")
 _KO_ARTICLE = re.compile(r"(?<=조) (?=제\s?\d)")
 
 
-def _glue(text: str) -> str:
-    """`text` with no break inside its UN symbols, UNTS references and pinpoints (URLs untouched)."""
+def _glue(text: str, french: bool = False) -> str:
+    """`text` with no break inside its UN symbols, UNTS references and pinpoints, and with
+    `french` spacing (URLs untouched)."""
     out, pos = [], 0
     for match in _URL.finditer(text):
-        out += [_glue_plain(text[pos : match.start()]), match.group(0)]
+        out += [_glue_plain(text[pos : match.start()], french), match.group(0)]
         pos = match.end()
-    return "".join(out) + _glue_plain(text[pos:])
+    return "".join(out) + _glue_plain(text[pos:], french)
 
 
-def _glue_plain(text: str) -> str:
+# French puts a narrow no-break space (U+202F) before ; : ! ? and » and after «: a space typed
+# there becomes one (the line never breaks before the mark), and a semicolon between two items
+# ("(13 octobre 2023); Yonhap", a list of mandates) gets one. A colon, question or exclamation
+# mark written without a space is left alone: it may be in an English title ("China: No Letup").
+_FRENCH_SPACE_BEFORE = re.compile(r"[ \u00a0]+(?=[;:!?»])")
+_FRENCH_SPACE_AFTER = re.compile(r"(?<=«)[ \u00a0]+")
+# (^: after a tag, "</i>; "; an entity written as text, "&gt; ", is left as it is)
+_FRENCH_SEMICOLON = re.compile(r"(&[#A-Za-z0-9]+)?(?:(?<=[^\s\u00a0\u202f])|^);(?=\s)")
+
+
+def _french_spacing(text: str) -> str:
+    text = _FRENCH_SPACE_AFTER.sub("\u202f", _FRENCH_SPACE_BEFORE.sub("\u202f", text))
+    return _FRENCH_SEMICOLON.sub(lambda m: m.group(0) if m.group(1) else "\u202f;", text)
+
+
+def _glue_plain(text: str, french: bool = False) -> str:
+    if french:
+        text = _french_spacing(text)
     text = _UN_SYMBOL.sub(lambda m: re.sub(r"([/-])", "\\1\u2060", m.group(0)), text)
     text = _UNTS.sub("\u00a0", _PINPOINT.sub("\\1\u00a0", text))
     text = _PIN_NEXT.sub(lambda m: m.group(1).replace(" ", "\u00a0"), text)
@@ -384,7 +402,7 @@ def _set_runs(plain: str, lang: str) -> str:
     glued and joined for the language, everything escaped. In Korean a run touching a Hangul
     word ("UN의") is joined to it."""
     if lang not in RTL and not cjk_kind(lang):
-        return escape_html(_glue(plain), quote=False)
+        return escape_html(_glue(plain, french=lang == "fr" or (lang.startswith("fr_") and lang != "fr_CA")), quote=False)
     pieces, pos = [], 0
     for start, end in _latin_runs(plain):
         pieces += [(plain[pos:start], _set_gap(plain[pos:start], lang)), (plain[start:end], _set_latin(plain[start:end], lang))]
