@@ -46,9 +46,20 @@ def cache_root() -> Path | None:
         base = os.environ.get("XDG_CACHE_HOME", "").strip()
         root = (Path(base) if os.path.isabs(base) else Path(os.path.expanduser("~")) / ".cache") / "advocate"
     if not root.is_absolute():  # no home folder to be found: never a folder in the current one
-        LOG.debug("no cache: %s is not an absolute path", root)
+        _no_cache("%s is not an absolute path", root)
         return None
     return root
+
+
+_SAID: set[str] = set()
+
+
+def _no_cache(reason: str, *args: Any) -> None:
+    """Say on the debug log why a folder is not used, once per process (it is checked at each use)."""
+    message = "no cache: " + reason % args
+    if message not in _SAID:
+        _SAID.add(message)
+        LOG.debug("%s", message)
 
 
 def private_folder(name: str) -> Path | None:
@@ -61,19 +72,19 @@ def private_folder(name: str) -> Path | None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info, parent = os.lstat(folder), os.stat(folder.parent)
     except OSError as exc:
-        LOG.debug("no cache: %s cannot be created (%s)", folder, exc)
+        _no_cache("%s cannot be created (%s)", folder, exc)
         return None
     if parent.st_mode & stat.S_IWOTH and not parent.st_mode & stat.S_ISVTX:
-        LOG.debug("no cache: %s is in a folder anyone may change", folder)
+        _no_cache("%s is in a folder anyone may change", folder)
         return None
     if not stat.S_ISDIR(info.st_mode):
-        LOG.debug("no cache: %s is not a folder (a link?)", folder)
+        _no_cache("%s is not a folder (a link?)", folder)
         return None
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        LOG.debug("no cache: %s belongs to another user", folder)
+        _no_cache("%s belongs to another user", folder)
         return None
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        LOG.debug("no cache: %s is writable by others (mode %o)", folder, stat.S_IMODE(info.st_mode))
+        _no_cache("%s is writable by others (mode %o)", folder, stat.S_IMODE(info.st_mode))
         return None
     return folder
 
